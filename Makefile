@@ -1,0 +1,53 @@
+# The verbs a newcomer looks for. Every install step lives here, so a fresh machine
+# with Python 3.11, make and apt needs nothing else.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: run test lint format data bench system-deps clean
+
+$(BIN)/activate:
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 needed, found {sys.version}"'
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+## run: set up and serve the dashboard on the bundled data
+run: $(VENV)/.installed
+	$(BIN)/streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+
+## test: set up (Python packages, Chromium, a CJK font) and run every test
+test: $(VENV)/.dev-installed system-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+## system-deps: Debian's Chromium and a CJK font for the browser tests, if missing
+system-deps:
+	@bash scripts/install_system_deps.sh
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## data: rebuild the Parquet tables from data/curation/
+data: $(VENV)/.installed
+	$(BIN)/python -m redengine build-data
+
+## bench: the 11.2 M-fact benchmark and load test (not part of make test)
+bench: $(VENV)/.dev-installed system-deps
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts

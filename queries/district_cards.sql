@@ -1,0 +1,40 @@
+-- grain: one row per place, with the reports and periods its figures come from and how many
+-- params: $snapshot_id
+with snapshot_facts as (
+    select district_id, source_id, from facts where snapshot_id = $snapshot_id
+),
+
+figures_per_source as (
+    select district_id, source_id, count(*) as figures, from snapshot_facts group by all
+),
+
+reports as (
+    select
+        f.district_id,
+        sum(f.figures) as figures,
+        string_agg(s.title_zh, ' / ' order by s.source_id) as report_titles_zh,
+        string_agg(s.title_en, ' / ' order by s.source_id) as report_titles_en,
+        string_agg(s.period_label, ' / ' order by s.source_id) as report_periods,
+        string_agg(s.source_id, ',' order by s.source_id) as source_ids,
+    from figures_per_source as f
+    join sources as s using (source_id)
+    group by f.district_id
+)
+
+select
+    d.district_id,
+    d.name_zh,
+    d.name_en,
+    d.level,
+    d.city_zh,
+    d.city_en,
+    d.province_zh,
+    d.province_en,
+    coalesce(r.figures, 0) as figures,
+    r.report_titles_zh,
+    r.report_titles_en,
+    r.report_periods,
+    r.source_ids,
+from districts as d
+left join reports as r using (district_id)
+order by d.name_en

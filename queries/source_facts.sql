@@ -1,0 +1,18 @@
+-- grain: one row per figure of the snapshot that cites one report, in the order of the text
+-- params: $snapshot_id, $source_id
+select
+    f.fact_id,
+    f.district_id,
+    f.metric_id,
+    m.name_zh as metric_name_zh,
+    m.name_en as metric_name_en,
+    m.unit,
+    f.value,
+    f.qualifier,
+    f.period_label,
+    f.value_as_written,
+    f.quote,
+from facts as f
+join metrics as m using (metric_id)
+where f.snapshot_id = $snapshot_id and f.source_id = $source_id
+order by f.metric_id, f.district_id

@@ -1,0 +1,14 @@
+-- grain: one row per report, with its metadata and how many figures of the snapshot cite it
+-- params: $snapshot_id
+with cited as (
+    select source_id, count(*) as figures, string_agg(distinct district_id, ',') as district_ids,
+    from facts where snapshot_id = $snapshot_id group by source_id
+)
+
+select
+    s.*,
+    coalesce(c.figures, 0) as figures,
+    c.district_ids,
+from sources as s
+left join cited as c using (source_id)
+order by s.source_id

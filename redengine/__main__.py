@@ -1,0 +1,3 @@
+from redengine.cli import main
+
+main()

@@ -1,0 +1,107 @@
+"""Command line: `redengine build-data` and `redengine snapshot validate|add|list|diff`.
+
+Exit codes: 0 success, 2 invalid input (every problem printed, nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from redengine import curation, snapshots, store
+from redengine.db import Database
+from redengine.domain import format_value
+
+INVALID = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="redengine",
+        description="Red Engine data: build the bundled tables, manage analysts' snapshots. "
+        f"The data directory is data/ unless {store.DATA_DIR_ENV} names another.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("build-data", help="rebuild the Parquet tables from data/curation/")
+
+    snapshot = commands.add_parser("snapshot", help="validate, add, list or compare snapshots")
+    actions = snapshot.add_subparsers(dest="action", required=True)
+    for name, text in (("validate", "check a snapshot file; writes nothing"), ("add", "validate, then add")):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("file", type=Path, help="Parquet file of facts (columns in README)")
+        for kind in store.DIMENSION_FILES:
+            action.add_argument(f"--{kind}", type=Path, metavar="FILE", help=f"Parquet file of new {kind}")
+        if name == "add":
+            action.add_argument("--id", dest="snapshot_id", help="snapshot id (default: the file name)")
+            action.add_argument("--replace", action="store_true", help="replace a snapshot with this id")
+    actions.add_parser("list", help="every snapshot: id, added, figures, places, metrics, checksum")
+    diff = actions.add_parser("diff", help="figures added, removed and revised from A to B")
+    diff.add_argument("old", metavar="A")
+    diff.add_argument("new", metavar="B")
+    return parser
+
+
+def _supplied(args: argparse.Namespace) -> dict[str, Path]:
+    return {kind: getattr(args, kind) for kind in store.DIMENSION_FILES if getattr(args, kind)}
+
+
+def _list(database: Database) -> None:
+    entries = database.snapshots()
+    summary = database.query("snapshot_summary", snapshot_ids=[e.id for e in entries]).set_index("snapshot_id")
+    print(f"{'id':<32} {'added':<26} {'figures':>8} {'places':>6} {'metrics':>7}  sha256")
+    for entry in entries:
+        row = summary.loc[entry.id]
+        print(
+            f"{entry.id:<32} {entry.added:<26} {entry.rows:>8} {row['places']:>6} "
+            f"{row['metrics']:>7}  {entry.sha256[:16]}"
+        )
+
+
+def _diff(database: Database, old: str, new: str) -> int:
+    known = {e.id for e in database.snapshots()}
+    unknown = [s for s in (old, new) if s not in known]
+    if unknown:
+        print(f"unknown snapshot(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}", file=sys.stderr)
+        return INVALID
+    changes = database.query("snapshot_diff", old_snapshot_id=old, new_snapshot_id=new)
+    counts = changes["change"].value_counts()
+    print(f"{old} → {new}: " + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("added", "removed", "revised")))
+    for row in changes.to_dict("records"):
+        old_text = format_value(row["old_value"], row["unit"], "en")
+        new_text = format_value(row["new_value"], row["unit"], "en")
+        print(f"  {row['change']:<8} {row['district_id']} · {row['metric_id']} · {row['period_label']}: "
+              f"{old_text} → {new_text}")
+        for label, quote in (("old", row["old_quote"]), ("new", row["new_quote"])):
+            if isinstance(quote, str):
+                print(f"           {label} quote: {quote}")
+    return 0
+
+
+def run(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    database = Database()
+    try:
+        if args.command == "build-data":
+            counts = curation.build(database.data_dir)
+            print(", ".join(f"{n} {kind}" for kind, n in counts.items()) + f" written to {database.data_dir}")
+            return 0
+        if args.action == "validate":
+            result = snapshots.validate(database, args.file, _supplied(args))
+            print(result.report(), file=sys.stdout if result.ok else sys.stderr)
+            return 0 if result.ok else INVALID
+        if args.action == "add":
+            entry = snapshots.add(database, args.file, args.snapshot_id, args.replace, _supplied(args))
+            print(f"added snapshot {entry.id}: {entry.rows} figures, sha256 {entry.sha256}")
+            return 0
+        if args.action == "list":
+            _list(database)
+            return 0
+        return _diff(database, args.old, args.new)
+    except (snapshots.SnapshotError, curation.CurationError, store.DataDirError) as error:
+        print(error, file=sys.stderr)
+        return INVALID
+
+
+def main() -> None:
+    sys.exit(run())

@@ -1,0 +1,129 @@
+"""The one place that talks to DuckDB: opens the data directory, runs named queries.
+
+Pages never see SQL. Each query is a file in queries/, run with bound parameters.
+Only the files the manifest lists are read (never a glob: one bad file in a glob
+would break every query). When the manifest changes, the next query sees it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from redengine import store
+
+QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
+VIEWS_DIR = QUERIES_DIR / "views"
+
+
+class UnknownQueryError(KeyError):
+    """A query name with no file in queries/."""
+
+    def __str__(self) -> str:
+        known = ", ".join(available_queries())
+        return f"no query named {self.args[0]!r} in {QUERIES_DIR}; known: {known}"
+
+
+def available_queries() -> list[str]:
+    return sorted(p.stem for p in QUERIES_DIR.glob("*.sql"))
+
+
+def load_query(name: str) -> str:
+    if name not in available_queries():
+        raise UnknownQueryError(name)
+    return (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+class Database:
+    """A DuckDB connection over one data directory, refreshed when its manifest changes."""
+
+    def __init__(self, data_dir: Path | str | None = None):
+        self.data_dir = Path(data_dir) if data_dir else store.default_data_dir()
+        self._lock = threading.Lock()
+        self._connection: duckdb.DuckDBPyConnection | None = None
+        self._stamp: tuple[int, int] | None = None
+        self._snapshots: list[store.SnapshotEntry] = []
+
+    # -- state of the directory -----------------------------------------------------
+
+    def _manifest_stamp(self) -> tuple[int, int]:
+        try:
+            status = store.manifest_path(self.data_dir).stat()
+        except FileNotFoundError:
+            store.read_manifest(self.data_dir)  # raises the explanatory error
+            raise
+        return (status.st_mtime_ns, status.st_size)
+
+    def _connect(self, snapshots: list[store.SnapshotEntry]) -> duckdb.DuckDBPyConnection:
+        connection = duckdb.connect(":memory:", config={"threads": 2})
+        for kind, file in store.DIMENSION_FILES.items():
+            files = [self._existing(file)]
+            files += [self._existing(f"snapshots/{s.extras[kind]}") for s in snapshots if kind in s.extras]
+            connection.read_parquet(files, union_by_name=True).create_view(kind)
+        if snapshots:
+            files = [self._existing(f"snapshots/{s.file}") for s in snapshots]
+            connection.read_parquet(files).create_view("facts_files")
+        for view in sorted(VIEWS_DIR.glob("*.sql")):
+            connection.execute(view.read_text(encoding="utf-8"))
+        return connection
+
+    def _existing(self, relative: str) -> str:
+        path = self.data_dir / relative
+        if not path.is_file():
+            raise store.DataDirError(
+                f"{path} is missing. Fix: run 'make data' to rebuild the bundled tables, "
+                f"or restore the file; the manifest {store.manifest_path(self.data_dir)} lists it."
+            )
+        return str(path)
+
+    def _current(self) -> duckdb.DuckDBPyConnection:
+        with self._lock:
+            stamp = self._manifest_stamp()
+            if self._connection is None or stamp != self._stamp:
+                snapshots = store.read_manifest(self.data_dir)
+                if not snapshots:
+                    raise store.DataDirError(
+                        f"{store.manifest_path(self.data_dir)} lists no snapshot. "
+                        "Fix: run 'make data' or 'redengine snapshot add FILE'."
+                    )
+                self._connection = self._connect(snapshots)
+                self._snapshots = snapshots
+                self._stamp = stamp
+            return self._connection
+
+    # -- what pages and commands call -----------------------------------------------
+
+    def snapshots(self) -> list[store.SnapshotEntry]:
+        """Every snapshot the manifest lists, oldest first."""
+        self._current()
+        return list(self._snapshots)
+
+    def version(self) -> str:
+        """Changes whenever the manifest does: part of every cache key."""
+        self._current()
+        return f"{self._stamp[0]}-{self._stamp[1]}"
+
+    def query(self, name: str, **params: object) -> pd.DataFrame:
+        """Runs queries/<name>.sql with its $parameters bound; returns a DataFrame."""
+        sql = load_query(name)
+        bound = {key: list(value) if isinstance(value, Sequence) and not isinstance(value, str) else value
+                 for key, value in params.items()}
+        cursor = self._current().cursor()  # one cursor per query: a connection is not thread-safe
+        try:
+            return cursor.execute(sql, bound).df()
+        finally:
+            cursor.close()
+
+    def source_text(self, file: str) -> str:
+        """The full text of a report file listed in sources (kept inside data/sources/)."""
+        root = (self.data_dir / "sources").resolve()
+        path = (self.data_dir / file).resolve()
+        if root not in path.parents:
+            raise store.DataDirError(f"source file {file!r} is outside {root}")
+        if not path.is_file():
+            raise store.DataDirError(f"the source text {path} is missing. Fix: restore it from git.")
+        return path.read_text(encoding="utf-8")

@@ -1,0 +1,159 @@
+"""Every label the dashboard shows, in Chinese and English. Quotes stay in Chinese."""
+
+from __future__ import annotations
+
+LANGUAGES = ("zh", "en")
+
+LABELS: dict[str, tuple[str, str]] = {
+    # app and navigation
+    "app_title": ("红色引擎 · 城区党建数据对比", "Red Engine · comparing districts' Party building"),
+    "page_overview": ("总览", "Overview"),
+    "page_compare": ("对比", "Compare"),
+    "page_profile": ("城区档案", "District profile"),
+    "page_sources": ("来源", "Sources"),
+    "page_changes": ("版本变化", "What changed"),
+    "language": ("语言", "Language"),
+    "snapshot": ("数据版本", "Snapshot"),
+    "snapshot_help": (
+        "链接会记住数据版本，分享出去的数字不会因新数据而改变。",
+        "Links keep the snapshot, so a shared link keeps showing the same numbers.",
+    ),
+    "latest": ("最新", "latest"),
+    # overview
+    "overview_intro": (
+        "六个地方的党建数字一览：每个数字都来自公开报道，并附原文。各报道时期不同，比较时请留意时期标注。",
+        "Six places at a glance. Every figure comes from a published report, with its quote; "
+        "the reports cover different periods, marked beside each figure.",
+    ),
+    "figures": ("个数字", "figures"),
+    "report_period": ("报道时期", "Report period"),
+    "coverage_title": ("数据覆盖：每地每类有多少个数字", "Coverage: how many figures each place reports per category"),
+    "coverage_gap_note": ("空白格表示报道未提及，不代表为零。", "An empty cell means not reported, not zero."),
+    "headline_title": ("各类别中报道最多的可比指标", "The best-covered comparable metric per category"),
+    "reported_by": ("报道地数", "places reporting"),
+    "open_compare": ("打开对比", "Open in Compare"),
+    # compare
+    "compare_intro": (
+        "选一个指标和若干地方比较。未报告的地方标为“未报告”，不按零计；≥ 表示“以上/余”，≈ 表示约数。",
+        "Pick a metric and places to compare. A place that does not report it is shown as "
+        "'not reported', never as 0; ≥ marks 'more than', ≈ 'about'.",
+    ),
+    "category": ("类别", "Category"),
+    "metric": ("指标", "Metric"),
+    "places": ("地方", "Places"),
+    "view": ("显示", "View"),
+    "chart": ("图表", "Chart"),
+    "table": ("表格", "Table"),
+    "not_reported": ("未报告", "not reported"),
+    "not_reported_by": ("未报告此指标：", "Not reported by: "),
+    "period_warning": (
+        "注意：这些数字来自不同时期（{periods}），并非同期比较。",
+        "Careful: these figures come from different periods ({periods}); this is not a like-for-like comparison.",
+    ),
+    "qualifier_note": (
+        "≥ 为下限（“余/以上/超过”），≈ 为约数，“预计”为估计值，“目标”为计划值。",
+        "≥ is a lower bound (余/以上/超过), ≈ approximate, est. an estimate, target a planned figure.",
+    ),
+    "download_csv": ("下载 CSV（含原文与来源）", "Download CSV (with quotes and sources)"),
+    "no_metric": ("此类别暂无数据。", "No figures in this category yet."),
+    "only_one_place": (
+        "只有一个地方报告此指标，无从比较；下面仍列出其数字。",
+        "Only one place reports this metric, so there is nothing to compare it with; its figure is shown below.",
+    ),
+    "more_places_hidden": ("图中只显示前 {n} 个地方；表格中有全部。", "The chart shows the top {n} places; the table has all."),
+    # columns
+    "col_place": ("地方", "Place"),
+    "col_value": ("数值", "Value"),
+    "col_value_base": ("基准单位数值", "Value (base unit)"),
+    "col_as_written": ("原文写法", "As written"),
+    "col_qualifier": ("限定", "Qualifier"),
+    "col_period": ("时期", "Period"),
+    "col_quote": ("原文", "Quote"),
+    "col_source": ("来源", "Source"),
+    "col_metric": ("指标", "Metric"),
+    "col_category": ("类别", "Category"),
+    "col_note": ("备注", "Note"),
+    "col_unit": ("单位", "Unit"),
+    "col_change": ("变化", "Change"),
+    "col_old": ("旧值", "Old value"),
+    "col_new": ("新值", "New value"),
+    "col_link": ("原文位置", "In source"),
+    # profile
+    "profile_intro": (
+        "一个地方的全部数字，按类别排列，附时期、限定和原文。",
+        "Every figure for one place, by category, with period, qualifier and quote.",
+    ),
+    "district": ("地方", "Place"),
+    "headline_figures": ("各类别代表数字", "Headline figures"),
+    "all_figures": ("全部数字", "All figures"),
+    "also_reported_by": ("另有 {n} 地报告", "{n} other place(s) report it"),
+    "compare_link": ("对比", "compare"),
+    "source_link": ("看原文", "see in source"),
+    "no_figures": ("此地方在本版本中没有数字。", "This place has no figures in this snapshot."),
+    # sources
+    "sources_intro": (
+        "每篇报道的全文，已整理的数字在文中高亮；点击数字旁的链接可跳到原文位置。",
+        "Each report in full, with every curated figure highlighted in the text.",
+    ),
+    "source": ("报道", "Report"),
+    "publisher": ("发布者", "Publisher"),
+    "published": ("发布日期", "Published"),
+    "not_stated": ("原文未注明", "not stated in the text"),
+    "period_note": ("时期说明", "About the period"),
+    "full_text": ("全文", "Full text"),
+    "highlighted_fact": ("定位的数字", "The figure you followed"),
+    # changes
+    "changes_intro": (
+        "比较两个数据版本：新增、删除和修订的数字，附新旧数值与来源。",
+        "Compare two snapshots: figures added, removed and revised, with old and new values and sources.",
+    ),
+    "from_snapshot": ("旧版本", "From snapshot"),
+    "to_snapshot": ("新版本", "To snapshot"),
+    "no_changes": ("两个版本的数字完全相同。", "The two snapshots hold the same figures."),
+    "change_added": ("新增", "added"),
+    "change_removed": ("删除", "removed"),
+    "change_revised": ("修订", "revised"),
+    "upload_title": ("检查一个快照文件（不会写入）", "Check a snapshot file (nothing is written)"),
+    "upload_ok": ("文件有效：{n} 个数字。用命令行 redengine snapshot add 添加。", "Valid: {n} figures. Add it with: redengine snapshot add"),
+    # notices and errors
+    "bad_param": (
+        "链接参数 {name}={value} 无效，已改用默认值 {fallback}。",
+        "The link's {name}={value} is not valid here; showing {fallback} instead.",
+    ),
+    "data_error": ("数据无法读取", "The data cannot be read"),
+    # categories
+    "cat_organizations": ("党组织", "Party organizations"),
+    "cat_volunteers": ("志愿服务", "Volunteers"),
+    "cat_service_centers": ("服务阵地", "Service centers"),
+    "cat_investment": ("招商投资", "Investment"),
+    "cat_economy": ("经济", "Economy"),
+    "cat_governance": ("基层治理", "Governance"),
+    # qualifiers
+    "q_exact": ("确数", "exact"),
+    "q_at_least": ("以上（下限）", "at least"),
+    "q_approx": ("约数", "about"),
+    "q_estimate": ("预计", "estimate"),
+    "q_target": ("目标", "target"),
+    # levels
+    "level_district": ("区", "district"),
+    "level_city": ("市", "city"),
+}
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    zh, en = LABELS[key]
+    text = zh if lang == "zh" else en
+    return text.format(**values) if values else text
+
+
+def category_name(category: str, lang: str) -> str:
+    return t(f"cat_{category}", lang) if f"cat_{category}" in LABELS else category
+
+
+def qualifier_name(qualifier: str, lang: str) -> str:
+    return t(f"q_{qualifier}", lang)
+
+
+def language_from_locale(locale: str | None) -> str:
+    """The browser's language when it is Chinese, else English."""
+    return "zh" if (locale or "").lower().startswith("zh") else "en"

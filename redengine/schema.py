@@ -1,0 +1,314 @@
+"""The table contract analysts follow, and the checks that enforce it.
+
+Every check reports all its problems at once, each naming the column, the first
+offending rows (counted from 1) with their values, and what would be valid.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pyarrow as pa
+
+from redengine.domain import BASE_UNITS, CATEGORIES, DISTRICT_LEVELS, QUALIFIERS
+
+SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+SAFE_SNAPSHOT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
+ROWS_SHOWN = 5
+
+DISTRICTS = pa.schema(
+    [
+        ("district_id", pa.string()),
+        ("name_zh", pa.string()),
+        ("name_en", pa.string()),
+        ("level", pa.string()),
+        ("city_zh", pa.string()),
+        ("city_en", pa.string()),
+        ("province_zh", pa.string()),
+        ("province_en", pa.string()),
+    ]
+)
+METRICS = pa.schema(
+    [
+        ("metric_id", pa.string()),
+        ("category", pa.string()),
+        ("name_zh", pa.string()),
+        ("name_en", pa.string()),
+        ("unit", pa.string()),
+        ("description_en", pa.string()),
+    ]
+)
+SOURCES = pa.schema(
+    [
+        ("source_id", pa.string()),
+        ("title_zh", pa.string()),
+        ("title_en", pa.string()),
+        ("publisher", pa.string()),
+        ("published", pa.date32()),
+        ("file", pa.string()),
+        ("period_start", pa.date32()),
+        ("period_end", pa.date32()),
+        ("period_label", pa.string()),
+        ("period_note", pa.string()),
+    ]
+)
+# The columns of a snapshot file as analysts write it.
+FACTS = pa.schema(
+    [
+        ("district_id", pa.string()),
+        ("metric_id", pa.string()),
+        ("value", pa.float64()),
+        ("qualifier", pa.string()),
+        ("period_start", pa.date32()),
+        ("period_end", pa.date32()),
+        ("period_label", pa.string()),
+        ("value_as_written", pa.string()),
+        ("source_id", pa.string()),
+        ("quote", pa.string()),
+        ("note", pa.string()),
+    ]
+)
+# As stored: the snapshot id is written into each file so one DuckDB scan over every
+# listed file can skip the others by row-group statistics.
+STORED_FACTS = FACTS.append(pa.field("snapshot_id", pa.string()))
+
+OPTIONAL_FACT_COLUMNS = frozenset({"note"})
+NULLABLE = {
+    "districts": frozenset(),
+    "metrics": frozenset(),
+    "sources": frozenset({"publisher", "published", "period_note"}),
+    "facts": OPTIONAL_FACT_COLUMNS,
+}
+DIMENSIONS = {"districts": DISTRICTS, "metrics": METRICS, "sources": SOURCES}
+ID_COLUMN = {"districts": "district_id", "metrics": "metric_id", "sources": "source_id"}
+FACT_KEY = ["district_id", "metric_id", "period_start", "period_end"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a table, said so that a person can fix it."""
+
+    column: str
+    message: str
+    fix: str
+    rows: tuple[int, ...] = ()
+    values: tuple[object, ...] = ()
+    row_count: int = 0
+
+    def __str__(self) -> str:
+        where = f"column '{self.column}': {self.message}"
+        if self.rows:
+            shown = ", ".join(
+                f"row {row} ({value!r})" for row, value in zip(self.rows, self.values, strict=True)
+            )
+            more = f" and {self.row_count - len(self.rows)} more" if self.row_count > len(self.rows) else ""
+            where += f" — {shown}{more}"
+        return f"{where}. Fix: {self.fix}"
+
+
+@dataclass
+class KnownIds:
+    """Ids a fact may refer to: those in the data directory plus any supplied with it."""
+
+    districts: set[str] = field(default_factory=set)
+    metrics: set[str] = field(default_factory=set)
+    sources: set[str] = field(default_factory=set)
+
+
+def _rows_problem(column: str, mask: pd.Series, values: pd.Series, message: str, fix: str):
+    offending = mask[mask.fillna(False).astype(bool)].index
+    if len(offending) == 0:
+        return None
+    first = offending[:ROWS_SHOWN]
+    return Problem(
+        column=column,
+        message=f"{len(offending)} row(s) {message}",
+        fix=fix,
+        rows=tuple(int(i) + 1 for i in first),
+        values=tuple(_plain(values.loc[i]) for i in first),
+        row_count=len(offending),
+    )
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, float) and math.isnan(value):
+        return "NaN"
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    return value.item() if hasattr(value, "item") else str(value)
+
+
+def _type_ok(actual: pa.DataType, expected: pa.DataType) -> bool:
+    if pa.types.is_string(expected):
+        return pa.types.is_string(actual) or pa.types.is_large_string(actual) or pa.types.is_null(actual)
+    if pa.types.is_floating(expected):
+        return pa.types.is_floating(actual) or pa.types.is_integer(actual)
+    if pa.types.is_date(expected):
+        return pa.types.is_date(actual) or pa.types.is_timestamp(actual) or pa.types.is_null(actual)
+    return actual.equals(expected)
+
+
+def _type_name(dtype: pa.DataType) -> str:
+    if pa.types.is_floating(dtype):
+        return "a floating-point number (double)"
+    if pa.types.is_date(dtype):
+        return "a date"
+    return "text (string)"
+
+
+def check_columns(
+    table: pa.Table, expected: pa.Schema, optional: Iterable[str] = ()
+) -> list[Problem]:
+    """Missing, unexpected and wrongly typed columns."""
+    problems = []
+    optional = set(optional)
+    present = set(table.column_names)
+    for name in expected.names:
+        if name not in present and name not in optional:
+            problems.append(
+                Problem(name, "is missing", f"add a column '{name}' of {_type_name(expected.field(name).type)}")
+            )
+    for name in table.column_names:
+        if name not in expected.names:
+            problems.append(
+                Problem(
+                    name,
+                    "is not part of the contract",
+                    f"remove or rename it; the columns are {', '.join(expected.names)}",
+                )
+            )
+        elif not _type_ok(table.schema.field(name).type, expected.field(name).type):
+            problems.append(
+                Problem(
+                    name,
+                    f"has type {table.schema.field(name).type}",
+                    f"write it as {_type_name(expected.field(name).type)}",
+                )
+            )
+    return problems
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """The table with the contract's columns, in order and types (absent optional ones null)."""
+    columns = []
+    for field_ in schema:
+        if field_.name in table.column_names:
+            column = table[field_.name]
+            if pa.types.is_date(field_.type) and pa.types.is_timestamp(column.type):
+                column = column.cast(pa.date32())
+            columns.append(column.cast(field_.type))
+        else:
+            columns.append(pa.nulls(len(table), field_.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _null_problems(frame: pd.DataFrame, nullable: frozenset[str]) -> list[Problem]:
+    problems = []
+    for column in frame.columns:
+        if column in nullable:
+            continue
+        values = frame[column]
+        empty = values.isna()
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            empty = empty | values.astype("string").str.strip().eq("").fillna(False)
+        problem = _rows_problem(column, empty, values, "are empty", "give every row a value")
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def check_dimension(kind: str, table: pa.Table, existing: Mapping[str, set[str]] | None = None) -> list[Problem]:
+    """Checks a districts, metrics or sources table: columns, ids, allowed values."""
+    schema = DIMENSIONS[kind]
+    problems = check_columns(table, schema)
+    if problems:
+        return problems
+    frame = conform(table, schema).to_pandas()
+    problems += _null_problems(frame, NULLABLE[kind])
+    id_column = ID_COLUMN[kind]
+    ids = frame[id_column].astype("string")
+    bad_id = ~ids.fillna("").str.fullmatch(SAFE_ID.pattern)
+    for problem in (
+        _rows_problem(id_column, bad_id, ids, "are not safe ids", "use lowercase letters, digits and _"),
+        _rows_problem(id_column, ids.duplicated(keep="first"), ids, "repeat an id", "give each row its own id"),
+    ):
+        if problem:
+            problems.append(problem)
+    allowed = {"districts": ("level", DISTRICT_LEVELS), "metrics": ("category", CATEGORIES)}
+    if kind == "metrics":
+        problems += _allowed(frame, "unit", BASE_UNITS)
+    if kind in allowed:
+        column, values = allowed[kind]
+        problems += _allowed(frame, column, values)
+    if kind == "sources":
+        reversed_ = frame["period_start"] > frame["period_end"]
+        problem = _rows_problem(
+            "period_start", reversed_, frame["period_start"], "start after period_end", "swap them"
+        )
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _allowed(frame: pd.DataFrame, column: str, allowed: Iterable[str]) -> list[Problem]:
+    allowed = tuple(allowed)
+    outside = ~frame[column].isin(allowed)
+    problem = _rows_problem(
+        column, outside, frame[column], "are not an allowed value", f"use one of {', '.join(allowed)}"
+    )
+    return [problem] if problem else []
+
+
+def check_facts(table: pa.Table, known: KnownIds) -> list[Problem]:
+    """Checks a snapshot of facts against the contract and the known ids."""
+    problems = check_columns(table, FACTS, OPTIONAL_FACT_COLUMNS)
+    if any(p.message != "is not part of the contract" for p in problems):
+        return problems  # values cannot be checked in columns that are missing or mistyped
+    frame = conform(table.select([c for c in table.column_names if c in FACTS.names]), FACTS).to_pandas()
+    problems += _null_problems(frame, NULLABLE["facts"])
+    for column, ids, kind in (
+        ("district_id", known.districts, "districts"),
+        ("metric_id", known.metrics, "metrics"),
+        ("source_id", known.sources, "sources"),
+    ):
+        unknown = frame[column].notna() & ~frame[column].isin(ids)
+        problem = _rows_problem(
+            column,
+            unknown,
+            frame[column],
+            f"name {kind} that are not known",
+            f"use a known id ({', '.join(sorted(ids)[:8])}{' …' if len(ids) > 8 else ''}) "
+            f"or supply the new {kind} with --{kind} FILE",
+        )
+        if problem:
+            problems.append(problem)
+    values = frame["value"]
+    not_finite = values.notna() & ~values.map(lambda v: math.isfinite(v) if v is not None else True)
+    problem = _rows_problem(
+        "value", not_finite, values, "are not finite (NaN or infinite)", "give a finite number, or drop the row: not reported is no row"
+    )
+    if problem:
+        problems.append(problem)
+    problems += [p for p in _allowed(frame.dropna(subset=["qualifier"]), "qualifier", QUALIFIERS)]
+    reversed_ = frame["period_start"] > frame["period_end"]
+    problem = _rows_problem(
+        "period_start", reversed_, frame["period_start"], "start after their period_end", "make period_start ≤ period_end"
+    )
+    if problem:
+        problems.append(problem)
+    keys = frame[FACT_KEY].astype("string").agg(" / ".join, axis=1)
+    duplicated = frame.duplicated(subset=FACT_KEY, keep="first")
+    problem = _rows_problem(
+        "district_id, metric_id, period_start, period_end",
+        duplicated,
+        keys,
+        "repeat a (district, metric, period) already given in an earlier row",
+        "keep one row per district, metric and period",
+    )
+    if problem:
+        problems.append(problem)
+    return problems

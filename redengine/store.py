@@ -1,0 +1,156 @@
+"""Files of the data directory: the manifest, atomic writes, checksums, the writers' lock.
+
+The manifest is the commit point: a snapshot exists once the manifest lists it, and the
+manifest is only ever replaced by an atomic rename, so a reader sees the old list or the
+new one, never half of either.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+DATA_DIR_ENV = "REDENGINE_DATA_DIR"
+MANIFEST = Path("snapshots") / "manifest.json"
+DIMENSION_FILES = {
+    "districts": "districts.parquet",
+    "metrics": "metrics.parquet",
+    "sources": "sources.parquet",
+}
+FACT_SORT = [("metric_id", "ascending"), ("district_id", "ascending"), ("period_start", "ascending")]
+ROW_GROUP_SIZE = 122_880
+
+
+class DataDirError(RuntimeError):
+    """The data directory is missing, unreadable or inconsistent; says where and how to fix it."""
+
+
+def default_data_dir() -> Path:
+    configured = os.environ.get(DATA_DIR_ENV)
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class SnapshotEntry:
+    """One snapshot as the manifest lists it."""
+
+    id: str
+    file: str
+    sha256: str
+    rows: int
+    added: str
+    # New places, metrics or sources the snapshot brought: kind -> file under snapshots/.
+    extras: dict[str, str] = field(default_factory=dict)
+    replaces: str | None = None
+
+
+def manifest_path(data_dir: Path) -> Path:
+    return data_dir / MANIFEST
+
+
+def read_manifest(data_dir: Path) -> list[SnapshotEntry]:
+    path = manifest_path(data_dir)
+    if not data_dir.is_dir():
+        raise DataDirError(
+            f"The data directory {data_dir} does not exist. Fix: point {DATA_DIR_ENV} at a "
+            "directory made by 'make data', or unset it to use the bundled data/."
+        )
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        entries = [SnapshotEntry(**entry) for entry in raw["snapshots"]]
+    except FileNotFoundError:
+        raise DataDirError(
+            f"{path} is missing, so no snapshot is listed. Fix: run 'make data' (bundled data) "
+            "or 'redengine snapshot add FILE'."
+        ) from None
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise DataDirError(
+            f"{path} cannot be read ({error}). Fix: restore it from git or a backup; "
+            "the snapshot files beside it are untouched."
+        ) from None
+    return entries
+
+
+def manifest_text(entries: list[SnapshotEntry]) -> str:
+    return json.dumps({"snapshots": [asdict(e) for e in entries]}, ensure_ascii=False, indent=2) + "\n"
+
+
+def atomic_write_bytes(path: Path, payload: bytes) -> None:
+    """Writes to a temporary file beside the target, flushes it to disk, then renames."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def write_manifest(data_dir: Path, entries: list[SnapshotEntry]) -> None:
+    atomic_write_bytes(manifest_path(data_dir), manifest_text(entries).encode("utf-8"))
+
+
+def parquet_bytes(table: pa.Table) -> bytes:
+    """Parquet with page checksums and row-group statistics, deterministic for a given table."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(
+        table,
+        sink,
+        compression="zstd",
+        write_page_checksum=True,
+        write_statistics=True,
+        row_group_size=ROW_GROUP_SIZE,
+    )
+    return sink.getvalue().to_pybytes()
+
+
+def write_parquet(path: Path, table: pa.Table) -> str:
+    """Writes atomically and returns the file's sha256."""
+    payload = parquet_bytes(table)
+    atomic_write_bytes(path, payload)
+    return hashlib.sha256(payload).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        for block in iter(lambda: source.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sort_facts(table: pa.Table) -> pa.Table:
+    return table.sort_by(FACT_SORT)
+
+
+@contextlib.contextmanager
+def writer_lock(data_dir: Path) -> Iterator[None]:
+    """Serialises writers (two 'snapshot add' at once); readers never wait for it.
+
+    The lock is taken on the snapshots/ directory itself, so taking it creates no file.
+    """
+    directory = data_dir / MANIFEST.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
