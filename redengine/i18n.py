@@ -6,7 +6,10 @@ LANGUAGES = ("zh", "en")
 
 LABELS: dict[str, tuple[str, str]] = {
     # app and navigation
-    "app_title": ("红色引擎 · 城区党建数据对比", "Red Engine · comparing districts' Party building"),
+    "app_title": (
+        "红色引擎 · 城区党建数据对比",
+        "Red Engine · comparing districts' Party building",
+    ),
     "page_overview": ("总览", "Overview"),
     "page_compare": ("对比", "Compare"),
     "page_profile": ("城区档案", "District profile"),
@@ -27,9 +30,18 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "figures": ("个数字", "figures"),
     "report_period": ("报道时期", "Report period"),
-    "coverage_title": ("数据覆盖：每地每类有多少个数字", "Coverage: how many figures each place reports per category"),
-    "coverage_gap_note": ("空白格表示报道未提及，不代表为零。", "An empty cell means not reported, not zero."),
-    "headline_title": ("各类别中报道最多的可比指标", "The best-covered comparable metric per category"),
+    "coverage_title": (
+        "数据覆盖：每地每类有多少个数字",
+        "Coverage: how many figures each place reports per category",
+    ),
+    "coverage_gap_note": (
+        "空白格表示报道未提及，不代表为零。",
+        "An empty cell means not reported, not zero.",
+    ),
+    "headline_title": (
+        "各类别中报道最多的可比指标",
+        "The best-covered comparable metric per category",
+    ),
     "reported_by": ("报道地数", "places reporting"),
     "open_compare": ("打开对比", "Open in Compare"),
     # compare
@@ -60,7 +72,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "只有一个地方报告此指标，无从比较；下面仍列出其数字。",
         "Only one place reports this metric, so there is nothing to compare it with; its figure is shown below.",
     ),
-    "more_places_hidden": ("图中只显示前 {n} 个地方；表格中有全部。", "The chart shows the top {n} places; the table has all."),
+    "more_places_hidden": (
+        "图中只显示前 {n} 个地方；表格中有全部。",
+        "The chart shows the top {n} places; the table has all.",
+    ),
     # columns
     "col_place": ("地方", "Place"),
     "col_value": ("数值", "Value"),
@@ -114,7 +129,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "change_removed": ("删除", "removed"),
     "change_revised": ("修订", "revised"),
     "upload_title": ("检查一个快照文件（不会写入）", "Check a snapshot file (nothing is written)"),
-    "upload_ok": ("文件有效：{n} 个数字。用命令行 redengine snapshot add 添加。", "Valid: {n} figures. Add it with: redengine snapshot add"),
+    "upload_ok": (
+        "文件有效：{n} 个数字。用命令行 redengine snapshot add 添加。",
+        "Valid: {n} figures. Add it with: redengine snapshot add",
+    ),
     # notices and errors
     "bad_param": (
         "链接参数 {name}={value} 无效，已改用默认值 {fallback}。",

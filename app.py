@@ -1,0 +1,33 @@
+"""Red Engine dashboard: the entry script. Common controls, then the chosen page."""
+
+import streamlit as st
+
+from redengine import store, ui
+from redengine.i18n import t
+
+st.set_page_config(page_title="红色引擎 Red Engine", page_icon="🏮", layout="wide")
+
+try:
+    view = ui.common_controls()
+except store.DataDirError as error:
+    st.title("红色引擎 · Red Engine")
+    st.error(f"**数据无法读取 · The data cannot be read**\n\n{error}")
+    st.stop()
+
+pages = [
+    st.Page(
+        "pages/overview.py",
+        title=t("page_overview", view.lang),
+        icon="🏠",
+        url_path="overview",
+        default=True,
+    ),
+    st.Page("pages/compare.py", title=t("page_compare", view.lang), icon="📊", url_path="compare"),
+    st.Page("pages/profile.py", title=t("page_profile", view.lang), icon="📍", url_path="profile"),
+    st.Page("pages/sources.py", title=t("page_sources", view.lang), icon="📄", url_path="sources"),
+    st.Page("pages/changes.py", title=t("page_changes", view.lang), icon="🔁", url_path="changes"),
+]
+try:
+    st.navigation(pages, position="top").run()
+except store.DataDirError as error:
+    st.error(f"**{t('data_error', view.lang)}**\n\n{error}")

@@ -1,0 +1,67 @@
+"""What changed: figures added, removed and revised between two snapshots; a file check for analysts."""
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from redengine import snapshots, ui
+from redengine.domain import format_qualified
+from redengine.i18n import t
+
+view = ui.current_view()
+lang = view.lang
+ui.page_header("page_changes", "changes_intro", lang)
+
+ids = [entry.id for entry in reversed(ui.database().snapshots())]  # latest first
+ui.choose("from", ids, ids[1] if len(ids) > 1 else ids[0])
+ui.choose("to", ids, ids[0])
+left, right = st.columns(2)
+old = left.selectbox(t("from_snapshot", lang), ids, key="from")
+new = right.selectbox(t("to_snapshot", lang), ids, key="to")
+
+changes = ui.query("snapshot_diff", old_snapshot_id=old, new_snapshot_id=new)
+counts = changes["change"].value_counts()
+for column, kind in zip(st.columns(3), ("added", "removed", "revised"), strict=True):
+    column.metric(t(f"change_{kind}", lang), int(counts.get(kind, 0)))
+if changes.empty:
+    st.info(t("no_changes", lang))
+else:
+    name = "name_zh" if lang == "zh" else "name_en"
+    metric = "metric_name_zh" if lang == "zh" else "metric_name_en"
+    shown = pd.DataFrame(
+        {
+            t("col_change", lang): [t(f"change_{c}", lang) for c in changes["change"]],
+            t("col_place", lang): changes[name],
+            t("col_metric", lang): changes[metric],
+            t("col_period", lang): changes["period_label"],
+            t("col_old", lang): [
+                format_qualified(v, u, q, lang) if pd.notna(v) else "—"
+                for v, u, q in zip(changes["old_value"], changes["unit"], changes["old_qualifier"], strict=True)
+            ],
+            t("col_new", lang): [
+                format_qualified(v, u, q, lang) if pd.notna(v) else "—"
+                for v, u, q in zip(changes["new_value"], changes["unit"], changes["new_qualifier"], strict=True)
+            ],
+            t("col_quote", lang): changes["new_quote"].fillna(changes["old_quote"]),
+            t("col_source", lang): changes["new_source_id"].fillna(changes["old_source_id"]),
+        }
+    )
+    st.dataframe(shown, hide_index=True, column_config=ui.link_columns(lang))
+
+with st.expander(t("upload_title", lang)):
+    upload = st.file_uploader("Parquet", type=["parquet"])
+    if upload is not None:
+        # Checked from a temporary copy outside the data directory: nothing there is written.
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / Path(upload.name).name
+            path.write_bytes(upload.getvalue())
+            result = snapshots.validate(ui.database(), path)
+        if result.ok:
+            st.success(t("upload_ok", lang, n=result.rows))
+            st.dataframe(result.facts.to_pandas().head(50), hide_index=True)
+        else:
+            st.error("\n".join(f"- {p}" for p in result.problems))
+
+ui.write_url(["from", "to"])

@@ -1,0 +1,86 @@
+"""Compare: one metric across the chosen places, with qualifiers, periods and quotes."""
+
+import streamlit as st
+
+from redengine import charts, tables, ui
+from redengine.domain import CATEGORIES, distinct_periods, place_colors
+from redengine.i18n import category_name, t
+
+BARS_SHOWN = 30
+view = ui.current_view()
+lang = view.lang
+ui.page_header("page_compare", "compare_intro", lang)
+
+coverage = ui.query("metric_coverage", snapshot_id=view.snapshot_id, category=None)
+places = ui.query("district_cards", snapshot_id=view.snapshot_id)
+categories = [c for c in CATEGORIES if c in set(coverage["category"])]
+ui.choose("category", categories, coverage["category"].iloc[0])
+left, middle = st.columns([1, 2])
+category = left.selectbox(t("category", lang), categories, key="category", format_func=lambda c: category_name(c, lang))
+
+in_category = coverage[coverage["category"] == category].set_index("metric_id")
+ui.choose("metric", list(in_category.index), in_category.index[0])
+metric_id = middle.selectbox(
+    t("metric", lang),
+    list(in_category.index),
+    key="metric",
+    format_func=lambda m: (
+        f"{in_category.at[m, 'name_zh' if lang == 'zh' else 'name_en']} "
+        f"({in_category.at[m, 'places_reporting']} {t('reported_by', lang)})"
+    ),
+)
+metric = in_category.loc[metric_id]
+
+everyone = ui.query(
+    "metric_by_district",
+    snapshot_id=view.snapshot_id,
+    metric_id=metric_id,
+    district_ids=list(places["district_id"]),
+)
+reporters = list(dict.fromkeys(everyone.loc[everyone["value"].notna(), "district_id"]))
+names = dict(zip(places["district_id"], places["name_zh" if lang == "zh" else "name_en"], strict=True))
+ui.choose("places", list(places["district_id"]), reporters or list(places["district_id"]), many=True)
+chosen = st.multiselect(t("places", lang), list(places["district_id"]), key="places", format_func=names.get)
+ui.choose("view", ["chart", "table"], "chart")
+shown_as = st.segmented_control(
+    t("view", lang), ["chart", "table"], key="view", required=True, format_func=lambda v: t(v, lang)
+)
+
+rows = everyone[everyone["district_id"].isin(chosen)]
+reported = rows[rows["value"].notna()]
+periods = distinct_periods(reported["period_label"])
+if len(periods) > 1:
+    st.warning(t("period_warning", lang, periods=", ".join(periods)), icon="⏱️")
+missing = rows.loc[rows["value"].isna(), "district_id"].map(names).tolist()
+if missing:
+    st.info(
+        t("not_reported_by", lang) + "、".join(missing)
+        if lang == "zh"
+        else t("not_reported_by", lang) + ", ".join(missing)
+    )
+if len(reporters) == 1:
+    st.caption(t("only_one_place", lang))
+st.caption(f"{metric['description_en']}  \n{t('qualifier_note', lang)}")
+
+table = tables.comparison_table(rows, metric["unit"], lang, ui.source_link(view))
+if shown_as == "chart":
+    plotted = rows
+    if len(rows) > BARS_SHOWN:
+        plotted = rows.sort_values("value", ascending=False, na_position="last").head(BARS_SHOWN)
+        st.caption(t("more_places_hidden", lang, n=BARS_SHOWN))
+    st.plotly_chart(
+        charts.comparison_bars(plotted, metric["unit"], lang, place_colors(places["district_id"])),
+        key="comparison",
+        config={"displayModeBar": False},
+    )
+else:
+    st.dataframe(table, hide_index=True, column_config=ui.link_columns(lang))
+st.download_button(
+    t("download_csv", lang),
+    tables.csv_bytes(table),
+    file_name=f"{metric_id}.csv",
+    mime="text/csv",
+    icon="⬇️",
+)
+
+ui.write_url(["category", "metric", "places", "view"])

@@ -1,0 +1,77 @@
+"""Overview: the places at a glance, one chart per headline category, and the coverage gaps."""
+
+import html
+
+import streamlit as st
+
+from redengine import charts, ui
+from redengine.domain import HEADLINE_CATEGORIES, distinct_periods, place_colors
+from redengine.i18n import category_name, t
+
+CARDS_SHOWN = 6
+view = ui.current_view()
+lang = view.lang
+ui.page_header("page_overview", "overview_intro", lang)
+
+cards = ui.query("district_cards", snapshot_id=view.snapshot_id)
+colors = place_colors(cards["district_id"])
+shown = cards.nlargest(CARDS_SHOWN, "figures") if len(cards) > CARDS_SHOWN else cards
+for column, card in zip(st.columns(len(shown)), shown.to_dict("records"), strict=True):
+    with column.container(border=True):
+        name, other = (card["name_zh"], card["name_en"]) if lang == "zh" else (card["name_en"], card["name_zh"])
+        name, other = html.escape(name), html.escape(other)
+        st.markdown(
+            f"<span style='color:{colors[card['district_id']]}'>■</span> **{name}** · {other}",
+            unsafe_allow_html=True,
+        )
+        city = (
+            card["city_zh"] + " · " + card["province_zh"]
+            if lang == "zh"
+            else f"{card['city_en']}, {card['province_en']}"
+        )
+        st.caption(f"{city} · {t('level_' + card['level'], lang)}")
+        st.metric(t("figures", lang), f"{int(card['figures']):,}")
+        st.caption(f"{t('report_period', lang)}: {card['report_periods'] or '—'}")
+        st.page_link(
+            "pages/profile.py",
+            label=t("page_profile", lang),
+            icon="📍",
+            query_params=ui.page_params(view, district=card["district_id"]),
+        )
+if len(cards) > CARDS_SHOWN:
+    st.caption(f"{len(cards):,} {t('places', lang)}; {t('page_profile', lang)} →")
+
+st.subheader(t("headline_title", lang))
+headline = ui.query("headline_figures", snapshot_id=view.snapshot_id, categories=list(HEADLINE_CATEGORIES))
+panels = st.columns(2)
+for index, (category, rows) in enumerate(headline.groupby("category", sort=False)):
+    first = rows.iloc[0]
+    reporting = rows[rows["value"].notna()]
+    with panels[index % 2].container(border=True):
+        metric_name = first["metric_name_zh"] if lang == "zh" else first["metric_name_en"]
+        st.markdown(f"**{category_name(category, lang)}** · {metric_name}")
+        st.caption(f"{t('reported_by', lang)}: {len(reporting)} / {len(rows)}")
+        periods = distinct_periods(reporting["period_label"])
+        if len(periods) > 1:
+            st.warning(t("period_warning", lang, periods=", ".join(periods)), icon="⏱️")
+        figure = charts.comparison_bars(
+            rows.nlargest(12, "value", keep="first") if len(rows) > 12 else rows,
+            first["unit"],
+            lang,
+            colors,
+        )
+        figure.update_layout(height=320)
+        st.plotly_chart(figure, key=f"headline_{category}", config={"displayModeBar": False})
+        st.page_link(
+            "pages/compare.py",
+            label=t("open_compare", lang),
+            icon="📊",
+            query_params=ui.page_params(view, category=category, metric=first["metric_id"]),
+        )
+
+st.subheader(t("coverage_title", lang))
+st.caption(t("coverage_gap_note", lang))
+coverage = ui.query("coverage_matrix", snapshot_id=view.snapshot_id)
+st.plotly_chart(charts.coverage_heatmap(coverage, lang), key="coverage", config={"displayModeBar": False})
+
+ui.write_url()

@@ -1,0 +1,61 @@
+"""District profile: one place's headline figures, then every figure by category with its quote."""
+
+import streamlit as st
+
+from redengine import tables, ui
+from redengine.domain import CATEGORIES, format_qualified
+from redengine.i18n import category_name, t
+
+view = ui.current_view()
+lang = view.lang
+ui.page_header("page_profile", "profile_intro", lang)
+
+places = ui.query("district_cards", snapshot_id=view.snapshot_id)
+names = dict(zip(places["district_id"], places["name_zh" if lang == "zh" else "name_en"], strict=True))
+ui.choose(
+    "district",
+    list(places["district_id"]),
+    places.sort_values("figures", ascending=False)["district_id"].iloc[0],
+)
+district_id = st.selectbox(t("district", lang), list(places["district_id"]), key="district", format_func=names.get)
+place = places.set_index("district_id").loc[district_id]
+
+where = (
+    f"{place['city_zh']} · {place['province_zh']}" if lang == "zh" else f"{place['city_en']}, {place['province_en']}"
+)
+other_name = place["name_en"] if lang == "zh" else place["name_zh"]
+st.markdown(f"### {names[district_id]} · {other_name}")
+st.caption(
+    f"{where} · {t('level_' + place['level'], lang)} · {t('report_period', lang)}: {place['report_periods'] or '—'}"
+)
+reports = place["report_titles_zh"] if lang == "zh" else place["report_titles_en"]
+if isinstance(reports, str):
+    st.caption(f"{t('source', lang)}: {reports}")
+
+facts = ui.query("district_facts", snapshot_id=view.snapshot_id, district_id=district_id)
+if facts.empty:
+    st.info(t("no_figures", lang))
+else:
+    st.subheader(t("headline_figures", lang))
+    # The best-known figure of each category: the one most places report, so it compares.
+    headline = facts.drop_duplicates("category")
+    for column, fact in zip(st.columns(len(headline)), headline.to_dict("records"), strict=True):
+        column.metric(
+            f"{category_name(fact['category'], lang)} · {fact['metric_name_zh' if lang == 'zh' else 'metric_name_en']}",
+            format_qualified(fact["value"], fact["unit"], fact["qualifier"], lang),
+            help=fact["quote"],
+        )
+        column.caption(fact["period_label"])
+
+    st.subheader(t("all_figures", lang))
+    compare = ui.compare_link(view)
+    for category in [c for c in CATEGORIES if c in set(facts["category"])]:
+        in_category = facts[facts["category"] == category]
+        with st.expander(f"{category_name(category, lang)} ({len(in_category)})", expanded=True):
+            st.dataframe(
+                tables.district_table(in_category, lang, ui.source_link(view), compare),
+                hide_index=True,
+                column_config=ui.link_columns(lang),
+            )
+
+ui.write_url(["district"])

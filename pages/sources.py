@@ -1,0 +1,68 @@
+"""Sources: each report's metadata and full text, every curated figure highlighted."""
+
+import html
+
+import streamlit as st
+
+from redengine import ui
+from redengine.highlight import highlighted_html
+from redengine.i18n import t
+
+view = ui.current_view()
+lang = view.lang
+ui.page_header("page_sources", "sources_intro", lang)
+
+sources = ui.query("source_list", snapshot_id=view.snapshot_id)
+titles = dict(zip(sources["source_id"], sources["title_zh"], strict=True))
+ui.choose("source", list(sources["source_id"]), sources["source_id"].iloc[0])
+source_id = st.selectbox(
+    t("source", lang),
+    list(sources["source_id"]),
+    key="source",
+    format_func=lambda s: f"{titles[s]} ({s})",
+)
+source = sources.set_index("source_id").loc[source_id]
+facts = ui.query("source_facts", snapshot_id=view.snapshot_id, source_id=source_id)
+ui.choose("fact", list(facts["fact_id"]), None)
+target = st.session_state["fact"]
+
+details = {
+    t("publisher", lang): source["publisher"] if isinstance(source["publisher"], str) else t("not_stated", lang),
+    t("published", lang): str(source["published"].date())
+    if hasattr(source["published"], "date")
+    else t("not_stated", lang),
+    t("report_period", lang): source["period_label"],
+    t("figures", lang): f"{int(source['figures'])}",
+}
+st.markdown(f"### {html.escape(source['title_zh'])}")
+st.caption(source["title_en"])
+st.markdown("  \n".join(f"**{k}**: {html.escape(str(v))}" for k, v in details.items()))
+if isinstance(source["period_note"], str):
+    st.caption(f"{t('period_note', lang)}: {source['period_note']}")
+
+if target:
+    fact = facts.set_index("fact_id").loc[target]
+    with st.container(border=True):
+        st.markdown(
+            f"**{t('highlighted_fact', lang)}**: {fact['metric_name_zh' if lang == 'zh' else 'metric_name_en']} — "
+            f"{html.escape(str(fact['value_as_written']))} ({fact['period_label']})"
+        )
+        st.markdown(f"> {html.escape(fact['quote'])}")
+
+st.subheader(t("full_text", lang))
+text = ui.database().source_text(source["file"])
+marked = highlighted_html(text, zip(facts["fact_id"], facts["quote"], strict=True), target)
+st.html(
+    "<style>.report{max-height:620px;overflow-y:auto;line-height:1.9;padding:1rem;border:1px solid #e5ddd3;"
+    "border-radius:.5rem;background:#fff;font-size:15px}.report mark.fact{background:#fdebd0;padding:0 1px}"
+    ".report mark.target{background:#f5b041;outline:2px solid #b03a2e}</style>"
+    f'<div class="report">{marked}</div>'
+)
+if target:
+    # target is a known fact id (10 hex characters), checked above: safe inside the script.
+    st.html(
+        f"<script>document.getElementById('fact-{target}')?.scrollIntoView({{block:'center'}})</script>",
+        unsafe_allow_javascript=True,
+    )
+
+ui.write_url(["source", "fact"])

@@ -1,0 +1,119 @@
+"""Plotly figures for the pages, built with graph_objects (several times faster than express)."""
+
+from __future__ import annotations
+
+import html
+import textwrap
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from redengine.domain import axis_scale, format_qualified
+from redengine.i18n import category_name, t
+
+FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
+QUOTE_WIDTH = 28  # characters per hover line; Chinese has no spaces to wrap on
+
+
+def _wrapped(text: str | None) -> str:
+    if not isinstance(text, str):
+        return ""
+    return "<br>".join(textwrap.wrap(html.escape(text), QUOTE_WIDTH))
+
+
+def place_label(row: pd.Series, lang: str) -> str:
+    return row["name_zh"] if lang == "zh" else row["name_en"]
+
+
+def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, colors: dict[str, str]) -> go.Figure:
+    """One bar per place and period; a place with no figure gets a 'not reported' marker, not a bar."""
+    reported = rows[rows["value"].notna()]
+    largest = float(reported["value"].abs().max()) if len(reported) else 0.0
+    divisor, axis_title = axis_scale(unit, largest, lang)
+    several_periods = rows.groupby("district_id")["period_label"].nunique().max() > 1
+    labels = [
+        f"{place_label(r, lang)}<br>{r['period_label']}"
+        if several_periods and pd.notna(r["period_label"])
+        else place_label(r, lang)
+        for _, r in rows.iterrows()
+    ]
+    figure = go.Figure()
+    for (_, row), label in zip(rows.iterrows(), labels, strict=True):
+        value = row["value"]
+        if pd.isna(value):
+            figure.add_trace(
+                go.Bar(
+                    x=[label],
+                    y=[0],
+                    marker_color="rgba(0,0,0,0)",
+                    text=[t("not_reported", lang)],
+                    textposition="outside",
+                    textfont={"color": "#7f8c8d"},
+                    hovertemplate=f"{html.escape(label)}: {t('not_reported', lang)}<extra></extra>",
+                    showlegend=False,
+                )
+            )
+            continue
+        shown = format_qualified(value, unit, row["qualifier"], lang)
+        hover = (
+            f"<b>{html.escape(label)}</b><br>{html.escape(shown)} · {html.escape(str(row['period_label']))}"
+            f"<br>{t('col_as_written', lang)}: {html.escape(str(row['value_as_written']))}"
+            f"<br>{_wrapped(row['quote'])}<extra></extra>"
+        )
+        figure.add_trace(
+            go.Bar(
+                x=[label],
+                y=[value / divisor],
+                marker_color=colors.get(row["district_id"], "#5d6d7e"),
+                marker_pattern_shape="/" if row["qualifier"] in ("estimate", "target") else "",
+                text=[f"{shown}<br>{row['period_label']}"],
+                textposition="outside",
+                cliponaxis=False,
+                hovertemplate=hover,
+                showlegend=False,
+            )
+        )
+    figure.update_layout(
+        font={"family": FONT, "size": 13},
+        yaxis_title=axis_title,
+        yaxis={"rangemode": "tozero", "automargin": True},
+        xaxis={"automargin": True, "type": "category"},
+        margin={"t": 40, "b": 10, "l": 10, "r": 10},
+        height=440,
+        bargap=0.35,
+        hoverlabel={"font_family": FONT, "align": "left"},
+    )
+    if len(reported):
+        figure.update_yaxes(range=[0, largest / divisor * 1.25])
+    return figure
+
+
+def coverage_heatmap(matrix: pd.DataFrame, lang: str) -> go.Figure:
+    """Places × categories, each cell the number of figures; empty cells read 'not reported'."""
+    name = "name_zh" if lang == "zh" else "name_en"
+    table = matrix.pivot_table(index=name, columns="category", values="figures", aggfunc="sum", sort=False)
+    categories = list(table.columns)
+    counts = table.to_numpy()
+    text = [[str(int(c)) if c else "—" for c in row] for row in counts]
+    figure = go.Figure(
+        go.Heatmap(
+            z=counts,
+            x=[category_name(c, lang) for c in categories],
+            y=list(table.index),
+            text=text,
+            texttemplate="%{text}",
+            colorscale=[[0, "#f4f6f7"], [0.001, "#fadbd8"], [1, "#922b21"]],
+            showscale=False,
+            hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
+            xgap=3,
+            ygap=3,
+        )
+    )
+    figure.update_layout(
+        font={"family": FONT, "size": 13},
+        height=60 + 44 * len(table.index),
+        margin={"t": 10, "b": 10, "l": 10, "r": 10},
+        yaxis={"autorange": "reversed"},
+        xaxis={"side": "top"},
+    )
+    return figure

@@ -1,0 +1,65 @@
+"""Tables as people read them: localised headers, qualified values, quotes and source links."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from redengine.domain import format_qualified
+from redengine.i18n import qualifier_name, t
+
+# Spreadsheet programs read UTF-8 with a byte-order mark as UTF-8 (Excel guesses otherwise).
+CSV_ENCODING = "utf-8-sig"
+
+
+def _qualifier(value: object, lang: str) -> str:
+    return qualifier_name(value, lang) if isinstance(value, str) else ""
+
+
+def comparison_table(
+    rows: pd.DataFrame, unit: str, lang: str, source_link: Callable[[pd.Series], str | None]
+) -> pd.DataFrame:
+    """One row per place and period; a place that does not report the metric says so."""
+    name = "name_zh" if lang == "zh" else "name_en"
+    title = "source_title_zh" if lang == "zh" else "source_title_en"
+    return pd.DataFrame(
+        {
+            t("col_place", lang): rows[name],
+            t("col_value", lang): [
+                format_qualified(v, unit, q, lang) for v, q in zip(rows["value"], rows["qualifier"], strict=True)
+            ],
+            t("col_value_base", lang): rows["value"],
+            t("col_unit", lang): unit,
+            t("col_as_written", lang): rows["value_as_written"],
+            t("col_qualifier", lang): [_qualifier(q, lang) for q in rows["qualifier"]],
+            t("col_period", lang): rows["period_label"],
+            t("col_quote", lang): rows["quote"],
+            t("col_source", lang): rows[title],
+            t("col_link", lang): [source_link(r) for _, r in rows.iterrows()],
+        }
+    )
+
+
+def district_table(facts: pd.DataFrame, lang: str, source_link, compare_link) -> pd.DataFrame:
+    """Every figure of one place: metric, qualified value, period, quote, links."""
+    metric = "metric_name_zh" if lang == "zh" else "metric_name_en"
+    return pd.DataFrame(
+        {
+            t("col_metric", lang): facts[metric],
+            t("col_value", lang): [
+                format_qualified(v, u, q, lang)
+                for v, u, q in zip(facts["value"], facts["unit"], facts["qualifier"], strict=True)
+            ],
+            t("col_as_written", lang): facts["value_as_written"],
+            t("col_period", lang): facts["period_label"],
+            t("col_quote", lang): facts["quote"],
+            t("col_note", lang): facts["note"],
+            t("col_link", lang): [source_link(r) for _, r in facts.iterrows()],
+            t("compare_link", lang): [compare_link(r) for _, r in facts.iterrows()],
+        }
+    )
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    return table.to_csv(index=False).encode(CSV_ENCODING)

@@ -1,0 +1,191 @@
+"""Streamlit glue shared by the pages: cached data, URL-synced choices, common controls.
+
+The URL is the view: every choice is read from the query string when the URL comes
+from outside (a shared link, a reload, a page link) and written back after each run,
+always in full, so a copied link reopens exactly this view in another browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from redengine import view_state
+from redengine.db import Database
+from redengine.i18n import LANGUAGES, language_from_locale, t
+
+URL_WRITTEN = "_url_written"
+NOTICES = "_url_notices"
+
+
+@st.cache_resource(show_spinner=False)
+def database() -> Database:
+    return Database()
+
+
+@st.cache_data(max_entries=2048, show_spinner=False)
+def _cached_query(version: str, name: str, params: tuple[tuple[str, object], ...]) -> pd.DataFrame:
+    # `version` changes with the manifest: a new or replaced snapshot is a new cache key.
+    return database().query(name, **dict(params))
+
+
+def query(name: str, **params: object) -> pd.DataFrame:
+    """Runs a named query through the cache; list parameters are frozen for hashing."""
+    frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+    return _cached_query(database().version(), name, frozen)
+
+
+@dataclass(frozen=True)
+class View:
+    """What every page needs: the language and the snapshot shown."""
+
+    lang: str
+    snapshot_id: str
+
+
+def current_view() -> View:
+    """The language and snapshot app.py resolved for this run."""
+    return View(lang=st.session_state["lang"], snapshot_id=st.session_state["snapshot"])
+
+
+def _url_is_fresh() -> bool:
+    """True when the query string did not come from our own last write."""
+    return st.session_state.get(URL_WRITTEN) != st.query_params.to_dict()
+
+
+def choose(
+    name: str,
+    options: Sequence[str],
+    fallback: str | list[str] | None,
+    many: bool = False,
+) -> None:
+    """Puts the value for widget `name` into session state: from the URL, the session, or the fallback.
+
+    The page then draws its widget with key=name and no default.
+    """
+    params = st.query_params.to_dict()
+    resolution = view_state.Resolution()
+    current = st.session_state.get(name, st.session_state.get(f"_last_{name}"))
+    if _url_is_fresh() and name in params:
+        pick = view_state.choose_many if many else view_state.choose_one
+        value = pick(resolution, params, name, options, fallback)
+        st.session_state.setdefault(NOTICES, []).extend(resolution.notices)
+    elif many and isinstance(current, list) and current and all(v in options for v in current):
+        value = current
+    elif not many and current in options:
+        value = current
+    else:
+        value = fallback
+    st.session_state[name] = value
+
+
+def remember(*names: str) -> None:
+    """Keeps choices across page switches (Streamlit drops a widget's state when it is not drawn)."""
+    for name in names:
+        if name in st.session_state:
+            st.session_state[f"_last_{name}"] = st.session_state[name]
+
+
+def write_url(page_params: Sequence[str] = ()) -> None:
+    """Writes the whole view into the query string: language, snapshot and this page's choices."""
+    names = ("lang", "snapshot", *page_params)
+    values = {name: st.session_state.get(name) for name in names}
+    params = view_state.to_query_params(values)
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+    st.session_state[URL_WRITTEN] = params
+    remember(*names)
+
+
+def common_controls() -> View:
+    """Language and snapshot, in the sidebar; called by app.py before the page runs."""
+    st.session_state[NOTICES] = []
+    snapshots = [entry.id for entry in reversed(database().snapshots())]  # latest first
+    browser_lang = language_from_locale(st.context.locale)
+    choose("lang", LANGUAGES, browser_lang)
+    choose("snapshot", snapshots, snapshots[0])
+    lang = st.session_state["lang"]
+    with st.sidebar:
+        st.segmented_control(
+            t("language", lang),
+            LANGUAGES,
+            key="lang",
+            required=True,
+            format_func={"zh": "中文", "en": "English"}.get,
+        )
+        lang = st.session_state["lang"]
+        st.selectbox(
+            t("snapshot", lang),
+            snapshots,
+            key="snapshot",
+            help=t("snapshot_help", lang),
+            format_func=lambda s: f"{s} ({t('latest', lang)})" if s == snapshots[0] else s,
+        )
+    return View(lang=lang, snapshot_id=st.session_state["snapshot"])
+
+
+def show_notices(lang: str) -> None:
+    """One short visible line per rejected URL parameter."""
+    for notice in st.session_state.get(NOTICES, []):
+        st.warning(
+            t("bad_param", lang, name=notice.name, value=notice.value, fallback=notice.fallback),
+            icon="⚠️",
+        )
+    st.session_state[NOTICES] = []
+
+
+def page_header(title_key: str, intro_key: str, lang: str) -> None:
+    st.title(t(title_key, lang))
+    st.caption(t(intro_key, lang))
+    show_notices(lang)
+
+
+def link(page: str, view: View, **params: object) -> str:
+    """A relative link to another page that keeps the language and snapshot."""
+    values = {"lang": view.lang, "snapshot": view.snapshot_id, **params}
+    return f"./{page}?{urlencode(view_state.to_query_params(values))}"
+
+
+def page_params(view: View, **params: object) -> dict[str, str]:
+    """Query parameters for st.page_link to another page of the same view."""
+    return view_state.to_query_params({"lang": view.lang, "snapshot": view.snapshot_id, **params})
+
+
+def place_name(lang: str) -> Callable[[pd.Series], str]:
+    column = "name_zh" if lang == "zh" else "name_en"
+    return lambda row: row[column]
+
+
+def link_columns(lang: str) -> dict[str, object]:
+    """Link cells that read as a short label rather than a long URL."""
+    return {
+        t("col_link", lang): st.column_config.LinkColumn(display_text=t("source_link", lang)),
+        t("compare_link", lang): st.column_config.LinkColumn(display_text=t("compare_link", lang)),
+        t("col_quote", lang): st.column_config.TextColumn(width="large"),
+    }
+
+
+def source_link(view: View) -> Callable[[pd.Series], str | None]:
+    """Row → link to the row's quote highlighted in its report."""
+
+    def build(row: pd.Series) -> str | None:
+        if not isinstance(row.get("fact_id"), str):
+            return None
+        return link("sources", view, source=row["source_id"], fact=row["fact_id"])
+
+    return build
+
+
+def compare_link(view: View) -> Callable[[pd.Series], str | None]:
+    """Row → link to Compare for the row's metric, when another place reports it too."""
+
+    def build(row: pd.Series) -> str | None:
+        if row["places_reporting"] < 2:
+            return None
+        return link("compare", view, category=row["category"], metric=row["metric_id"])
+
+    return build
