@@ -18,14 +18,16 @@ pages = [
     st.Page(
         "pages/overview.py",
         title=t("page_overview", view.lang),
-        icon="🏠",
+        icon=":material/home:",
         url_path="overview",
         default=True,
     ),
-    st.Page("pages/compare.py", title=t("page_compare", view.lang), icon="📊", url_path="compare"),
-    st.Page("pages/profile.py", title=t("page_profile", view.lang), icon="📍", url_path="profile"),
-    st.Page("pages/sources.py", title=t("page_sources", view.lang), icon="📄", url_path="sources"),
-    st.Page("pages/changes.py", title=t("page_changes", view.lang), icon="🔁", url_path="changes"),
+    st.Page("pages/compare.py", title=t("page_compare", view.lang), icon=":material/bar_chart:", url_path="compare"),
+    st.Page("pages/profile.py", title=t("page_profile", view.lang), icon=":material/location_on:", url_path="profile"),
+    st.Page("pages/sources.py", title=t("page_sources", view.lang), icon=":material/description:", url_path="sources"),
+    st.Page(
+        "pages/changes.py", title=t("page_changes", view.lang), icon=":material/compare_arrows:", url_path="changes"
+    ),
 ]
 try:
     st.navigation(pages, position="top").run()

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from redengine import snapshots, ui
-from redengine.domain import format_qualified
+from redengine.domain import format_qualified, period_text
 from redengine.i18n import t
 
 view = ui.current_view()
@@ -35,7 +35,7 @@ else:
             t("col_change", lang): [t(f"change_{c}", lang) for c in changes["change"]],
             t("col_place", lang): changes[name],
             t("col_metric", lang): changes[metric],
-            t("col_period", lang): changes["period_label"],
+            t("col_period", lang): [period_text(p, lang) for p in changes["period_label"]],
             t("col_old", lang): [
                 format_qualified(v, u, q, lang) if pd.notna(v) else "—"
                 for v, u, q in zip(changes["old_value"], changes["unit"], changes["old_qualifier"], strict=True)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from redengine import charts, tables, ui
-from redengine.domain import CATEGORIES, distinct_periods, place_colors
+from redengine.domain import CATEGORIES, place_colors
 from redengine.i18n import category_name, t
 
 BARS_SHOWN = 30
@@ -48,9 +48,7 @@ shown_as = st.segmented_control(
 
 rows = everyone[everyone["district_id"].isin(chosen)]
 reported = rows[rows["value"].notna()]
-periods = distinct_periods(reported["period_label"])
-if len(periods) > 1:
-    st.warning(t("period_warning", lang, periods=", ".join(periods)), icon="⏱️")
+ui.period_warning(reported["period_label"], lang)
 missing = rows.loc[rows["value"].isna(), "district_id"].map(names).tolist()
 if missing:
     st.info(
@@ -80,7 +78,7 @@ st.download_button(
     tables.csv_bytes(table),
     file_name=f"{metric_id}.csv",
     mime="text/csv",
-    icon="⬇️",
+    icon=":material/download:",
 )
 
 ui.write_url(["category", "metric", "places", "view"])

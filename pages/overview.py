@@ -5,7 +5,7 @@ import html
 import streamlit as st
 
 from redengine import charts, ui
-from redengine.domain import HEADLINE_CATEGORIES, distinct_periods, place_colors
+from redengine.domain import HEADLINE_CATEGORIES, place_colors
 from redengine.i18n import category_name, t
 
 CARDS_SHOWN = 6
@@ -31,11 +31,11 @@ for column, card in zip(st.columns(len(shown)), shown.to_dict("records"), strict
         )
         st.caption(f"{city} · {t('level_' + card['level'], lang)}")
         st.metric(t("figures", lang), f"{int(card['figures']):,}")
-        st.caption(f"{t('report_period', lang)}: {card['report_periods'] or '—'}")
+        st.caption(f"{t('report_period', lang)}: {ui.report_periods(card['report_periods'], lang)}")
         st.page_link(
             "pages/profile.py",
             label=t("page_profile", lang),
-            icon="📍",
+            icon=":material/location_on:",
             query_params=ui.page_params(view, district=card["district_id"]),
         )
 if len(cards) > CARDS_SHOWN:
@@ -51,9 +51,7 @@ for index, (category, rows) in enumerate(headline.groupby("category", sort=False
         metric_name = first["metric_name_zh"] if lang == "zh" else first["metric_name_en"]
         st.markdown(f"**{category_name(category, lang)}** · {metric_name}")
         st.caption(f"{t('reported_by', lang)}: {len(reporting)} / {len(rows)}")
-        periods = distinct_periods(reporting["period_label"])
-        if len(periods) > 1:
-            st.warning(t("period_warning", lang, periods=", ".join(periods)), icon="⏱️")
+        ui.period_warning(reporting["period_label"], lang)
         figure = charts.comparison_bars(
             rows.nlargest(12, "value", keep="first") if len(rows) > 12 else rows,
             first["unit"],
@@ -65,7 +63,7 @@ for index, (category, rows) in enumerate(headline.groupby("category", sort=False
         st.page_link(
             "pages/compare.py",
             label=t("open_compare", lang),
-            icon="📊",
+            icon=":material/bar_chart:",
             query_params=ui.page_params(view, category=category, metric=first["metric_id"]),
         )
 

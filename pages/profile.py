@@ -3,7 +3,7 @@
 import streamlit as st
 
 from redengine import tables, ui
-from redengine.domain import CATEGORIES, format_qualified
+from redengine.domain import CATEGORIES, format_qualified, period_text
 from redengine.i18n import category_name, t
 
 view = ui.current_view()
@@ -25,9 +25,8 @@ where = (
 )
 other_name = place["name_en"] if lang == "zh" else place["name_zh"]
 st.markdown(f"### {names[district_id]} · {other_name}")
-st.caption(
-    f"{where} · {t('level_' + place['level'], lang)} · {t('report_period', lang)}: {place['report_periods'] or '—'}"
-)
+periods = ui.report_periods(place["report_periods"], lang)
+st.caption(f"{where} · {t('level_' + place['level'], lang)} · {t('report_period', lang)}: {periods}")
 reports = place["report_titles_zh"] if lang == "zh" else place["report_titles_en"]
 if isinstance(reports, str):
     st.caption(f"{t('source', lang)}: {reports}")
@@ -45,7 +44,7 @@ else:
             format_qualified(fact["value"], fact["unit"], fact["qualifier"], lang),
             help=fact["quote"],
         )
-        column.caption(fact["period_label"])
+        column.caption(period_text(fact["period_label"], lang))
 
     st.subheader(t("all_figures", lang))
     compare = ui.compare_link(view)

@@ -5,6 +5,7 @@ import html
 import streamlit as st
 
 from redengine import ui
+from redengine.domain import period_text
 from redengine.highlight import highlighted_html
 from redengine.i18n import t
 
@@ -31,7 +32,7 @@ details = {
     t("published", lang): str(source["published"].date())
     if hasattr(source["published"], "date")
     else t("not_stated", lang),
-    t("report_period", lang): source["period_label"],
+    t("report_period", lang): period_text(source["period_label"], lang),
     t("figures", lang): f"{int(source['figures'])}",
 }
 st.markdown(f"### {html.escape(source['title_zh'])}")
@@ -45,7 +46,7 @@ if target:
     with st.container(border=True):
         st.markdown(
             f"**{t('highlighted_fact', lang)}**: {fact['metric_name_zh' if lang == 'zh' else 'metric_name_en']} — "
-            f"{html.escape(str(fact['value_as_written']))} ({fact['period_label']})"
+            f"{html.escape(str(fact['value_as_written']))} ({period_text(fact['period_label'], lang)})"
         )
         st.markdown(f"> {html.escape(fact['quote'])}")
 

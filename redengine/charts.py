@@ -8,7 +8,7 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
-from redengine.domain import axis_scale, format_qualified
+from redengine.domain import axis_scale, format_qualified, period_text
 from redengine.i18n import category_name, t
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
@@ -32,7 +32,7 @@ def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, colors: dict[str, 
     divisor, axis_title = axis_scale(unit, largest, lang)
     several_periods = rows.groupby("district_id")["period_label"].nunique().max() > 1
     labels = [
-        f"{place_label(r, lang)}<br>{r['period_label']}"
+        f"{place_label(r, lang)}<br>{period_text(r['period_label'], lang)}"
         if several_periods and pd.notna(r["period_label"])
         else place_label(r, lang)
         for _, r in rows.iterrows()
@@ -55,8 +55,9 @@ def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, colors: dict[str, 
             )
             continue
         shown = format_qualified(value, unit, row["qualifier"], lang)
+        period = html.escape(period_text(row["period_label"], lang))
         hover = (
-            f"<b>{html.escape(label)}</b><br>{html.escape(shown)} · {html.escape(str(row['period_label']))}"
+            f"<b>{html.escape(label)}</b><br>{html.escape(shown)} · {period}"
             f"<br>{t('col_as_written', lang)}: {html.escape(str(row['value_as_written']))}"
             f"<br>{_wrapped(row['quote'])}<extra></extra>"
         )
@@ -66,7 +67,9 @@ def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, colors: dict[str, 
                 y=[value / divisor],
                 marker_color=colors.get(row["district_id"], "#5d6d7e"),
                 marker_pattern_shape="/" if row["qualifier"] in ("estimate", "target") else "",
-                text=[f"{shown}<br>{row['period_label']}"],
+                text=[f"{html.escape(shown)}<br>{html.escape(period_text(row['period_label'], lang))}"],
+                textfont={"size": 12},
+                constraintext="none",
                 textposition="outside",
                 cliponaxis=False,
                 hovertemplate=hover,

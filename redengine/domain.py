@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 CATEGORIES = (
@@ -259,3 +259,78 @@ def distinct_periods(labels: Iterable[str | None]) -> list[str]:
 
 def periods_differ(labels: Iterable[str | None]) -> bool:
     return len(distinct_periods(labels)) > 1
+
+
+def axis_scale(unit: str, largest: float, lang: str) -> tuple[float, str]:
+    """Divisor and axis title for plotting values of one unit on a readable scale."""
+    if unit not in ("CNY", "USD"):
+        return 1.0, unit_label(unit, lang)
+    word = {"CNY": "元", "USD": "美元"}[unit]
+    if lang == "zh":
+        if largest >= 1e8:
+            return 1e8, f"亿{word}"
+        if largest >= 1e4:
+            return 1e4, f"万{word}"
+        return 1.0, word
+    for divisor, name in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if largest >= divisor:
+            return divisor, f"{unit} {name}"
+    return 1.0, unit
+
+
+# One colour per place, the same on every page. The six curated places get fixed,
+# distinguishable colours; places analysts add get the next colours in turn.
+PLACE_PALETTE = (
+    "#c0392b",  # a red for the first, in keeping with the subject
+    "#2e86c1",
+    "#d68910",
+    "#229954",
+    "#7d3c98",
+    "#17a589",
+    "#5d6d7e",
+    "#cb4335",
+    "#2874a6",
+    "#b7950b",
+)
+CURATED_PLACES = ("jiangan", "jianghan", "wuchang", "haizhu", "zhenjiang", "bazhou")
+
+
+def place_colors(district_ids: Iterable[str]) -> dict[str, str]:
+    """A stable colour for each place id."""
+    colors = {pid: PLACE_PALETTE[i] for i, pid in enumerate(CURATED_PLACES)}
+    others = sorted(set(district_ids) - set(colors))
+    for i, pid in enumerate(others):
+        colors[pid] = PLACE_PALETTE[(len(CURATED_PLACES) + i) % len(PLACE_PALETTE)]
+    return colors
+
+
+_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
+_QUARTERS = {"1": "一", "2": "二", "3": "三", "4": "四"}
+_PERIOD_RULES: tuple[tuple[str, Callable[[re.Match], str]], ...] = (
+    (r"(\d{4})", lambda m: f"{m[1]}年"),
+    (r"(\d{4})–(\d{4})", lambda m: f"{m[1]}–{m[2]}年"),
+    (r"(\d{4}) Q([1-4])", lambda m: f"{m[1]}年第{_QUARTERS[m[2]]}季度"),
+    (r"(\d{4}) H([12])", lambda m: f"{m[1]}年{'上' if m[2] == '1' else '下'}半年"),
+    (r"(\d{4}) ([A-Z][a-z]{2})", lambda m: f"{m[1]}年{_MONTHS[m[2]]}月"),
+    (r"(\d{4}) ([A-Z][a-z]{2})–([A-Z][a-z]{2})", lambda m: f"{m[1]}年{_MONTHS[m[2]]}–{_MONTHS[m[3]]}月"),
+    (r"(\d{4})-(\d{2})-(\d{2})", lambda m: f"{m[1]}年{int(m[2])}月{int(m[3])}日"),
+    (r"end-(\d{4})", lambda m: f"{m[1]}年底"),
+    (r"(\d{4}) census", lambda m: f"{m[1]}年人口普查"),
+    (r"as of (.+)", lambda m: f"截至{period_text(m[1], 'zh')}"),
+    (r"cumulative to (.+)", lambda m: f"累计至{period_text(m[1], 'zh')}"),
+    (r"(.+) \(cumulative\)", lambda m: f"{period_text(m[1], 'zh')}（累计）"),
+    (r"(\d{4}) year-end to (.+)", lambda m: f"{m[1]}年底至{period_text(m[2], 'zh')}"),
+)
+
+
+def period_text(label: str | None, lang: str) -> str:
+    """A period label as the reader's language writes it ('2018 Q1' → '2018年第一季度')."""
+    if not isinstance(label, str):
+        return ""
+    if lang != "zh":
+        return label
+    for pattern, render in _PERIOD_RULES:
+        match = re.fullmatch(pattern, label)
+        if match:
+            return render(match)
+    return label

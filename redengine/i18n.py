@@ -28,7 +28,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "Six places at a glance. Every figure comes from a published report, with its quote; "
         "the reports cover different periods, marked beside each figure.",
     ),
-    "figures": ("个数字", "figures"),
+    "figures": ("数字个数", "figures"),
     "report_period": ("报道时期", "Report period"),
     "coverage_title": (
         "数据覆盖：每地每类有多少个数字",

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from redengine.domain import format_qualified
+from redengine.domain import format_qualified, period_text
 from redengine.i18n import qualifier_name, t
 
 # Spreadsheet programs read UTF-8 with a byte-order mark as UTF-8 (Excel guesses otherwise).
@@ -33,7 +33,7 @@ def comparison_table(
             t("col_unit", lang): unit,
             t("col_as_written", lang): rows["value_as_written"],
             t("col_qualifier", lang): [_qualifier(q, lang) for q in rows["qualifier"]],
-            t("col_period", lang): rows["period_label"],
+            t("col_period", lang): [period_text(p, lang) for p in rows["period_label"]],
             t("col_quote", lang): rows["quote"],
             t("col_source", lang): rows[title],
             t("col_link", lang): [source_link(r) for _, r in rows.iterrows()],
@@ -52,7 +52,7 @@ def district_table(facts: pd.DataFrame, lang: str, source_link, compare_link) ->
                 for v, u, q in zip(facts["value"], facts["unit"], facts["qualifier"], strict=True)
             ],
             t("col_as_written", lang): facts["value_as_written"],
-            t("col_period", lang): facts["period_label"],
+            t("col_period", lang): [period_text(p, lang) for p in facts["period_label"]],
             t("col_quote", lang): facts["quote"],
             t("col_note", lang): facts["note"],
             t("col_link", lang): [source_link(r) for _, r in facts.iterrows()],

@@ -13,9 +13,11 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from redengine import view_state
 from redengine.db import Database
+from redengine.domain import distinct_periods, period_text
 from redengine.i18n import LANGUAGES, language_from_locale, t
 
 URL_WRITTEN = "_url_written"
@@ -49,6 +51,12 @@ class View:
 
 def current_view() -> View:
     """The language and snapshot app.py resolved for this run."""
+    if "lang" not in st.session_state:
+        # Streamlit runs a pages/ file on its own (old-style multipage mode) when the first
+        # request after start-up names it, before app.py has called st.navigation. Turn that
+        # mode off and rerun, so app.py builds the view and runs this page.
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     return View(lang=st.session_state["lang"], snapshot_id=st.session_state["snapshot"])
 
 
@@ -133,7 +141,7 @@ def show_notices(lang: str) -> None:
     for notice in st.session_state.get(NOTICES, []):
         st.warning(
             t("bad_param", lang, name=notice.name, value=notice.value, fallback=notice.fallback),
-            icon="⚠️",
+            icon=":material/warning:",
         )
     st.session_state[NOTICES] = []
 
@@ -189,3 +197,20 @@ def compare_link(view: View) -> Callable[[pd.Series], str | None]:
         return link("compare", view, category=row["category"], metric=row["metric_id"])
 
     return build
+
+
+def period_warning(period_labels: pd.Series, lang: str) -> None:
+    """Says so when the figures side by side come from different periods."""
+    periods = distinct_periods(period_labels)
+    if len(periods) > 1:
+        shown = "、".join if lang == "zh" else ", ".join
+        st.warning(
+            t("period_warning", lang, periods=shown(period_text(p, lang) for p in periods)), icon=":material/schedule:"
+        )
+
+
+def report_periods(joined: str | None, lang: str) -> str:
+    """The ' / '-joined report periods of a place, in the reader's language."""
+    if not isinstance(joined, str):
+        return "—"
+    return " / ".join(period_text(p, lang) for p in joined.split(" / "))
