@@ -58,7 +58,8 @@ if missing:
     )
 if len(reporters) == 1:
     st.caption(t("only_one_place", lang))
-st.caption(f"{metric['description_en']}  \n{t('qualifier_note', lang)}")
+about = f"{metric['description_en']}  \n" if lang == "en" else ""
+st.caption(about + t("qualifier_note", lang))
 
 table = tables.comparison_table(rows, metric["unit"], lang, ui.source_link(view))
 if shown_as == "chart":
@@ -72,7 +73,7 @@ if shown_as == "chart":
         config={"displayModeBar": False},
     )
 else:
-    st.dataframe(table, hide_index=True, column_config=ui.link_columns(lang))
+    st.dataframe(table, hide_index=True, column_config=ui.link_columns(lang), placeholder="—")
 st.download_button(
     t("download_csv", lang),
     tables.csv_bytes(table),

@@ -16,8 +16,11 @@ ui.page_header("page_overview", "overview_intro", lang)
 cards = ui.query("district_cards", snapshot_id=view.snapshot_id)
 colors = place_colors(cards["district_id"])
 shown = cards.nlargest(CARDS_SHOWN, "figures") if len(cards) > CARDS_SHOWN else cards
-for column, card in zip(st.columns(len(shown)), shown.to_dict("records"), strict=True):
-    with column.container(border=True):
+CARDS_PER_ROW = 3
+for index, card in enumerate(shown.to_dict("records")):
+    if index % CARDS_PER_ROW == 0:
+        row = st.columns(CARDS_PER_ROW)
+    with row[index % CARDS_PER_ROW].container(border=True):
         name, other = (card["name_zh"], card["name_en"]) if lang == "zh" else (card["name_en"], card["name_zh"])
         name, other = html.escape(name), html.escape(other)
         st.markdown(
@@ -34,7 +37,7 @@ for column, card in zip(st.columns(len(shown)), shown.to_dict("records"), strict
         st.caption(f"{t('report_period', lang)}: {ui.report_periods(card['report_periods'], lang)}")
         st.page_link(
             "pages/profile.py",
-            label=t("page_profile", lang),
+            label=t("open_profile", lang),
             icon=":material/location_on:",
             query_params=ui.page_params(view, district=card["district_id"]),
         )

@@ -37,7 +37,7 @@ if facts.empty:
 else:
     st.subheader(t("headline_figures", lang))
     # The best-known figure of each category: the one most places report, so it compares.
-    headline = facts.drop_duplicates("category")
+    headline = facts.drop_duplicates("category").sort_values("category", key=lambda c: c.map(CATEGORIES.index))
     for column, fact in zip(st.columns(len(headline)), headline.to_dict("records"), strict=True):
         column.metric(
             f"{category_name(fact['category'], lang)} · {fact['metric_name_zh' if lang == 'zh' else 'metric_name_en']}",
@@ -55,6 +55,7 @@ else:
                 tables.district_table(in_category, lang, ui.source_link(view), compare),
                 hide_index=True,
                 column_config=ui.link_columns(lang),
+                placeholder="—",
             )
 
 ui.write_url(["district"])

@@ -86,7 +86,8 @@ _CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
 _WRITTEN_VALUE = re.compile(
     r"^(?P<prefix>超过|超|约|近|逾)?"
     r"(?P<number>\d+(?:,\d{3})*(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
-    r"(?P<multiplier>亿|万|千)?"
+    r"(?P<more_before>余|多)?"  # 20多万人, 10余亿元
+    r"(?P<multiplier>亿|万|千(?!米))?"  # 千米 is a unit (km), not thousands of 米
     r"(?P<more>余|多)?"
     r"(?P<unit>.*?)"
     r"(?P<suffix>以上|左右)?$"
@@ -136,7 +137,7 @@ def parse_written_value(text: str) -> WrittenValue:
         raise WrittenValueError(f"cannot read {text!r} as a number with a unit")
     raw = match["number"]
     number = float(raw.replace(",", "")) if raw[0].isdigit() else float(_chinese_number(raw))
-    marks = "".join(filter(None, (match["prefix"], match["more"], match["suffix"])))
+    marks = "".join(filter(None, (match["prefix"], match["more_before"], match["more"], match["suffix"])))
     implied = None
     if any(m in marks for m in AT_LEAST_MARKERS):
         implied = "at_least"
@@ -182,29 +183,50 @@ def unit_label(unit: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
+def unit_name(unit: str, lang: str) -> str:
+    """The unit as a column heading names it (counts too, which values leave bare)."""
+    if unit == "count":
+        return "个" if lang == "zh" else "count"
+    return unit_label(unit, lang)
+
+
 def _trim(number: float, digits: int) -> str:
     text = f"{number:,.{digits}f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def format_money(value: float, currency: str, lang: str) -> str:
-    """亿元/万元 in Chinese, a readable scale (bn, m, k) in English."""
+    """亿元/万元 in Chinese, a readable scale (bn, m, k) in English.
+
+    Enough decimals that a figure printed to the 万 (12560万美元, 15.04亿元) is shown as
+    printed, never rounded to a different number (1.256亿美元, not 1.26亿美元).
+    """
     if lang == "zh":
         word = "元" if currency == "CNY" else "美元"
         if abs(value) >= 1e8:
-            return f"{_trim(value / 1e8, 2)}亿{word}"
+            return f"{_trim(value / 1e8, 4)}亿{word}"
         if abs(value) >= 1e4:
             return f"{_trim(value / 1e4, 2)}万{word}"
         return f"{_trim(value, 2)}{word}"
     for scale, suffix in ((1e9, " bn"), (1e6, " m"), (1e3, " k")):
         if abs(value) >= scale:
-            return f"{currency} {_trim(value / scale, 2)}{suffix}"
+            return f"{currency} {_trim(value / scale, 3)}{suffix}"
     return f"{currency} {_trim(value, 2)}"
+
+
+def _is_missing(value: object) -> bool:
+    """None, NaN (float or numpy) and pandas' NA: a figure that was not reported."""
+    if value is None:
+        return True
+    try:
+        return math.isnan(value)
+    except (TypeError, ValueError):
+        return str(value) in ("<NA>", "NaT")
 
 
 def format_value(value: float | None, unit: str, lang: str) -> str:
     """A base-unit value for people: thousands separators, money scaled, unit named."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _is_missing(value):
         return "未报告" if lang == "zh" else "not reported"
     if unit in ("CNY", "USD"):
         return format_money(value, unit, lang)
@@ -238,7 +260,7 @@ _QUALIFIER_MARKS_ZH = {
 def format_qualified(value: float | None, unit: str, qualifier: str | None, lang: str) -> str:
     """'≥ 200', '≈ 20 days', '1,060亿元（预计）': the value with its qualifier visible."""
     text = format_value(value, unit, lang)
-    if value is None or qualifier is None or (isinstance(value, float) and math.isnan(value)):
+    if qualifier is None or _is_missing(value):
         return text
     marks = _QUALIFIER_MARKS_ZH if lang == "zh" else _QUALIFIER_MARKS
     before, after = marks.get(qualifier, ("", ""))

@@ -44,6 +44,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "reported_by": ("报道地数", "places reporting"),
     "open_compare": ("打开对比", "Open in Compare"),
+    "open_profile": ("查看档案", "Open profile"),
     # compare
     "compare_intro": (
         "选一个指标和若干地方比较。未报告的地方标为“未报告”，不按零计；≥ 表示“以上/余”，≈ 表示约数。",

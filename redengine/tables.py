@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from redengine.domain import format_qualified, period_text
+from redengine.domain import format_qualified, period_text, unit_name
 from redengine.i18n import qualifier_name, t
 
 # Spreadsheet programs read UTF-8 with a byte-order mark as UTF-8 (Excel guesses otherwise).
@@ -30,7 +30,7 @@ def comparison_table(
                 format_qualified(v, unit, q, lang) for v, q in zip(rows["value"], rows["qualifier"], strict=True)
             ],
             t("col_value_base", lang): rows["value"],
-            t("col_unit", lang): unit,
+            t("col_unit", lang): unit_name(unit, lang),
             t("col_as_written", lang): rows["value_as_written"],
             t("col_qualifier", lang): [_qualifier(q, lang) for q in rows["qualifier"]],
             t("col_period", lang): [period_text(p, lang) for p in rows["period_label"]],
