@@ -11,7 +11,7 @@ figures_per_source as (
 reports as (
     select
         f.district_id,
-        sum(f.figures) as figures,
+        sum(f.figures)::bigint as figures,
         string_agg(s.title_zh, ' / ' order by s.source_id) as report_titles_zh,
         string_agg(s.title_en, ' / ' order by s.source_id) as report_titles_en,
         string_agg(s.period_label, ' / ' order by s.source_id) as report_periods,

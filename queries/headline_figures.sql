@@ -1,5 +1,4 @@
--- grain: one row per headline category and place: the category's best-covered metric
---        (most places reporting, then most figures), with each place's latest figure or null
+-- grain: one row per headline category and place: the category's best-covered metric (most places reporting, then most figures), with each place's latest figure or null
 -- params: $snapshot_id, $categories (list)
 with snapshot_facts as (
     select f.*, m.category, from facts as f

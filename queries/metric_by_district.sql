@@ -1,5 +1,4 @@
--- grain: one row per chosen place and reported period of one metric; a place that does not
---        report it gets one row with a null value ("not reported", never 0)
+-- grain: one row per chosen place and reported period of one metric; a place that does not report it gets one row with a null value ("not reported", never 0)
 -- params: $snapshot_id, $metric_id, $district_ids (list of ids)
 with chosen as (
     select d.* from districts as d where list_contains($district_ids, d.district_id)

@@ -1,4 +1,4 @@
--- grain: one row per figure of the snapshot that cites one report, in the order of the text
+-- grain: one row per figure of the snapshot that cites one report, ordered by metric and place
 -- params: $snapshot_id, $source_id
 select
     f.fact_id,

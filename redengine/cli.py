@@ -11,7 +11,7 @@ from pathlib import Path
 
 from redengine import curation, snapshots, store
 from redengine.db import Database
-from redengine.domain import format_value
+from redengine.domain import format_qualified
 
 INVALID = 2
 
@@ -68,10 +68,13 @@ def _diff(database: Database, old: str, new: str) -> int:
     counts = changes["change"].value_counts()
     print(f"{old} → {new}: " + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("added", "removed", "revised")))
     for row in changes.to_dict("records"):
-        old_text = format_value(row["old_value"], row["unit"], "en")
-        new_text = format_value(row["new_value"], row["unit"], "en")
-        print(f"  {row['change']:<8} {row['district_id']} · {row['metric_id']} · {row['period_label']}: "
-              f"{old_text} → {new_text}")
+        # With the qualifier: a revision from exact to "at least" must show.
+        old_text = format_qualified(row["old_value"], row["unit"], row["old_qualifier"], "en")
+        new_text = format_qualified(row["new_value"], row["unit"], row["new_qualifier"], "en")
+        print(
+            f"  {row['change']:<8} {row['district_id']} · {row['metric_id']} · {row['period_label']}: "
+            f"{old_text} → {new_text}"
+        )
         for label, quote in (("old", row["old_quote"]), ("new", row["new_quote"])):
             if isinstance(quote, str):
                 print(f"           {label} quote: {quote}")

@@ -14,11 +14,19 @@ import pandas as pd
 import pyarrow as pa
 
 from redengine import schema, store
-from redengine.domain import ESTIMATE_MARKERS, WrittenValueError, parse_written_value
+from redengine.domain import (
+    APPROX_MARKERS,
+    ESTIMATE_MARKERS,
+    WrittenValueError,
+    parse_written_value,
+)
 
 BUNDLED_SNAPSHOT_ID = "2026-11-23-curated"
 BUNDLED_SNAPSHOT_ADDED = "2026-11-23T00:00:00+00:00"
 CURATION = Path("curation")
+# Words in a quote that make a figure approximate even when they do not touch the number
+# ("大概有535家").
+APPROX_WORDS = (*APPROX_MARKERS, "大概", "大约")
 
 
 class CurationError(RuntimeError):
@@ -55,9 +63,7 @@ def _to_table(frame: pd.DataFrame, table_schema: pa.Schema) -> pa.Table:
 def load(data_dir: Path) -> Curation:
     folder = data_dir / CURATION
     tables = {
-        kind: _to_table(_read_csv(folder / f"{kind}.csv"), schema.DIMENSIONS[kind]).sort_by(
-            schema.ID_COLUMN[kind]
-        )
+        kind: _to_table(_read_csv(folder / f"{kind}.csv"), schema.DIMENSIONS[kind]).sort_by(schema.ID_COLUMN[kind])
         for kind in schema.DIMENSIONS
     }
     frames = []
@@ -71,10 +77,7 @@ def load(data_dir: Path) -> Curation:
 
 
 def _source_texts(data_dir: Path, sources: pa.Table) -> dict[str, str]:
-    return {
-        row["source_id"]: (data_dir / row["file"]).read_text(encoding="utf-8")
-        for row in sources.to_pylist()
-    }
+    return {row["source_id"]: (data_dir / row["file"]).read_text(encoding="utf-8") for row in sources.to_pylist()}
 
 
 def _without_space(text: str) -> str:
@@ -111,9 +114,15 @@ def provenance_problems(data_dir: Path, curation: Curation) -> list[str]:
             )
         if written.implied_qualifier and row["qualifier"] != written.implied_qualifier:
             problems.append(
-                f"{where}: {row['value_as_written']!r} reads as {written.implied_qualifier}, "
-                f"not {row['qualifier']}"
+                f"{where}: {row['value_as_written']!r} reads as {written.implied_qualifier}, not {row['qualifier']}"
             )
+        if row["qualifier"] == "at_least" and written.implied_qualifier != "at_least":
+            problems.append(
+                f"{where}: qualifier at_least, but {row['value_as_written']!r} has no 余/多/以上/超 "
+                "mark; write the mark into value_as_written or use exact"
+            )
+        if row["qualifier"] == "approx" and not any(m in row["quote"] for m in APPROX_WORDS):
+            problems.append(f"{where}: qualifier approx, but the quote says no 约/近/左右/大概")
         if row["qualifier"] == "estimate" and not any(m in row["quote"] for m in ESTIMATE_MARKERS):
             problems.append(f"{where}: qualifier estimate, but the quote says no 预计")
     return problems
@@ -141,6 +150,14 @@ def stored_facts(curation: Curation, snapshot_id: str) -> pa.Table:
     return store.sort_facts(facts)
 
 
+def _listed_snapshots(out_dir: Path) -> list[store.SnapshotEntry]:
+    """The manifest's entries; none when there is no manifest yet. An unreadable manifest
+    raises: rewriting it would drop the snapshots analysts added."""
+    if not store.manifest_path(out_dir).exists():
+        return []
+    return store.read_manifest(out_dir)
+
+
 def build(data_dir: Path, out_dir: Path | None = None) -> dict[str, int]:
     """Checks the curation, then writes the tables and the bundled snapshot into out_dir.
 
@@ -151,6 +168,7 @@ def build(data_dir: Path, out_dir: Path | None = None) -> dict[str, int]:
     problems = check(data_dir, curation)
     if problems:
         raise CurationError("\n".join(problems))
+    _listed_snapshots(out_dir)  # an unreadable manifest stops the build before anything is written
     for kind, file in store.DIMENSION_FILES.items():
         store.write_parquet(out_dir / file, getattr(curation, kind))
     facts = stored_facts(curation, BUNDLED_SNAPSHOT_ID)
@@ -159,9 +177,7 @@ def build(data_dir: Path, out_dir: Path | None = None) -> dict[str, int]:
     bundled = store.SnapshotEntry(
         id=BUNDLED_SNAPSHOT_ID, file=file, sha256=sha, rows=len(facts), added=BUNDLED_SNAPSHOT_ADDED
     )
-    try:
-        others = [e for e in store.read_manifest(out_dir) if e.id != BUNDLED_SNAPSHOT_ID]
-    except store.DataDirError:
-        others = []
-    store.write_manifest(out_dir, [bundled, *others])
+    with store.writer_lock(out_dir):  # an analyst's `snapshot add` may be landing meanwhile
+        others = [e for e in _listed_snapshots(out_dir) if e.id != BUNDLED_SNAPSHOT_ID]
+        store.write_manifest(out_dir, [bundled, *others])
     return {"districts": len(curation.districts), "metrics": len(curation.metrics), "facts": len(facts)}

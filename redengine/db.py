@@ -7,6 +7,7 @@ would break every query). When the manifest changes, the next query sees it.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,18 +46,20 @@ class Database:
         self.data_dir = Path(data_dir) if data_dir else store.default_data_dir()
         self._lock = threading.Lock()
         self._connection: duckdb.DuckDBPyConnection | None = None
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: str | None = None
         self._snapshots: list[store.SnapshotEntry] = []
 
     # -- state of the directory -----------------------------------------------------
 
-    def _manifest_stamp(self) -> tuple[int, int]:
+    def _manifest_stamp(self) -> str:
+        """A digest of the manifest's bytes: unlike its mtime and size, it changes with every
+        edit, even two replacements of equal length within one clock tick."""
         try:
-            status = store.manifest_path(self.data_dir).stat()
-        except FileNotFoundError:
+            raw = store.manifest_path(self.data_dir).read_bytes()
+        except OSError:
             store.read_manifest(self.data_dir)  # raises the explanatory error
             raise
-        return (status.st_mtime_ns, status.st_size)
+        return hashlib.sha256(raw).hexdigest()[:16]
 
     def _connect(self, snapshots: list[store.SnapshotEntry]) -> duckdb.DuckDBPyConnection:
         connection = duckdb.connect(":memory:", config={"threads": 2})
@@ -105,13 +108,15 @@ class Database:
     def version(self) -> str:
         """Changes whenever the manifest does: part of every cache key."""
         self._current()
-        return f"{self._stamp[0]}-{self._stamp[1]}"
+        return self._stamp
 
     def query(self, name: str, **params: object) -> pd.DataFrame:
         """Runs queries/<name>.sql with its $parameters bound; returns a DataFrame."""
         sql = load_query(name)
-        bound = {key: list(value) if isinstance(value, Sequence) and not isinstance(value, str) else value
-                 for key, value in params.items()}
+        bound = {
+            key: list(value) if isinstance(value, Sequence) and not isinstance(value, str) else value
+            for key, value in params.items()
+        }
         cursor = self._current().cursor()  # one cursor per query: a connection is not thread-safe
         try:
             return cursor.execute(sql, bound).df()

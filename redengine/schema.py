@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from redengine.domain import BASE_UNITS, CATEGORIES, DISTRICT_LEVELS, QUALIFIERS
 
@@ -77,6 +78,10 @@ FACTS = pa.schema(
 STORED_FACTS = FACTS.append(pa.field("snapshot_id", pa.string()))
 
 OPTIONAL_FACT_COLUMNS = frozenset({"note"})
+# Columns a facts file may carry that are not checked: a copy of a stored snapshot has
+# `snapshot_id` (the id it is added under wins), pandas may write its index.
+IGNORED_FACT_COLUMNS = frozenset({"snapshot_id"})
+PANDAS_INDEX_COLUMN = re.compile(r"^__index_level_\d+__$")
 NULLABLE = {
     "districts": frozenset(),
     "metrics": frozenset(),
@@ -102,9 +107,7 @@ class Problem:
     def __str__(self) -> str:
         where = f"column '{self.column}': {self.message}"
         if self.rows:
-            shown = ", ".join(
-                f"row {row} ({value!r})" for row, value in zip(self.rows, self.values, strict=True)
-            )
+            shown = ", ".join(f"row {row} ({value!r})" for row, value in zip(self.rows, self.values, strict=True))
             more = f" and {self.row_count - len(self.rows)} more" if self.row_count > len(self.rows) else ""
             where += f" — {shown}{more}"
         return f"{where}. Fix: {self.fix}"
@@ -119,17 +122,21 @@ class KnownIds:
     sources: set[str] = field(default_factory=set)
 
 
-def _rows_problem(column: str, mask: pd.Series, values: pd.Series, message: str, fix: str):
+def _rows_problem(column: str, mask: pd.Series, values: pd.Series | pa.ChunkedArray, message: str, fix: str):
     offending = mask[mask.fillna(False).astype(bool)].index
     if len(offending) == 0:
         return None
     first = offending[:ROWS_SHOWN]
+    if isinstance(values, pa.ChunkedArray):  # nulls and NaN stay apart in Arrow
+        shown = tuple(_plain(values[int(i)].as_py()) for i in first)
+    else:
+        shown = tuple(_plain(values.loc[i]) for i in first)
     return Problem(
         column=column,
         message=f"{len(offending)} row(s) {message}",
         fix=fix,
         rows=tuple(int(i) + 1 for i in first),
-        values=tuple(_plain(values.loc[i]) for i in first),
+        values=shown,
         row_count=len(offending),
     )
 
@@ -139,10 +146,19 @@ def _plain(value: object) -> object:
         return "NaN"
     if value is None or value is pd.NA or value is pd.NaT:
         return None
+    if isinstance(value, bool | int | float | str):
+        return value
     return value.item() if hasattr(value, "item") else str(value)
 
 
+def _mask(array: pa.ChunkedArray | pa.Array) -> pd.Series:
+    """A boolean Arrow result as a pandas mask (null counts as False)."""
+    return pd.Series(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _type_ok(actual: pa.DataType, expected: pa.DataType) -> bool:
+    if pa.types.is_dictionary(actual):  # pandas "category" columns
+        actual = actual.value_type
     if pa.types.is_string(expected):
         return pa.types.is_string(actual) or pa.types.is_large_string(actual) or pa.types.is_null(actual)
     if pa.types.is_floating(expected):
@@ -160,9 +176,7 @@ def _type_name(dtype: pa.DataType) -> str:
     return "text (string)"
 
 
-def check_columns(
-    table: pa.Table, expected: pa.Schema, optional: Iterable[str] = ()
-) -> list[Problem]:
+def check_columns(table: pa.Table, expected: pa.Schema, optional: Iterable[str] = ()) -> list[Problem]:
     """Missing, unexpected and wrongly typed columns."""
     problems = []
     optional = set(optional)
@@ -198,24 +212,35 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     for field_ in schema:
         if field_.name in table.column_names:
             column = table[field_.name]
+            if pa.types.is_dictionary(column.type):
+                column = column.cast(column.type.value_type)
             if pa.types.is_date(field_.type) and pa.types.is_timestamp(column.type):
                 column = column.cast(pa.date32())
-            columns.append(column.cast(field_.type))
+            # Integers too large for a double lose their last digits rather than fail.
+            safe = not (pa.types.is_integer(column.type) and pa.types.is_floating(field_.type))
+            columns.append(column.cast(field_.type, safe=safe))
         else:
             columns.append(pa.nulls(len(table), field_.type))
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def _null_problems(frame: pd.DataFrame, nullable: frozenset[str]) -> list[Problem]:
+def _without_ignored(table: pa.Table, ignored: Iterable[str] = ()) -> pa.Table:
+    """The table without the columns a check skips (and any index pandas wrote)."""
+    ignored = set(ignored)
+    return table.select([c for c in table.column_names if c not in ignored and not PANDAS_INDEX_COLUMN.match(c)])
+
+
+def _null_problems(table: pa.Table, nullable: frozenset[str]) -> list[Problem]:
+    """Null (and blank text) cells of a conformed table; NaN is a number, checked elsewhere."""
     problems = []
-    for column in frame.columns:
+    for column in table.column_names:
         if column in nullable:
             continue
-        values = frame[column]
-        empty = values.isna()
-        if values.dtype == object or pd.api.types.is_string_dtype(values):
-            empty = empty | values.astype("string").str.strip().eq("").fillna(False)
-        problem = _rows_problem(column, empty, values, "are empty", "give every row a value")
+        values = table[column]
+        empty = pc.is_null(values)
+        if pa.types.is_string(values.type):
+            empty = pc.or_kleene(empty, pc.equal(pc.utf8_trim_whitespace(values), ""))
+        problem = _rows_problem(column, _mask(empty), values, "are empty", "give every row a value")
         if problem:
             problems.append(problem)
     return problems
@@ -224,11 +249,13 @@ def _null_problems(frame: pd.DataFrame, nullable: frozenset[str]) -> list[Proble
 def check_dimension(kind: str, table: pa.Table, existing: Mapping[str, set[str]] | None = None) -> list[Problem]:
     """Checks a districts, metrics or sources table: columns, ids, allowed values."""
     schema = DIMENSIONS[kind]
+    table = _without_ignored(table)
     problems = check_columns(table, schema)
     if problems:
         return problems
-    frame = conform(table, schema).to_pandas()
-    problems += _null_problems(frame, NULLABLE[kind])
+    conformed = conform(table, schema)
+    frame = conformed.to_pandas()
+    problems += _null_problems(conformed, NULLABLE[kind])
     id_column = ID_COLUMN[kind]
     ids = frame[id_column].astype("string")
     bad_id = ~ids.fillna("").str.fullmatch(SAFE_ID.pattern)
@@ -246,9 +273,7 @@ def check_dimension(kind: str, table: pa.Table, existing: Mapping[str, set[str]]
         problems += _allowed(frame, column, values)
     if kind == "sources":
         reversed_ = frame["period_start"] > frame["period_end"]
-        problem = _rows_problem(
-            "period_start", reversed_, frame["period_start"], "start after period_end", "swap them"
-        )
+        problem = _rows_problem("period_start", reversed_, frame["period_start"], "start after period_end", "swap them")
         if problem:
             problems.append(problem)
     return problems
@@ -265,11 +290,13 @@ def _allowed(frame: pd.DataFrame, column: str, allowed: Iterable[str]) -> list[P
 
 def check_facts(table: pa.Table, known: KnownIds) -> list[Problem]:
     """Checks a snapshot of facts against the contract and the known ids."""
+    table = _without_ignored(table, IGNORED_FACT_COLUMNS)
     problems = check_columns(table, FACTS, OPTIONAL_FACT_COLUMNS)
     if any(p.message != "is not part of the contract" for p in problems):
         return problems  # values cannot be checked in columns that are missing or mistyped
-    frame = conform(table.select([c for c in table.column_names if c in FACTS.names]), FACTS).to_pandas()
-    problems += _null_problems(frame, NULLABLE["facts"])
+    conformed = conform(table.select([c for c in table.column_names if c in FACTS.names]), FACTS)
+    frame = conformed.to_pandas()
+    problems += _null_problems(conformed, NULLABLE["facts"])
     for column, ids, kind in (
         ("district_id", known.districts, "districts"),
         ("metric_id", known.metrics, "metrics"),
@@ -286,22 +313,30 @@ def check_facts(table: pa.Table, known: KnownIds) -> list[Problem]:
         )
         if problem:
             problems.append(problem)
-    values = frame["value"]
-    not_finite = values.notna() & ~values.map(lambda v: math.isfinite(v) if v is not None else True)
+    values = conformed["value"]
+    not_finite = _mask(pc.invert(pc.is_finite(values)))
     problem = _rows_problem(
-        "value", not_finite, values, "are not finite (NaN or infinite)", "give a finite number, or drop the row: not reported is no row"
+        "value",
+        not_finite,
+        values,
+        "are not finite (NaN or infinite)",
+        "give a finite number, or drop the row: not reported is no row",
     )
     if problem:
         problems.append(problem)
     problems += [p for p in _allowed(frame.dropna(subset=["qualifier"]), "qualifier", QUALIFIERS)]
     reversed_ = frame["period_start"] > frame["period_end"]
     problem = _rows_problem(
-        "period_start", reversed_, frame["period_start"], "start after their period_end", "make period_start ≤ period_end"
+        "period_start",
+        reversed_,
+        frame["period_start"],
+        "start after their period_end",
+        "make period_start ≤ period_end",
     )
     if problem:
         problems.append(problem)
-    keys = frame[FACT_KEY].astype("string").agg(" / ".join, axis=1)
     duplicated = frame.duplicated(subset=FACT_KEY, keep="first")
+    keys = frame.loc[duplicated, FACT_KEY].astype("string").fillna("(empty)").agg(" / ".join, axis=1)
     problem = _rows_problem(
         "district_id, metric_id, period_start, period_end",
         duplicated,

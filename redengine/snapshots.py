@@ -50,8 +50,8 @@ def read_parquet(path: Path) -> pa.Table:
     if path.stat().st_size == 0:
         raise SnapshotError(f"{path}: the file is empty (0 bytes); export the table again as Parquet")
     try:
-        return pq.read_table(path)
-    except (pa.ArrowException, OSError) as error:
+        return pq.read_table(path, page_checksum_verification=True)
+    except (pa.ArrowException, OSError, ValueError) as error:
         raise SnapshotError(
             f"{path}: not a readable Parquet file ({error}). Fix: write it with "
             "pandas.DataFrame.to_parquet or pyarrow.parquet.write_table; a truncated copy must be copied again."
@@ -105,7 +105,9 @@ def validate(database: Database, file: Path, supplied: dict[str, Path] | None = 
     problems = schema.check_facts(table, _known_ids(database, result.extras))
     result.problems += [str(p) for p in problems]
     if not problems:
-        result.facts = schema.conform(table.select([c for c in table.column_names if c in schema.FACTS.names]), schema.FACTS)
+        result.facts = schema.conform(
+            table.select([c for c in table.column_names if c in schema.FACTS.names]), schema.FACTS
+        )
     return result
 
 
@@ -123,12 +125,14 @@ def add(
             f"snapshot id {snapshot_id!r} is not a safe name. Fix: use letters, digits, '-' and '_' "
             "(up to 80 characters, starting with a letter or digit), e.g. 2026-11-22-wuhan-q3"
         )
-    result = validate(database, file, supplied)
-    if not result.ok:
-        raise SnapshotError(result.report())
     data_dir = database.data_dir
     with store.writer_lock(data_dir):
-        entries = store.read_manifest(data_dir)  # re-read under the lock: another add may have landed
+        # Validated under the lock, against the manifest as it is now: an add that landed
+        # meanwhile may have brought the same new place, which would then be defined twice.
+        result = validate(database, file, supplied)
+        if not result.ok:
+            raise SnapshotError(result.report())
+        entries = store.read_manifest(data_dir)
         existing = next((e for e in entries if e.id == snapshot_id), None)
         if existing and not replace:
             raise SnapshotError(

@@ -144,10 +144,12 @@ def sort_facts(table: pa.Table) -> pa.Table:
 def writer_lock(data_dir: Path) -> Iterator[None]:
     """Serialises writers (two 'snapshot add' at once); readers never wait for it.
 
-    The lock is taken on the snapshots/ directory itself, so taking it creates no file.
+    The lock is taken on the snapshots/ directory itself, so taking it creates no file
+    (and no directory: a data directory without snapshots/ is refused).
     """
     directory = data_dir / MANIFEST.parent
-    directory.mkdir(parents=True, exist_ok=True)
+    if not directory.is_dir():
+        read_manifest(data_dir)  # raises the explanatory error; a failed command creates nothing
     handle = os.open(directory, os.O_RDONLY)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)

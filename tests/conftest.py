@@ -1,0 +1,235 @@
+"""Shared fixtures: the bundled data directory, a small fixture data directory built here
+with the store and schema helpers, and helpers to checksum a directory and write snapshots.
+
+The fixture directory holds three places, six metrics (one category with no figures at
+all) and two snapshots whose differences are known: OLD → NEW adds one figure, removes
+one and revises two.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
+
+from redengine import schema, store
+
+# Hypothesis keeps caches in .hypothesis/ under the working directory; keep the repo clean.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "redengine-hypothesis")
+
+REPO = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO / "data"
+BIN = Path(sys.executable).parent
+BUNDLED = "2026-11-23-curated"
+OLD = "2026-01-01-old"
+NEW = "2026-02-01-new"
+
+DISTRICTS = [
+    {
+        "district_id": "alpha",
+        "name_zh": "甲区",
+        "name_en": "Alpha District",
+        "level": "district",
+        "city_zh": "甲市",
+        "city_en": "Alpha City",
+        "province_zh": "甲省",
+        "province_en": "Alpha Province",
+    },
+    {
+        "district_id": "beta",
+        "name_zh": "乙市",
+        "name_en": "Beta City",
+        "level": "city",
+        "city_zh": "乙市",
+        "city_en": "Beta City",
+        "province_zh": "乙省",
+        "province_en": "Beta Province",
+    },
+    {
+        "district_id": "gamma",
+        "name_zh": "丙区",
+        "name_en": "Gamma District",
+        "level": "district",
+        "city_zh": "甲市",
+        "city_en": "Alpha City",
+        "province_zh": "甲省",
+        "province_en": "Alpha Province",
+    },
+]
+
+
+def _metric(metric_id, category, name_zh, name_en, unit):
+    return {
+        "metric_id": metric_id,
+        "category": category,
+        "name_zh": name_zh,
+        "name_en": name_en,
+        "unit": unit,
+        "description_en": f"{name_en} (fixture).",
+    }
+
+
+METRICS = [
+    _metric("members", "organizations", "党员人数", "Party members", "people"),
+    _metric("branches", "organizations", "党支部数", "Party branches", "count"),
+    _metric("volunteers", "volunteers", "志愿者人数", "Volunteers", "people"),
+    _metric("investment", "investment", "招商引资总额", "Investment attracted", "CNY"),
+    _metric("gdp_growth", "economy", "地区生产总值增长", "GDP growth", "percent"),
+    _metric("centers", "service_centers", "服务中心数", "Service centres", "count"),
+]
+
+SOURCE_TEXTS = {
+    "src_a": "甲区2020年报告。全区党员1000名,2019年为900名。党支部2018年10个、2019年12个、2020年15个。志愿者500名。",
+    "src_b": "乙市与丙区2020年报告。乙市党员2000名,后核实为2100名。乙市招商引资15亿元,"
+    "约15亿元。丙区GDP增长7.5%。丙区志愿者300名。",
+}
+
+SOURCES = [
+    {
+        "source_id": "src_a",
+        "title_zh": "甲区报告",
+        "title_en": "Alpha report",
+        "publisher": "Fixture Daily",
+        "published": date(2021, 1, 15),
+        "file": "sources/src_a.txt",
+        "period_start": date(2018, 1, 1),
+        "period_end": date(2020, 12, 31),
+        "period_label": "2018–2020",
+        "period_note": None,
+    },
+    {
+        "source_id": "src_b",
+        "title_zh": "乙丙报告",
+        "title_en": "Beta and Gamma report",
+        "publisher": None,
+        "published": None,
+        "file": "sources/src_b.txt",
+        "period_start": date(2020, 1, 1),
+        "period_end": date(2020, 12, 31),
+        "period_label": "2020",
+        "period_note": "Year inferred.",
+    },
+]
+
+
+def fact(district, metric, value, written, *, year=2020, qualifier="exact", source=None, quote=None):
+    """One fact row in the analysts' format (no snapshot_id)."""
+    source = source or ("src_a" if district == "alpha" else "src_b")
+    return {
+        "district_id": district,
+        "metric_id": metric,
+        "value": float(value),
+        "qualifier": qualifier,
+        "period_start": date(year, 1, 1),
+        "period_end": date(year, 12, 31),
+        "period_label": str(year),
+        "value_as_written": written,
+        "source_id": source,
+        "quote": quote or f"{metric} {written}",
+        "note": None,
+    }
+
+
+OLD_FACTS = [
+    fact("alpha", "members", 900, "900名", year=2019),
+    fact("alpha", "members", 1000, "1000名"),
+    fact("beta", "members", 2000, "2000名"),
+    fact("alpha", "branches", 10, "10个", year=2018),
+    fact("alpha", "branches", 12, "12个", year=2019),
+    fact("alpha", "branches", 15, "15个"),
+    fact("alpha", "volunteers", 500, "500名"),
+    fact("beta", "investment", 1.5e9, "15亿元"),
+    fact("gamma", "gdp_growth", 7.5, "7.5%"),
+]
+NEW_FACTS = [
+    fact("alpha", "members", 900, "900名", year=2019),
+    fact("alpha", "members", 1000, "1000名"),
+    fact("beta", "members", 2100, "2100名"),  # revised value
+    fact("alpha", "branches", 10, "10个", year=2018),
+    fact("alpha", "branches", 12, "12个", year=2019),
+    fact("alpha", "branches", 15, "15个"),
+    fact("gamma", "volunteers", 300, "300名"),  # added; alpha volunteers removed
+    fact("beta", "investment", 1.5e9, "约15亿元", qualifier="approx"),  # revised qualifier
+    fact("gamma", "gdp_growth", 7.5, "7.5%"),
+]
+
+
+def facts_table(rows: list[dict]) -> pa.Table:
+    """Rows in the analysts' contract, typed as schema.FACTS."""
+    return pa.Table.from_pylist(rows, schema=schema.FACTS)
+
+
+def write_facts(path: Path, rows: list[dict]) -> Path:
+    pq.write_table(facts_table(rows), path)
+    return path
+
+
+def _stored(rows: list[dict], snapshot_id: str) -> pa.Table:
+    table = facts_table(rows)
+    table = table.append_column("snapshot_id", pa.array([snapshot_id] * len(table), pa.string()))
+    return store.sort_facts(table)
+
+
+def build_fixture_dir(data_dir: Path) -> Path:
+    """Writes the fixture data directory the way the bundled one is written."""
+    for kind, rows in (("districts", DISTRICTS), ("metrics", METRICS), ("sources", SOURCES)):
+        table = pa.Table.from_pylist(rows, schema=schema.DIMENSIONS[kind])
+        assert schema.check_dimension(kind, table) == []
+        store.write_parquet(data_dir / store.DIMENSION_FILES[kind], table)
+    for source_id, text in SOURCE_TEXTS.items():
+        (data_dir / "sources").mkdir(parents=True, exist_ok=True)
+        (data_dir / "sources" / f"{source_id}.txt").write_text(text, encoding="utf-8")
+    entries = []
+    for snapshot_id, rows, added in ((OLD, OLD_FACTS, "2026-01-01"), (NEW, NEW_FACTS, "2026-02-01")):
+        file = f"{snapshot_id}.parquet"
+        sha = store.write_parquet(data_dir / "snapshots" / file, _stored(rows, snapshot_id))
+        entries.append(
+            store.SnapshotEntry(id=snapshot_id, file=file, sha256=sha, rows=len(rows), added=f"{added}T00:00:00+00:00")
+        )
+    store.write_manifest(data_dir, entries)
+    return data_dir
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """sha256 of every file under root (hidden and temporary files included)."""
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture(scope="session")
+def fixture_template(tmp_path_factory) -> Path:
+    return build_fixture_dir(tmp_path_factory.mktemp("fixture") / "data")
+
+
+@pytest.fixture
+def fixture_dir(fixture_template, tmp_path) -> Path:
+    """A fresh, writable copy of the fixture data directory."""
+    return Path(shutil.copytree(fixture_template, tmp_path / "data"))
+
+
+@pytest.fixture
+def real_data_copy(tmp_path) -> Path:
+    """A writable copy of the bundled data directory."""
+    return Path(shutil.copytree(DATA_DIR, tmp_path / "real"))
+
+
+@pytest.fixture
+def use_data_dir(monkeypatch):
+    """Points REDENGINE_DATA_DIR (read by the CLI and Database()) at a directory."""
+
+    def point(path: Path) -> Path:
+        monkeypatch.setenv(store.DATA_DIR_ENV, str(path))
+        return path
+
+    return point

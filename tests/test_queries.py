@@ -1,0 +1,309 @@
+"""Every named query, against the bundled data and the fixture directory, and the errors of db."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import pytest
+from conftest import BUNDLED, DATA_DIR, NEW, OLD
+
+from redengine import db, store
+from redengine.db import Database, UnknownQueryError
+from redengine.domain import HEADLINE_CATEGORIES
+
+QUERY_FILES = sorted(db.QUERIES_DIR.glob("*.sql"))
+
+
+def _params(name: str, snapshot: str, other: str, place: str, metric: str, source: str) -> dict:
+    return {
+        "coverage_matrix": {"snapshot_id": snapshot},
+        "dimension_ids": {"kind": "districts"},
+        "district_cards": {"snapshot_id": snapshot},
+        "district_facts": {"snapshot_id": snapshot, "district_id": place},
+        "headline_figures": {"snapshot_id": snapshot, "categories": list(HEADLINE_CATEGORIES)},
+        "metric_by_district": {"snapshot_id": snapshot, "metric_id": metric, "district_ids": [place]},
+        "metric_coverage": {"snapshot_id": snapshot, "category": None},
+        "snapshot_diff": {"old_snapshot_id": other, "new_snapshot_id": snapshot},
+        "snapshot_summary": {"snapshot_ids": [snapshot]},
+        "source_facts": {"snapshot_id": snapshot, "source_id": source},
+        "source_list": {"snapshot_id": snapshot},
+    }[name]
+
+
+@pytest.fixture(scope="module")
+def bundled() -> Database:
+    return Database(DATA_DIR)
+
+
+@pytest.fixture(scope="module")
+def fixture_db(fixture_template) -> Database:
+    return Database(fixture_template)  # read only
+
+
+def test_every_query_file_has_a_test():
+    names = [p.stem for p in QUERY_FILES]
+    assert names == db.available_queries()
+    for name in names:
+        _params(name, "s", "o", "p", "m", "src")  # KeyError for a query without parameters here
+
+
+@pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
+def test_query_files_start_with_grain_and_params(path):
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("-- grain: one row per"), lines[0]
+    assert lines[1].startswith("-- params: "), lines[1]
+    declared = set(re.findall(r"\$(\w+)", lines[1]))
+    used = set(re.findall(r"\$(\w+)", "\n".join(lines[2:])))
+    assert declared == used
+    assert "{" not in "\n".join(lines[2:])  # nothing to .format() into
+
+
+@pytest.mark.parametrize("name", [p.stem for p in QUERY_FILES])
+def test_every_query_runs_on_the_bundled_data(bundled, name):
+    frame = bundled.query(name, **_params(name, BUNDLED, BUNDLED, "jiangan", "registered_volunteers", "jiangan_2018q1"))
+    assert len(frame.columns) > 0
+    if name == "snapshot_diff":
+        assert frame.empty  # a snapshot compared with itself
+    else:
+        assert len(frame) > 0
+
+
+@pytest.mark.parametrize("name", [p.stem for p in QUERY_FILES])
+def test_every_query_runs_on_the_fixture(fixture_db, name):
+    frame = fixture_db.query(name, **_params(name, NEW, OLD, "alpha", "members", "src_a"))
+    assert len(frame) > 0
+
+
+# --- results on the bundled data -------------------------------------------------------
+
+
+def test_bundled_summary(bundled):
+    (row,) = bundled.query("snapshot_summary", snapshot_ids=[BUNDLED]).to_dict("records")
+    assert (row["figures"], row["places"]) == (327, 6)
+
+
+def test_bundled_registered_volunteers(bundled):
+    frame = bundled.query(
+        "metric_by_district",
+        snapshot_id=BUNDLED,
+        metric_id="registered_volunteers",
+        district_ids=["jiangan", "wuchang", "haizhu"],
+    ).set_index("district_id")
+    assert frame.loc["jiangan", "value"] == 104_953
+    assert frame.loc["jiangan", "period_label"] == "2018 Q1"
+    assert frame.loc["wuchang", "value"] == 180_000
+    assert math.isnan(frame.loc["haizhu", "value"])  # not reported, not 0
+
+
+def test_bundled_headline_investment(bundled):
+    frame = bundled.query("headline_figures", snapshot_id=BUNDLED, categories=["investment"])
+    assert set(frame["metric_id"]) == {"investment_attracted"}
+    values = frame.set_index("district_id")["value"]
+    assert values["jiangan"] == 18_880_000_000
+    assert len(frame) == 6
+
+
+# --- results on the fixture ------------------------------------------------------------
+
+
+def test_metric_by_district_gives_a_null_row_for_a_place_not_reporting(fixture_db):
+    frame = fixture_db.query(
+        "metric_by_district", snapshot_id=OLD, metric_id="volunteers", district_ids=["alpha", "gamma"]
+    )
+    rows = frame[["district_id", "value", "period_label", "source_id"]].to_dict("records")
+    assert rows[0] == {"district_id": "alpha", "value": 500.0, "period_label": "2020", "source_id": "src_a"}
+    assert rows[1]["district_id"] == "gamma"
+    assert math.isnan(rows[1]["value"])
+    assert len(rows) == 2
+
+
+def test_metric_by_district_gives_one_row_per_period(fixture_db):
+    frame = fixture_db.query(
+        "metric_by_district", snapshot_id=NEW, metric_id="members", district_ids=["alpha", "beta", "gamma"]
+    )
+    assert frame["district_id"].tolist() == ["alpha", "alpha", "beta", "gamma"]
+    assert frame["value"].tolist()[:3] == [900, 1000, 2100]
+    assert frame["period_label"].tolist()[:3] == ["2019", "2020", "2020"]
+    assert frame["source_title_en"].tolist()[2] == "Beta and Gamma report"
+
+
+def test_coverage_matrix_includes_zero_cells(fixture_db):
+    frame = fixture_db.query("coverage_matrix", snapshot_id=OLD)
+    assert len(frame) == 3 * 5  # every place × every category a metric has (governance: none)
+    cells = {(r["district_id"], r["category"]): r["figures"] for r in frame.to_dict("records")}
+    assert cells[("alpha", "organizations")] == 5
+    assert cells[("alpha", "volunteers")] == 1
+    assert cells[("alpha", "investment")] == 0
+    assert cells[("beta", "investment")] == 1
+    assert cells[("gamma", "economy")] == 1
+    assert cells[("gamma", "organizations")] == 0
+    assert all(cells[(place, "service_centers")] == 0 for place in ("alpha", "beta", "gamma"))
+
+
+def test_headline_picks_the_metric_most_places_report(fixture_db):
+    frame = fixture_db.query("headline_figures", snapshot_id=OLD, categories=list(HEADLINE_CATEGORIES))
+    chosen = frame.groupby("category")["metric_id"].unique().map(list).to_dict()
+    # branches has more figures (3) but one place; members is reported by two places
+    assert chosen == {
+        "investment": ["investment"],
+        "organizations": ["members"],
+        "volunteers": ["volunteers"],
+    }
+    members = frame[frame["category"] == "organizations"].set_index("district_id")
+    assert members.loc["alpha", "value"] == 1000  # the latest of 2019 and 2020
+    assert members.loc["alpha", "period_label"] == "2020"
+    assert members.loc["beta", "value"] == 2000
+    assert math.isnan(members.loc["gamma", "value"])
+
+
+def test_snapshot_diff_finds_added_removed_and_revised(fixture_db):
+    frame = fixture_db.query("snapshot_diff", old_snapshot_id=OLD, new_snapshot_id=NEW)
+    changes = {
+        (r["change"], r["district_id"], r["metric_id"]): (r["old_value"], r["new_value"])
+        for r in frame.to_dict("records")
+    }
+    assert set(changes) == {
+        ("added", "gamma", "volunteers"),
+        ("removed", "alpha", "volunteers"),
+        ("revised", "beta", "members"),
+        ("revised", "beta", "investment"),
+    }
+    assert changes[("revised", "beta", "members")] == (2000, 2100)
+    assert math.isnan(changes[("added", "gamma", "volunteers")][0])
+    assert changes[("added", "gamma", "volunteers")][1] == 300
+    assert changes[("removed", "alpha", "volunteers")][0] == 500
+    investment = frame[frame["metric_id"] == "investment"].iloc[0]
+    assert (investment["old_qualifier"], investment["new_qualifier"]) == ("exact", "approx")
+    assert fixture_db.query("snapshot_diff", old_snapshot_id=OLD, new_snapshot_id=OLD).empty
+
+
+def test_metric_coverage_counts_places_and_figures(fixture_db):
+    frame = fixture_db.query("metric_coverage", snapshot_id=OLD, category=None)
+    counts = {r["metric_id"]: (r["places_reporting"], r["figures"]) for r in frame.to_dict("records")}
+    assert counts == {
+        "members": (2, 3),
+        "branches": (1, 3),
+        "volunteers": (1, 1),
+        "investment": (1, 1),
+        "gdp_growth": (1, 1),
+    }
+    assert frame["metric_id"].tolist()[0] == "members"
+    organizations = fixture_db.query("metric_coverage", snapshot_id=OLD, category="organizations")
+    assert organizations["metric_id"].tolist() == ["members", "branches"]
+
+
+def test_district_cards_and_facts(fixture_db):
+    cards = fixture_db.query("district_cards", snapshot_id=OLD).set_index("district_id")
+    assert cards["figures"].to_dict() == {"alpha": 6, "beta": 2, "gamma": 1}
+    assert cards.loc["alpha", "source_ids"] == "src_a"
+    assert cards.loc["beta", "level"] == "city"
+    facts = fixture_db.query("district_facts", snapshot_id=OLD, district_id="alpha")
+    assert len(facts) == 6
+    assert facts["fact_id"].is_unique
+    members = facts[facts["metric_id"] == "members"]
+    assert set(members["places_reporting"]) == {2}
+
+
+def test_fact_ids_are_stable_across_snapshots(fixture_db):
+    old = fixture_db.query("district_facts", snapshot_id=OLD, district_id="alpha")
+    new = fixture_db.query("district_facts", snapshot_id=NEW, district_id="alpha")
+    old_ids = dict(zip(old["metric_id"] + old["period_label"], old["fact_id"], strict=True))
+    new_ids = dict(zip(new["metric_id"] + new["period_label"], new["fact_id"], strict=True))
+    assert old_ids["members2020"] == new_ids["members2020"]
+
+
+def test_sources_and_their_facts(fixture_db):
+    sources = fixture_db.query("source_list", snapshot_id=OLD).set_index("source_id")
+    assert sources["figures"].to_dict() == {"src_a": 6, "src_b": 3}
+    assert sources.loc["src_b", "district_ids"].split(",") in (["beta", "gamma"], ["gamma", "beta"])
+    facts = fixture_db.query("source_facts", snapshot_id=OLD, source_id="src_b")
+    assert sorted(facts["metric_id"]) == ["gdp_growth", "investment", "members"]
+    assert "后核实为2100名" in fixture_db.source_text(sources.loc["src_b", "file"])
+
+
+def test_dimension_ids(fixture_db):
+    for kind, ids in (
+        ("districts", ["alpha", "beta", "gamma"]),
+        ("sources", ["src_a", "src_b"]),
+    ):
+        assert sorted(fixture_db.query("dimension_ids", kind=kind)["id"]) == ids
+    assert len(fixture_db.query("dimension_ids", kind="metrics")) == 6
+
+
+def test_snapshot_summary(fixture_db):
+    frame = fixture_db.query("snapshot_summary", snapshot_ids=[OLD, NEW]).set_index("snapshot_id")
+    assert frame.loc[OLD].to_dict() == {"figures": 9, "places": 3, "metrics": 5}
+    assert frame.loc[NEW].to_dict() == {"figures": 9, "places": 3, "metrics": 5}
+    assert [e.id for e in fixture_db.snapshots()] == [OLD, NEW]
+
+
+def test_values_are_bound_not_pasted(fixture_db):
+    frame = fixture_db.query(
+        "metric_by_district", snapshot_id=OLD, metric_id="members' or '1'='1", district_ids=["alpha"]
+    )
+    assert len(frame) == 1 and math.isnan(frame["value"][0])
+
+
+# --- errors ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["no_such_query", "../queries/coverage_matrix", "views/facts"])
+def test_unknown_query_names_are_refused(fixture_db, name):
+    with pytest.raises(UnknownQueryError) as raised:
+        fixture_db.query(name)
+    message = str(raised.value)
+    assert repr(name) in message
+    assert "coverage_matrix" in message  # lists the known ones
+
+
+def test_missing_data_dir(tmp_path):
+    missing = tmp_path / "nowhere"
+    with pytest.raises(store.DataDirError) as raised:
+        Database(missing).query("source_list", snapshot_id=OLD)
+    assert str(missing) in str(raised.value)
+    assert store.DATA_DIR_ENV in str(raised.value)
+
+
+def test_missing_manifest(fixture_dir):
+    store.manifest_path(fixture_dir).unlink()
+    with pytest.raises(store.DataDirError) as raised:
+        Database(fixture_dir).snapshots()
+    assert str(store.manifest_path(fixture_dir)) in str(raised.value)
+    assert "make data" in str(raised.value)
+
+
+def test_unreadable_manifest(fixture_dir):
+    store.manifest_path(fixture_dir).write_text("{not json", encoding="utf-8")
+    with pytest.raises(store.DataDirError, match="cannot be read.*restore it"):
+        Database(fixture_dir).snapshots()
+
+
+def test_manifest_listing_nothing(fixture_dir):
+    store.manifest_path(fixture_dir).write_text(json.dumps({"snapshots": []}), encoding="utf-8")
+    with pytest.raises(store.DataDirError, match="lists no snapshot"):
+        Database(fixture_dir).query("source_list", snapshot_id=OLD)
+
+
+@pytest.mark.parametrize("relative", [f"snapshots/{OLD}.parquet", "districts.parquet", "sources.parquet"])
+def test_missing_listed_file(fixture_dir, relative):
+    (fixture_dir / relative).unlink()
+    with pytest.raises(store.DataDirError) as raised:
+        Database(fixture_dir).query("source_list", snapshot_id=NEW)
+    assert str(fixture_dir / relative) in str(raised.value)
+    assert "make data" in str(raised.value)
+
+
+def test_unlisted_files_are_never_read(fixture_dir):
+    (fixture_dir / "snapshots" / "junk.parquet").write_bytes(b"not parquet at all")
+    frame = Database(fixture_dir).query("snapshot_summary", snapshot_ids=[OLD, NEW])
+    assert sorted(frame["snapshot_id"]) == [OLD, NEW]
+
+
+def test_source_text_stays_inside_sources(fixture_template):
+    database = Database(fixture_template)
+    with pytest.raises(store.DataDirError, match="outside"):
+        database.source_text("../manifest.json")
+    with pytest.raises(store.DataDirError, match="missing"):
+        database.source_text("sources/none.txt")

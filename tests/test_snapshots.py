@@ -1,0 +1,258 @@
+"""Snapshots through the Python API: validate, add, replace, new places, atomicity, concurrency."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import NEW, OLD, OLD_FACTS, fact, tree_digest, write_facts
+
+from redengine import schema, snapshots, store
+from redengine.db import Database
+
+DELTA = {
+    "district_id": "delta",
+    "name_zh": "丁区",
+    "name_en": "Delta District",
+    "level": "district",
+    "city_zh": "丁市",
+    "city_en": "Delta City",
+    "province_zh": "丁省",
+    "province_en": "Delta Province",
+}
+HOUSING = {
+    "metric_id": "housing_units",
+    "category": "governance",
+    "name_zh": "人才住房套数",
+    "name_en": "Talent housing units",
+    "unit": "count",
+    "description_en": "Housing units for talents.",
+}
+SRC_D = {
+    "source_id": "src_d",
+    "title_zh": "丁区报告",
+    "title_en": "Delta report",
+    "publisher": None,
+    "published": None,
+    "file": "sources/src_d.txt",
+    "period_start": date(2021, 1, 1),
+    "period_end": date(2021, 12, 31),
+    "period_label": "2021",
+    "period_note": None,
+}
+
+
+def _dimension_file(path: Path, kind: str, rows: list[dict]) -> Path:
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema.DIMENSIONS[kind]), path)
+    return path
+
+
+def _revision(tmp_path: Path, name: str = "revision.parquet", members: float = 1100) -> Path:
+    rows = [dict(r) for r in OLD_FACTS]
+    rows[1] = fact("alpha", "members", members, f"{members:g}名")
+    return write_facts(tmp_path / name, rows)
+
+
+def _manifest(data_dir: Path) -> dict:
+    return json.loads(store.manifest_path(data_dir).read_text(encoding="utf-8"))
+
+
+def test_validate_writes_nothing_and_reports(fixture_dir, tmp_path):
+    before = tree_digest(fixture_dir)
+    result = snapshots.validate(Database(fixture_dir), _revision(tmp_path))
+    assert result.ok
+    assert result.rows == 9
+    assert result.report().endswith("revision.parquet: valid, 9 figures")
+    assert tree_digest(fixture_dir) == before
+
+
+def test_add_writes_a_checksummed_sorted_file_and_lists_it(fixture_dir, tmp_path):
+    database = Database(fixture_dir)
+    entry = snapshots.add(database, _revision(tmp_path), "2026-03-01-rev")
+    assert entry.id == "2026-03-01-rev"
+    assert entry.rows == 9
+    assert entry.file.startswith("2026-03-01-rev.") and entry.file.endswith(".parquet")
+    path = fixture_dir / "snapshots" / entry.file
+    assert store.sha256_file(path) == entry.sha256
+    stored = pq.read_table(path)
+    assert stored.schema.equals(schema.STORED_FACTS)
+    assert set(stored["snapshot_id"].to_pylist()) == {"2026-03-01-rev"}
+    keys = list(zip(stored["metric_id"].to_pylist(), stored["district_id"].to_pylist(), strict=True))
+    assert keys == sorted(keys)
+    listed = _manifest(fixture_dir)["snapshots"]
+    assert [s["id"] for s in listed] == [OLD, NEW, "2026-03-01-rev"]
+    assert listed[-1]["sha256"] == entry.sha256
+
+
+def test_default_id_is_the_file_name(fixture_dir, tmp_path):
+    entry = snapshots.add(Database(fixture_dir), _revision(tmp_path, "2026-04-01-q1.parquet"))
+    assert entry.id == "2026-04-01-q1"
+
+
+def test_an_open_database_sees_an_added_snapshot_on_its_next_query(fixture_dir, tmp_path):
+    database = Database(fixture_dir)  # as the running app holds it
+    version = database.version()
+    assert [e.id for e in database.snapshots()] == [OLD, NEW]
+    snapshots.add(Database(fixture_dir), _revision(tmp_path), "2026-03-01-rev")
+    assert [e.id for e in database.snapshots()] == [OLD, NEW, "2026-03-01-rev"]
+    assert database.version() != version
+    frame = database.query(
+        "metric_by_district", snapshot_id="2026-03-01-rev", metric_id="members", district_ids=["alpha"]
+    )
+    assert frame["value"].tolist() == [900, 1100]
+
+
+def test_an_open_database_sees_a_manifest_change_of_equal_size_and_time(fixture_dir):
+    database = Database(fixture_dir)
+    assert [e.id for e in database.snapshots()] == [OLD, NEW]
+    path = store.manifest_path(fixture_dir)
+    status = path.stat()
+    entries = store.read_manifest(fixture_dir)
+    store.write_manifest(fixture_dir, entries[::-1])  # same bytes, reordered: same size
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))  # as a restore with cp -p would
+    assert path.stat().st_size == status.st_size
+    assert [e.id for e in database.snapshots()] == [NEW, OLD]
+
+
+def test_replace_keeps_the_old_file_and_an_open_database_sees_the_new_values(fixture_dir, tmp_path):
+    database = Database(fixture_dir)
+    first = snapshots.add(database, _revision(tmp_path, "a.parquet", 1100), "rev")
+    assert database.query("snapshot_summary", snapshot_ids=["rev"])["figures"].tolist() == [9]
+    with pytest.raises(snapshots.SnapshotError, match="exists already"):
+        snapshots.add(database, _revision(tmp_path, "b.parquet", 1200), "rev")
+    # A replacement of the same length, straight after: the manifest's size does not change.
+    second = snapshots.add(database, _revision(tmp_path, "b.parquet", 1200), "rev", replace=True)
+    assert second.replaces == first.file
+    old_path = fixture_dir / "snapshots" / first.file
+    assert store.sha256_file(old_path) == first.sha256  # the backup, untouched
+    assert [s["id"] for s in _manifest(fixture_dir)["snapshots"]] == [OLD, NEW, "rev"]
+    frame = database.query("metric_by_district", snapshot_id="rev", metric_id="members", district_ids=["alpha"])
+    assert frame["value"].tolist() == [900, 1200]
+
+
+def test_new_places_metrics_and_sources_arrive_with_their_snapshot(fixture_dir, tmp_path):
+    database = Database(fixture_dir)
+    rows = [*OLD_FACTS, fact("delta", "housing_units", 3541, "3541套", source="src_d")]
+    supplied = {
+        "districts": _dimension_file(tmp_path / "d.parquet", "districts", [DELTA]),
+        "metrics": _dimension_file(tmp_path / "m.parquet", "metrics", [HOUSING]),
+        "sources": _dimension_file(tmp_path / "s.parquet", "sources", [SRC_D]),
+    }
+    with pytest.raises(snapshots.SnapshotError, match="name districts that are not known"):
+        snapshots.add(database, write_facts(tmp_path / "f.parquet", rows), "with-delta")
+    entry = snapshots.add(database, write_facts(tmp_path / "f.parquet", rows), "with-delta", supplied=supplied)
+    assert set(entry.extras) == {"districts", "metrics", "sources"}
+    for file in entry.extras.values():
+        assert (fixture_dir / "snapshots" / file).is_file()
+    assert "delta" in set(database.query("dimension_ids", kind="districts")["id"])
+    frame = database.query(
+        "metric_by_district", snapshot_id="with-delta", metric_id="housing_units", district_ids=["delta", "alpha"]
+    ).set_index("district_id")
+    assert frame.loc["delta", "value"] == 3541
+    assert frame.loc["delta", "name_en"] == "Delta District"
+    assert frame.loc["delta", "source_title_en"] == "Delta report"
+    cards = database.query("district_cards", snapshot_id="with-delta").set_index("district_id")
+    assert cards.loc["delta", "figures"] == 1
+    # A later snapshot may use the new place without supplying it again...
+    later = snapshots.add(database, write_facts(tmp_path / "g.parquet", rows[-1:]), "later")
+    assert later.extras == {}
+    # ...and cannot define it a second time.
+    with pytest.raises(snapshots.SnapshotError, match="already exist: delta"):
+        snapshots.add(database, write_facts(tmp_path / "h.parquet", rows), "again", supplied=supplied)
+
+
+def test_a_failed_manifest_write_removes_the_new_files(fixture_dir, tmp_path, monkeypatch):
+    before = tree_digest(fixture_dir)
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store, "write_manifest", fail)
+    supplied = {"districts": _dimension_file(tmp_path / "d.parquet", "districts", [DELTA])}
+    with pytest.raises(OSError, match="disk full"):
+        snapshots.add(Database(fixture_dir), _revision(tmp_path), "rev", supplied=supplied)
+    assert tree_digest(fixture_dir) == before
+
+
+def test_an_interrupted_atomic_write_leaves_the_target_and_no_temporary(tmp_path, monkeypatch):
+    target = tmp_path / "manifest.json"
+    target.write_text("old", encoding="utf-8")
+
+    def fail(*args):
+        raise OSError("interrupted")
+
+    monkeypatch.setattr(store.os, "replace", fail)
+    with pytest.raises(OSError):
+        store.atomic_write_bytes(target, b"new")
+    assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
+    assert target.read_text(encoding="utf-8") == "old"
+
+
+def test_concurrent_adds_all_land(fixture_dir, tmp_path):
+    ids = [f"2026-05-0{i}-thread" for i in range(1, 5)]
+    files = [_revision(tmp_path, f"{i}.parquet", 1000 + n) for n, i in enumerate(ids)]
+    errors = []
+
+    def add(snapshot_id, file):
+        try:
+            snapshots.add(Database(fixture_dir), file, snapshot_id)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=add, args=pair) for pair in zip(ids, files, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    listed = _manifest(fixture_dir)["snapshots"]
+    assert sorted(s["id"] for s in listed) == sorted([OLD, NEW, *ids])
+    for entry in listed:
+        assert store.sha256_file(fixture_dir / "snapshots" / entry["file"]) == entry["sha256"]
+    summary = Database(fixture_dir).query("snapshot_summary", snapshot_ids=ids)
+    assert sorted(summary["snapshot_id"]) == sorted(ids)
+
+
+def test_concurrent_adds_of_the_same_new_place_define_it_once(fixture_dir, tmp_path):
+    rows = [fact("delta", "members", 10, "10名", source="src_a")]
+    districts = _dimension_file(tmp_path / "d.parquet", "districts", [DELTA])
+    outcomes = []
+
+    def add(snapshot_id):
+        file = write_facts(tmp_path / f"{snapshot_id}.parquet", rows)
+        try:
+            snapshots.add(Database(fixture_dir), file, snapshot_id, supplied={"districts": districts})
+            outcomes.append("added")
+        except snapshots.SnapshotError as error:
+            outcomes.append(str(error))
+
+    threads = [threading.Thread(target=add, args=(f"d{i}",)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("added") == 1
+    assert all("already exist: delta" in o for o in outcomes if o != "added")
+    ids = Database(fixture_dir).query("dimension_ids", kind="districts")["id"].tolist()
+    assert sorted(ids) == ["alpha", "beta", "delta", "gamma"]
+
+
+def test_the_writers_lock_creates_nothing_in_a_directory_without_snapshots(tmp_path):
+    with pytest.raises(store.DataDirError, match="manifest.json is missing"):
+        with store.writer_lock(tmp_path):
+            pass
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_add_to_a_missing_data_dir_creates_nothing(tmp_path):
+    missing = tmp_path / "nowhere"
+    write_facts(tmp_path / "f.parquet", OLD_FACTS)
+    with pytest.raises(store.DataDirError, match="does not exist"):
+        snapshots.add(Database(missing), tmp_path / "f.parquet", "x")
+    assert not missing.exists()
