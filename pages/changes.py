@@ -10,6 +10,7 @@ from redengine import snapshots, ui
 from redengine.domain import format_qualified, period_text
 from redengine.i18n import t
 
+ROWS_SHOWN = 1000
 view = ui.current_view()
 lang = view.lang
 ui.page_header("page_changes", "changes_intro", lang)
@@ -48,7 +49,9 @@ else:
             t("col_source", lang): changes["new_source_id"].fillna(changes["old_source_id"]),
         }
     )
-    st.dataframe(shown, hide_index=True, column_config=ui.link_columns(lang))
+    if len(shown) > ROWS_SHOWN:
+        st.caption(t("more_rows_hidden", lang, n=ROWS_SHOWN, total=len(shown)))
+    st.dataframe(shown.head(ROWS_SHOWN), hide_index=True, column_config=ui.link_columns(lang))
 
 with st.expander(t("upload_title", lang)):
     upload = st.file_uploader("Parquet", type=["parquet"])

@@ -9,6 +9,7 @@ from redengine.domain import HEADLINE_CATEGORIES, place_colors
 from redengine.i18n import category_name, t
 
 CARDS_SHOWN = 6
+HEATMAP_ROWS = 30
 view = ui.current_view()
 lang = view.lang
 ui.page_header("page_overview", "overview_intro", lang)
@@ -73,6 +74,11 @@ for index, (category, rows) in enumerate(headline.groupby("category", sort=False
 st.subheader(t("coverage_title", lang))
 st.caption(t("coverage_gap_note", lang))
 coverage = ui.query("coverage_matrix", snapshot_id=view.snapshot_id)
+# A readable matrix has tens of rows, not thousands: the places with most figures.
+busiest = cards.nlargest(HEATMAP_ROWS, "figures")["district_id"]
+coverage = coverage[coverage["district_id"].isin(busiest)]
+if len(cards) > HEATMAP_ROWS:
+    st.caption(t("more_places_hidden", lang, n=HEATMAP_ROWS))
 st.plotly_chart(charts.coverage_heatmap(coverage, lang), key="coverage", config={"displayModeBar": False})
 
 ui.write_url()

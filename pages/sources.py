@@ -6,7 +6,6 @@ import streamlit as st
 
 from redengine import ui
 from redengine.domain import period_text
-from redengine.highlight import highlighted_html
 from redengine.i18n import t
 
 view = ui.current_view()
@@ -29,9 +28,7 @@ target = st.session_state["fact"]
 
 details = {
     t("publisher", lang): source["publisher"] if isinstance(source["publisher"], str) else t("not_stated", lang),
-    t("published", lang): str(source["published"].date())
-    if hasattr(source["published"], "date")
-    else t("not_stated", lang),
+    t("published", lang): str(source["published"].date()) if source.notna()["published"] else t("not_stated", lang),
     t("report_period", lang): period_text(source["period_label"], lang),
     t("figures", lang): f"{int(source['figures'])}",
 }
@@ -51,8 +48,7 @@ if target:
         st.markdown(f"> {html.escape(fact['quote'])}")
 
 st.subheader(t("full_text", lang))
-text = ui.database().source_text(source["file"])
-marked = highlighted_html(text, zip(facts["fact_id"], facts["quote"], strict=True), target)
+marked = ui.highlighted_source(view.snapshot_id, source_id, source["file"], target)
 st.html(
     "<style>.report{max-height:620px;overflow-y:auto;line-height:1.9;padding:1rem;border:1px solid #e5ddd3;"
     "border-radius:.5rem;background:#fff;font-size:15px}.report mark.fact{background:#fdebd0;padding:0 1px}"

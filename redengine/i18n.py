@@ -77,6 +77,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "图中只显示前 {n} 个地方；表格中有全部。",
         "The chart shows the top {n} places; the table has all.",
     ),
+    "more_rows_hidden": (
+        "只显示前 {n} 行（共 {total} 行）；用命令行 redengine snapshot diff 看全部。",
+        "Showing the first {n} of {total} rows; 'redengine snapshot diff' lists all.",
+    ),
     # columns
     "col_place": ("地方", "Place"),
     "col_value": ("数值", "Value"),

@@ -18,6 +18,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from redengine import view_state
 from redengine.db import Database
 from redengine.domain import distinct_periods, period_text
+from redengine.highlight import highlighted_html
 from redengine.i18n import LANGUAGES, language_from_locale, t
 
 URL_WRITTEN = "_url_written"
@@ -214,3 +215,15 @@ def report_periods(joined: str | None, lang: str) -> str:
     if not isinstance(joined, str):
         return "—"
     return " / ".join(period_text(p, lang) for p in joined.split(" / "))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _highlighted(version: str, snapshot_id: str, source_id: str, file: str, target: str | None) -> str:
+    facts = database().query("source_facts", snapshot_id=snapshot_id, source_id=source_id)
+    text = database().source_text(file)
+    return highlighted_html(text, zip(facts["fact_id"], facts["quote"], strict=True), target)
+
+
+def highlighted_source(snapshot_id: str, source_id: str, file: str, target: str | None) -> str:
+    """A report's text as HTML with its figures marked; cached, since marking scans the text per quote."""
+    return _highlighted(database().version(), snapshot_id, source_id, file, target)
