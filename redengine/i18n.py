@@ -143,6 +143,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "链接参数 {name}={value} 无效，已改用默认值 {fallback}。",
         "The link's {name}={value} is not valid here; showing {fallback} instead.",
     ),
+    "nothing_selected": ("不选定任何一项", "nothing selected"),
     "data_error": ("数据无法读取", "The data cannot be read"),
     # categories
     "cat_organizations": ("党组织", "Party organizations"),

@@ -22,7 +22,6 @@ from redengine.highlight import highlighted_html
 from redengine.i18n import LANGUAGES, language_from_locale, t
 
 URL_WRITTEN = "_url_written"
-NOTICES = "_url_notices"
 
 
 @st.cache_resource(show_spinner=False)
@@ -82,7 +81,6 @@ def choose(
     if _url_is_fresh() and name in params:
         pick = view_state.choose_many if many else view_state.choose_one
         value = pick(resolution, params, name, options, fallback)
-        st.session_state.setdefault(NOTICES, []).extend(resolution.notices)
     elif many and isinstance(current, list) and current and all(v in options for v in current):
         value = current
     elif not many and current in options:
@@ -90,6 +88,12 @@ def choose(
     else:
         value = fallback
     st.session_state[name] = value
+    # Said where the rejected value would have been used, in the language now chosen.
+    lang = st.session_state.get("lang", "en")
+    for notice in resolution.notices:
+        fallback = notice.fallback or t("nothing_selected", lang)
+        text = t("bad_param", lang, name=notice.name, value=notice.value, fallback=fallback)
+        st.warning(text, icon=":material/warning:")
 
 
 def remember(*names: str) -> None:
@@ -112,7 +116,6 @@ def write_url(page_params: Sequence[str] = ()) -> None:
 
 def common_controls() -> View:
     """Language and snapshot, in the sidebar; called by app.py before the page runs."""
-    st.session_state[NOTICES] = []
     snapshots = [entry.id for entry in reversed(database().snapshots())]  # latest first
     browser_lang = language_from_locale(st.context.locale)
     choose("lang", LANGUAGES, browser_lang)
@@ -137,20 +140,9 @@ def common_controls() -> View:
     return View(lang=lang, snapshot_id=st.session_state["snapshot"])
 
 
-def show_notices(lang: str) -> None:
-    """One short visible line per rejected URL parameter."""
-    for notice in st.session_state.get(NOTICES, []):
-        st.warning(
-            t("bad_param", lang, name=notice.name, value=notice.value, fallback=notice.fallback),
-            icon=":material/warning:",
-        )
-    st.session_state[NOTICES] = []
-
-
 def page_header(title_key: str, intro_key: str, lang: str) -> None:
     st.title(t(title_key, lang))
     st.caption(t(intro_key, lang))
-    show_notices(lang)
 
 
 def link(page: str, view: View, **params: object) -> str:

@@ -50,7 +50,7 @@ def choose_one(
     else:
         chosen = fallback
         if raw is not None:
-            resolution.notices.append(Notice(name, raw[:80], str(fallback)))
+            resolution.notices.append(Notice(name, raw[:80], fallback or ""))
     resolution.values[name] = chosen
     return chosen
 
