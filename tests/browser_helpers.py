@@ -1,0 +1,134 @@
+"""Running the dashboard for browser tests: a streamlit server on a free port, Chromium, readiness.
+
+Follows Streamlit's own e2e suite: start `streamlit run` headless, poll /_stcore/health, and
+treat a page as ready once [data-testid=stApp] says it is connected and its script is not
+running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+REPO = Path(__file__).resolve().parent.parent
+STREAMLIT = Path(sys.executable).parent / "streamlit"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+VIEWPORT = {"width": 1400, "height": 900}
+STARTUP_TIMEOUT_S = 30
+READY_TIMEOUT_MS = 20_000
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+            return response.read().decode().strip() == "ok"
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def streamlit_server(app: str = "app.py") -> Iterator[str]:
+    """Serves the app on the bundled data (REDENGINE_DATA_DIR unset); yields its base URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if k != "REDENGINE_DATA_DIR"}
+    log = (REPO / "artifacts").joinpath("streamlit-browser-tests.log")
+    log.parent.mkdir(exist_ok=True)
+    command = [
+        str(STREAMLIT),
+        "run",
+        app,
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    with log.open("w") as output:
+        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + STARTUP_TIMEOUT_S
+            while not _healthy(url):
+                if server.poll() is not None:
+                    raise RuntimeError(f"streamlit exited with {server.returncode}; see {log}")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"streamlit not healthy at {url} after {STARTUP_TIMEOUT_S} s; see {log}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def wait_for_app(page: Page) -> None:
+    """Connected, and the script run finished (Streamlit's own e2e readiness test)."""
+    page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=READY_TIMEOUT_MS)
+    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=READY_TIMEOUT_MS)
+
+
+def open_view(page: Page, url: str) -> None:
+    page.goto(url)
+    wait_for_app(page)
+
+
+def _content_height(page: Page) -> int:
+    return int(
+        page.evaluate(
+            "(() => { const b = document.querySelector('[data-testid=stMainBlockContainer]');"
+            " return b ? b.getBoundingClientRect().bottom + document.querySelector('[data-testid=stMain]').scrollTop"
+            " : document.documentElement.scrollHeight; })()"
+        )
+    )
+
+
+def full_screenshot(page: Page, name: str) -> Path:
+    """The whole page: Streamlit scrolls inside [data-testid=stMain], so the viewport is
+    stretched to the content's height for the shot (until it stops growing: tables and
+    charts lay out late), then put back."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size or VIEWPORT
+    height = size["height"]
+    for _ in range(4):
+        page.wait_for_timeout(300)  # tables and charts re-lay out to the new size
+        needed = max(size["height"], _content_height(page) + 40)
+        if needed <= height:
+            break
+        height = needed
+        page.set_viewport_size({"width": size["width"], "height": height})
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
+    return path

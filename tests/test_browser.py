@@ -1,0 +1,235 @@
+"""The dashboard in a real headless Chromium: what a person sees, links that reproduce a view.
+
+One streamlit server for the module (bundled data), one Chromium; a fresh browser context
+per test, so nothing carries over but the URL. Screenshots of every page in zh and en go
+to artifacts/screenshots/ (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import pytest
+from browser_helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    VIEWPORT,
+    full_screenshot,
+    open_view,
+    streamlit_server,
+    wait_for_app,
+)
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+pytestmark = pytest.mark.browser
+expect.set_options(timeout=15_000)  # a loaded machine renders the long source texts slowly
+
+BUNDLED = "2026-11-23-curated"
+JIANGAN_VOLUNTEERS_FACT = "e6b0cc1dfb"
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def new_context(browser: Browser, locale: str = "en-US") -> BrowserContext:
+    context = browser.new_context(viewport=VIEWPORT, locale=locale)
+    context.set_default_timeout(15_000)
+    return context
+
+
+@pytest.fixture
+def page(browser) -> Iterator[Page]:
+    context = new_context(browser)
+    yield context.new_page()
+    context.close()
+
+
+def query(page: Page) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(urlsplit(page.url).query).items()}
+
+
+def main(page: Page):
+    return page.get_by_test_id("stMain")
+
+
+def cell(page: Page, text: str):
+    """A table cell: st.dataframe draws on a canvas and mirrors the cells in an accessible grid."""
+    return page.get_by_test_id("stDataFrame").get_by_role("gridcell", name=text, exact=True, include_hidden=True)
+
+
+# --- the first request after start-up names a page (Streamlit's old pages/ mode) -----------------
+
+
+def test_a_shared_profile_link_is_the_first_request_after_start(page, base_url):
+    """Runs first: the server has not run st.navigation yet, so Streamlit runs pages/profile.py
+    on its own; the page must still come up through app.py, with the sidebar and the view."""
+    open_view(page, f"{base_url}/profile?lang=zh&district=jiangan")
+    expect(main(page).get_by_role("heading", name="城区档案")).to_be_visible()
+    expect(page.get_by_test_id("stMetricValue").filter(has_text="104,953人")).to_be_visible()
+    expect(page.get_by_test_id("stMetricValue").filter(has_text="188.8亿元")).to_be_visible()
+    expect(page.get_by_test_id("stSidebar").get_by_text("数据版本")).to_be_visible()
+    assert query(page) == {"lang": "zh", "snapshot": BUNDLED, "district": "jiangan"}
+
+
+# --- every page, as a person sees it, in both languages ---------------------------------------------
+
+PAGES = {
+    # name: (path and query, what must be visible there)
+    "overview": (
+        "",
+        {"zh": ["总览", "江岸区", "104,953人"], "en": ["Overview", "Jiang'an District", "104,953 people"]},
+    ),
+    "compare": (
+        "compare?category=volunteers&metric=registered_volunteers&places=jiangan,wuchang&view=chart",
+        {
+            "zh": ["对比", "104,953人", "180,000人", "截至2017年底"],
+            "en": ["Compare", "104,953 people", "as of end-2017"],
+        },
+    ),
+    "profile": (
+        "profile?district=jiangan",
+        {"zh": ["城区档案", "104,953人", "188.8亿元"], "en": ["District profile", "104,953 people", "CNY 18.88 bn"]},
+    ),
+    "sources": (
+        f"sources?source=jiangan_2018q1&fact={JIANGAN_VOLUNTEERS_FACT}",
+        {"zh": ["来源", "注册志愿者104953人"], "en": ["Sources", "注册志愿者104953人"]},
+    ),
+    "changes": ("changes", {"zh": ["版本变化", "修订"], "en": ["What changed", "revised"]}),
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_each_page_shows_its_figures(page, base_url, name, lang):
+    path, expected = PAGES[name]
+    separator = "&" if "?" in path else "?"
+    open_view(page, f"{base_url}/{path}{separator}lang={lang}")
+    title, *figures = expected[lang]
+    expect(main(page).get_by_role("heading", name=title, exact=True)).to_be_visible()
+    for text in figures:
+        expect(main(page).get_by_text(text, exact=False).first).to_be_visible()
+    # The sidebar (language, snapshot) is on every page; the URL holds the language.
+    expect(page.get_by_test_id("stSidebar").get_by_role("radio", name="中文")).to_be_visible()
+    assert query(page)["lang"] == lang
+    assert query(page)["snapshot"] == BUNDLED
+    assert not page.get_by_test_id("stException").count()
+    full_screenshot(page, f"{name}-{lang}")
+
+
+def test_compare_table_and_not_reported(page, base_url):
+    open_view(page, f"{base_url}/compare?lang=zh&category=governance&metric=streets&places=jiangan,haizhu&view=table")
+    expect(main(page).get_by_text("未报告此指标：海珠区")).to_be_visible()
+    expect(cell(page, "海珠区")).to_have_count(1)
+    expect(cell(page, "未报告")).to_have_count(1)
+    expect(cell(page, "16")).to_have_count(2)  # value and base value
+    expect(cell(page, "0")).to_have_count(0)  # not reported is never 0
+    full_screenshot(page, "compare-table-zh")
+
+
+# --- change a selection, copy the URL, open it elsewhere -------------------------------------------------
+
+
+def test_a_copied_url_reopens_the_same_view_in_a_new_browser(page, browser, base_url):
+    open_view(page, f"{base_url}/compare?lang=en")
+    assert query(page)["metric"] == "streets"  # the default view
+
+    main(page).get_by_test_id("stButtonGroup").get_by_role("radio", name="Table").click()
+    expect(page).to_have_url(re.compile(r"[?&]view=table"))
+    main(page).get_by_test_id("stSelectbox").filter(has_text="Metric").click()
+    page.get_by_role("option", name=re.compile(r"^Communities \(")).click()
+    expect(page).to_have_url(re.compile(r"[?&]metric=communities"))
+    wait_for_app(page)
+    expect(cell(page, "140")).to_have_count(2)  # Wuchang's communities: value and base value
+    shown = query(page)
+    assert shown == {
+        "lang": "en",
+        "snapshot": BUNDLED,
+        "category": "governance",
+        "metric": "communities",
+        "places": "bazhou,jiangan,wuchang",
+        "view": "table",
+    }
+
+    # A colleague whose browser is set to Chinese opens the copied link: the link wins.
+    other = new_context(browser, locale="zh-CN")
+    try:
+        colleague = other.new_page()
+        open_view(colleague, page.url)
+        assert query(colleague) == shown
+        expect(main(colleague).get_by_role("heading", name="Compare", exact=True)).to_be_visible()
+        expect(main(colleague).get_by_role("combobox", name="Metric")).to_have_value("Communities (2 places reporting)")
+        for place in ("Bazhou District", "Jiang'an District", "Wuchang District"):
+            expect(main(colleague).get_by_test_id("stMultiSelect").get_by_text(place)).to_be_visible()
+        expect(main(colleague).get_by_role("radio", name="Table")).to_be_checked()
+        expect(cell(colleague, "140")).to_have_count(2)
+        expect(cell(colleague, "42")).to_have_count(2)  # Bazhou's communities
+        expect(main(colleague).get_by_text("Not reported by: Jiang'an District")).to_be_visible()
+    finally:
+        other.close()
+
+
+def test_the_browser_language_is_the_default(browser, base_url):
+    context = new_context(browser, locale="zh-CN")
+    try:
+        chinese = context.new_page()
+        open_view(chinese, base_url)
+        expect(main(chinese).get_by_role("heading", name="总览", exact=True)).to_be_visible()
+        assert query(chinese)["lang"] == "zh"
+    finally:
+        context.close()
+
+
+# --- sources --------------------------------------------------------------------------------------------
+
+
+def test_a_fact_link_opens_its_source_with_the_passage_in_view(page, base_url):
+    open_view(page, f"{base_url}/compare?lang=en&category=volunteers&metric=registered_volunteers&places=jiangan")
+    # The relative link the Compare table carries for this figure (test_pages checks the cell holds it),
+    # followed from the Compare page as a click would.
+    link = f"./sources?lang=en&snapshot={BUNDLED}&source=jiangan_2018q1&fact={JIANGAN_VOLUNTEERS_FACT}"
+    open_view(page, urljoin(page.url, link))
+    assert urlsplit(page.url).path == "/sources"
+    target = page.locator("mark.fact.target")
+    expect(target).to_have_count(1)
+    expect(target).to_have_text("注册志愿者104953人")
+    expect(target).to_be_visible()
+    expect(target).to_be_in_viewport()  # scrolled into view inside the report
+    assert page.locator("mark.fact").count() > 10  # the report's other figures are marked too
+    expect(main(page).get_by_text("The figure you followed")).to_be_visible()
+
+
+# --- bad parameters -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "named", "expected_query"),
+    [
+        ("?lang=fr", "lang=fr", {"lang": "en"}),
+        ("compare?lang=en&view=pie&metric=..%2F..%2Fetc", "metric=../../etc", {"view": "chart", "metric": "streets"}),
+        ("profile?lang=en&district=%3Cscript%3Ealert(1)%3C/script%3E", "district=<script>", {"district": "wuchang"}),
+    ],
+    ids=["lang", "compare-metric", "profile-district"],
+)
+def test_a_bad_parameter_shows_a_notice(page, base_url, path, named, expected_query, request):
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    open_view(page, f"{base_url}/{path}")
+    for name, value in expected_query.items():
+        assert query(page)[name] == value
+    assert not page.get_by_test_id("stException").count()
+    assert dialogs == []  # nothing from the URL ran as script
+    expect(main(page).get_by_test_id("stAlert").filter(has_text=named)).to_be_visible()
+    full_screenshot(page, f"bad-parameter-{request.node.callspec.id}")

@@ -1,0 +1,543 @@
+"""Every page through Streamlit's AppTest: the figures a reader checks, in zh and en.
+
+AppTest runs app.py; its first run lands on the default page (Overview), which writes its
+own view into the query string. To open another page the test switches to it and sets the
+query string again, as a shared link would.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+import streamlit as st
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
+
+from redengine import snapshots, store
+from redengine.db import Database
+from redengine.i18n import t
+
+REPO = Path(__file__).resolve().parent.parent
+APP = str(REPO / "app.py")
+BUNDLED = "2026-11-23-curated"
+OVERVIEW, COMPARE, PROFILE, SOURCES, CHANGES = (
+    "pages/overview.py",
+    "pages/compare.py",
+    "pages/profile.py",
+    "pages/sources.py",
+    "pages/changes.py",
+)
+PAGE_TITLES = {
+    OVERVIEW: "page_overview",
+    COMPARE: "page_compare",
+    PROFILE: "page_profile",
+    SOURCES: "page_sources",
+    CHANGES: "page_changes",
+}
+LANGS = ("zh", "en")
+
+# What a reader sees for the known figures, per language.
+SHOWN = {
+    "zh": {
+        "jiangan_volunteers": "104,953人",
+        "wuchang_volunteers": "180,000人",
+        "jiangan_investment": "188.8亿元",
+        "jiangan": "江岸区",
+        "wuchang": "武昌区",
+        "haizhu": "海珠区",
+        "not_reported": "未报告",
+        "period_jiangan": "2018年第一季度",
+        "period_wuchang": "截至2017年底",
+    },
+    "en": {
+        "jiangan_volunteers": "104,953 people",
+        "wuchang_volunteers": "180,000 people",
+        "jiangan_investment": "CNY 18.88 bn",
+        "jiangan": "Jiang'an District",
+        "wuchang": "Wuchang District",
+        "haizhu": "Haizhu District",
+        "not_reported": "not reported",
+        "period_jiangan": "2018 Q1",
+        "period_wuchang": "as of end-2017",
+    },
+}
+JIANGAN_VOLUNTEERS_QUOTE = "注册志愿者104953人"
+WUCHANG_VOLUNTEERS_QUOTE = "目前全区志愿者网上登记注册人数已达18万人"
+JIANGAN_VOLUNTEERS_FACT = "e6b0cc1dfb"  # fact id of Jiang'an's registered volunteers (jiangan_2018q1)
+VOLUNTEERS = {"category": "volunteers", "metric": "registered_volunteers"}
+STREETS = {"category": "governance", "metric": "streets"}
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def bundled_data(monkeypatch):
+    """Every test starts on the bundled data with empty Streamlit caches (the database is a
+    cache_resource shared by every AppTest in the process)."""
+    monkeypatch.delenv(store.DATA_DIR_ENV, raising=False)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.fixture(autouse=True)
+def navigation_only(monkeypatch):
+    """Runs every AppTest run through app.py's st.navigation, as the server does after its first run.
+
+    Because the repository has a pages/ folder, Streamlit starts in its old multipage mode and
+    AppTest re-enters that mode on every run: a run after switch_page() would execute the page
+    file alone, without app.py (no sidebar, no URL check of lang and snapshot). The server
+    leaves that mode for good at the first st.navigation call; the browser tests cover that
+    first request.
+    """
+
+    class NavigationPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(app_test_module, "PagesManager", NavigationPagesManager)
+
+
+@pytest.fixture
+def media(monkeypatch) -> list[MemoryMediaFileStorage]:
+    """Keeps the media storages AppTest creates, so a download button's bytes can be read."""
+    storages: list[MemoryMediaFileStorage] = []
+
+    class Recording(MemoryMediaFileStorage):
+        def __init__(self, endpoint: str) -> None:
+            super().__init__(endpoint)
+            storages.append(self)
+
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Recording)
+    return storages
+
+
+def open_page(page: str, **params: str) -> AppTest:
+    """A new session opened on a URL: page path plus query string."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(params)
+    at.run()
+    if page != OVERVIEW:
+        at.switch_page(page)
+        at.query_params.clear()
+        at.query_params.update(params)
+        at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def warnings(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning]
+
+
+def period_warnings(at: AppTest, lang: str) -> list[str]:
+    opening = t("period_warning", lang).split("{")[0]
+    return [w for w in warnings(at) if w.startswith(opening)]
+
+
+def shown_table(at: AppTest) -> pd.DataFrame:
+    assert len(at.dataframe) == 1, "expected exactly one table"
+    return at.dataframe[0].value.reset_index(drop=True)
+
+
+def row_of(table: pd.DataFrame, lang: str, place: str) -> pd.Series:
+    rows = table[table[t("col_place", lang)] == SHOWN[lang][place]]
+    assert len(rows) == 1, f"{place} not in {list(table[t('col_place', lang)])}"
+    return rows.iloc[0]
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def download_csv(at: AppTest, storages: list[MemoryMediaFileStorage]) -> pd.DataFrame:
+    (button,) = at.get("download_button")
+    name = button.proto.url.rsplit("/", 1)[-1]
+    for storage in reversed(storages):
+        try:
+            payload = storage.get_file(name).content
+        except Exception:  # noqa: BLE001 - not in this run's storage
+            continue
+        assert payload.startswith(b"\xef\xbb\xbf"), "CSV should start with a UTF-8 byte-order mark for Excel"
+        return pd.read_csv(io.BytesIO(payload), encoding="utf-8-sig")
+    raise AssertionError(f"download {name} not found in the media storage")
+
+
+def chart_traces(at: AppTest, index: int = 0) -> list[dict]:
+    return json.loads(at.get("plotly_chart")[index].proto.spec)["data"]
+
+
+# --- every page renders ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("page", list(PAGE_TITLES))
+def test_every_page_renders_in_each_language(page, lang):
+    at = open_page(page, lang=lang)
+    assert at.title[0].value == t(PAGE_TITLES[page], lang)
+    assert not at.error
+    assert at.query_params["lang"] == lang
+    assert at.query_params["snapshot"] == BUNDLED
+    assert at.session_state["lang"] == lang
+    # The sidebar language switch shows the language in force.
+    assert at.sidebar.button_group(key="lang").value == lang
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_overview_shows_six_places_and_the_headline_charts(lang):
+    at = open_page(OVERVIEW, lang=lang)
+    names = {"zh": ["江岸区", "江汉区", "武昌区", "海珠区", "镇江市", "巴州区"], "en": ["Jiang'an", "Haizhu", "Bazhou"]}
+    text = html.unescape(" ".join(m.value for m in at.markdown))
+    for name in names[lang]:
+        assert name in text
+    assert [m.label for m in at.metric] == [t("figures", lang)] * 6
+    assert sum(int(m.value.replace(",", "")) for m in at.metric) == 327  # every curated figure
+    bars = [trace for index in range(4) for trace in chart_traces(at, index)]
+    labels = [label for trace in bars for label in trace.get("text") or []]
+    assert f"{SHOWN[lang]['jiangan_volunteers']}<br>{SHOWN[lang]['period_jiangan']}" in labels
+    assert f"{SHOWN[lang]['jiangan_investment']}<br>{SHOWN[lang]['period_jiangan']}" in labels
+    # Places without the figure get a 'not reported' label, never a bar of 0.
+    for trace in bars:
+        if trace["text"] == [SHOWN[lang]["not_reported"]]:
+            assert trace["marker"]["color"] == "rgba(0,0,0,0)"
+
+
+# --- the right figures ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_profile_shows_jiangan_headline_figures(lang):
+    at = open_page(PROFILE, lang=lang, district="jiangan")
+    assert at.selectbox(key="district").value == "jiangan"
+    shown = metrics(at)
+    volunteers = next(v for k, v in shown.items() if k.startswith(t("cat_volunteers", lang)))
+    investment = next(v for k, v in shown.items() if k.startswith(t("cat_investment", lang)))
+    assert volunteers == SHOWN[lang]["jiangan_volunteers"]
+    assert investment == SHOWN[lang]["jiangan_investment"]
+    # Every figure, with its quote, in the tables below.
+    quotes = pd.concat([frame.value for frame in at.dataframe])[t("col_quote", lang)]
+    assert JIANGAN_VOLUNTEERS_QUOTE in set(quotes)
+    assert at.query_params["district"] == "jiangan"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_compare_table_shows_registered_volunteers(lang):
+    at = open_page(COMPARE, lang=lang, **VOLUNTEERS, places="jiangan,wuchang", view="table")
+    assert at.selectbox(key="metric").value == "registered_volunteers"
+    reporting = {"zh": "注册志愿者人数 (2 报道地数)", "en": "Registered volunteers (2 places reporting)"}
+    assert reporting[lang] in at.selectbox(key="metric").options
+    assert at.multiselect(key="places").value == ["jiangan", "wuchang"]
+    table = shown_table(at)
+    assert len(table) == 2
+    jiangan = row_of(table, lang, "jiangan")
+    assert jiangan[t("col_value", lang)] == SHOWN[lang]["jiangan_volunteers"]
+    assert jiangan[t("col_value_base", lang)] == 104_953
+    assert jiangan[t("col_as_written", lang)] == "104953人"
+    assert jiangan[t("col_period", lang)] == SHOWN[lang]["period_jiangan"]
+    assert jiangan[t("col_quote", lang)] == JIANGAN_VOLUNTEERS_QUOTE
+    assert jiangan[t("col_link", lang)] == (
+        f"./sources?lang={lang}&snapshot={BUNDLED}&source=jiangan_2018q1&fact={JIANGAN_VOLUNTEERS_FACT}"
+    )
+    wuchang = row_of(table, lang, "wuchang")
+    assert wuchang[t("col_value", lang)] == SHOWN[lang]["wuchang_volunteers"]
+    assert wuchang[t("col_value_base", lang)] == 180_000
+    assert wuchang[t("col_as_written", lang)] == "18万人"  # as written, never confused with the base value
+    assert wuchang[t("col_period", lang)] == SHOWN[lang]["period_wuchang"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_compare_chart_labels_each_bar_with_value_and_period(lang):
+    at = open_page(COMPARE, lang=lang, **VOLUNTEERS, places="jiangan,wuchang", view="chart")
+    assert not at.dataframe
+    labels = {trace["x"][0]: trace["text"][0] for trace in chart_traces(at)}
+    assert labels[SHOWN[lang]["jiangan"]] == f"{SHOWN[lang]['jiangan_volunteers']}<br>{SHOWN[lang]['period_jiangan']}"
+    assert labels[SHOWN[lang]["wuchang"]] == f"{SHOWN[lang]['wuchang_volunteers']}<br>{SHOWN[lang]['period_wuchang']}"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_compare_money_in_the_readers_scale(lang):
+    at = open_page(COMPARE, lang=lang, category="investment", metric="investment_attracted", places="jiangan")
+    assert at.button_group(key="view").value == "chart"
+    at.button_group(key="view").set_value("table").run()
+    jiangan = row_of(shown_table(at), lang, "jiangan")
+    assert jiangan[t("col_value", lang)] == SHOWN[lang]["jiangan_investment"]
+    assert jiangan[t("col_as_written", lang)] == "188.8亿元"
+    assert jiangan[t("col_value_base", lang)] == 18_880_000_000
+
+
+def test_compare_table_speaks_only_chinese_in_zh():
+    """Headers and cells of the zh table are Chinese, apart from quotes' digits and links."""
+    at = open_page(COMPARE, lang="zh", **VOLUNTEERS, places="jiangan,wuchang", view="table")
+    table = shown_table(at)
+    assert all(not any(c.isascii() and c.isalpha() for c in header) for header in table.columns)
+    # The unit column reads 人, as the value column does; "people" is the English label.
+    assert set(table["单位"]) == {"人"}
+
+
+@pytest.mark.parametrize("view", ["table", "chart"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_place_that_does_not_report_is_marked_not_reported(lang, view):
+    at = open_page(COMPARE, lang=lang, **STREETS, places="jiangan,haizhu", view=view)
+    assert at.multiselect(key="places").value == ["jiangan", "haizhu"]
+    (info,) = [i.value for i in at.info]
+    assert info == t("not_reported_by", lang) + SHOWN[lang]["haizhu"]
+    assert SHOWN[lang]["jiangan"] not in info
+    if view == "table":
+        table = shown_table(at)
+        haizhu = row_of(table, lang, "haizhu")
+        assert haizhu[t("col_value", lang)] == SHOWN[lang]["not_reported"]
+        assert math.isnan(haizhu[t("col_value_base", lang)])  # no number, certainly not 0
+        assert row_of(table, lang, "jiangan")[t("col_value", lang)] == "16"
+    else:
+        traces = {trace["x"][0]: trace for trace in chart_traces(at)}
+        haizhu = traces[SHOWN[lang]["haizhu"]]
+        assert haizhu["text"] == [SHOWN[lang]["not_reported"]]
+        assert haizhu["marker"]["color"] == "rgba(0,0,0,0)"  # a label, not a visible bar
+        assert traces[SHOWN[lang]["jiangan"]]["y"] == [16]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_period_warning_when_periods_differ(lang):
+    at = open_page(COMPARE, lang=lang, **VOLUNTEERS, places="jiangan,wuchang")
+    (warning,) = period_warnings(at, lang)
+    assert SHOWN[lang]["period_jiangan"] in warning
+    assert SHOWN[lang]["period_wuchang"] in warning
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {**VOLUNTEERS, "places": "jiangan"},  # one figure, one period
+        {**STREETS, "places": "jiangan,haizhu"},  # Haizhu does not report: still one period
+    ],
+    ids=["one-place", "one-reporting-place"],
+)
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_period_warning_when_the_period_is_the_same(lang, params):
+    at = open_page(COMPARE, lang=lang, **params)
+    assert period_warnings(at, lang) == []
+    assert warnings(at) == []
+
+
+# --- bad parameters --------------------------------------------------------------------------
+
+BAD = [
+    # page, query string, the parameter's value in the notice, what the URL says afterwards
+    (OVERVIEW, {"lang": "fr"}, "lang=fr", {"lang": "en"}),
+    (OVERVIEW, {"lang": "zh", "snapshot": "nope"}, "snapshot=nope", {"snapshot": BUNDLED}),
+    (PROFILE, {"lang": "en", "snapshot": "nope"}, "snapshot=nope", {"snapshot": BUNDLED}),
+    (
+        COMPARE,
+        {"lang": "en", "category": "volunteers", "metric": "../../etc"},
+        "metric=../../etc",
+        {"metric": "registered_volunteers"},
+    ),
+    (COMPARE, {"lang": "en", "category": "bogus"}, "category=bogus", {"category": "governance"}),
+    (COMPARE, {"lang": "en", **STREETS, "places": "xx,yy"}, "places=xx,yy", {"places": "bazhou,jiangan,wuchang"}),
+    (COMPARE, {"lang": "zh", **STREETS, "places": "jiangan,xx"}, "places=xx", {"places": "jiangan"}),
+    (COMPARE, {"lang": "en", "view": "pie"}, "view=pie", {"view": "chart"}),
+    (PROFILE, {"lang": "en", "district": "<script>"}, "district=<script>", {"district": "wuchang"}),
+    (SOURCES, {"lang": "en", "source": "jiangan_2018q1", "fact": "zzz"}, "fact=zzz", {"source": "jiangan_2018q1"}),
+    (SOURCES, {"lang": "zh", "source": "../../etc/passwd"}, "source=../../etc/passwd", {}),
+    (CHANGES, {"lang": "en", "from": "nope"}, "from=nope", {"from": BUNDLED}),
+]
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "named", "after"), BAD, ids=[f"{p.split('/')[-1][:-3]}-{n}" for p, _, n, _ in BAD]
+)
+def test_a_bad_parameter_falls_back_with_a_visible_notice(page, params, named, after):
+    at = open_page(page, **params)  # asserts: no exception
+    assert not at.error
+    notices = [w for w in warnings(at) if named in w]
+    assert notices, f"no notice naming {named!r}; warnings shown: {warnings(at)}"
+    for name, value in after.items():
+        assert at.query_params[name] == value
+    assert "fact" not in at.query_params  # an unknown fact is dropped, not kept in the link
+
+
+# --- the URL is the view -------------------------------------------------------------------
+
+FULL_VIEW = {
+    OVERVIEW: {"lang", "snapshot"},
+    COMPARE: {"lang", "snapshot", "category", "metric", "places", "view"},
+    PROFILE: {"lang", "snapshot", "district"},
+    SOURCES: {"lang", "snapshot", "source"},
+    CHANGES: {"lang", "snapshot", "from", "to"},
+}
+
+
+@pytest.mark.parametrize("page", list(FULL_VIEW))
+def test_the_query_string_holds_the_whole_view(page):
+    at = open_page(page, lang="en")  # only the language given: the rest are defaults
+    assert set(at.query_params) == FULL_VIEW[page]
+    again = open_page(page, **at.query_params)
+    assert again.query_params == at.query_params
+    assert warnings(again) == warnings(at)
+    assert [m.value for m in again.markdown] == [m.value for m in at.markdown]
+
+
+def test_a_copied_compare_url_reproduces_the_view_after_changes():
+    at = open_page(COMPARE, lang="zh")
+    at.selectbox(key="category").set_value("volunteers").run()
+    assert at.selectbox(key="metric").value == "registered_volunteers"
+    at.multiselect(key="places").set_value(["wuchang", "jiangan"]).run()
+    at.button_group(key="view").set_value("table").run()
+    assert at.query_params == {
+        "lang": "zh",
+        "snapshot": BUNDLED,
+        "category": "volunteers",
+        "metric": "registered_volunteers",
+        "places": "wuchang,jiangan",
+        "view": "table",
+    }
+    copied = dict(at.query_params)
+    other = open_page(COMPARE, **copied)
+    assert other.query_params == copied
+    assert other.multiselect(key="places").value == ["wuchang", "jiangan"]
+    pd.testing.assert_frame_equal(shown_table(other), shown_table(at))
+    assert warnings(other) == warnings(at)
+
+
+def test_switching_language_rewrites_labels_and_url():
+    at = open_page(PROFILE, lang="en", district="jiangan")
+    at.sidebar.button_group(key="lang").set_value("zh").run()
+    assert at.query_params["lang"] == "zh"
+    assert at.query_params["district"] == "jiangan"
+    assert at.title[0].value == t("page_profile", "zh")
+    assert SHOWN["zh"]["jiangan_volunteers"] in metrics(at).values()
+
+
+# --- CSV download ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("view", ["table", "chart"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_csv_download_is_the_table_with_quotes_and_sources(lang, view, media):
+    at = open_page(COMPARE, lang=lang, **VOLUNTEERS, places="jiangan,wuchang", view=view)
+    csv = download_csv(at, media)
+    assert at.get("download_button")[0].label == t("download_csv", lang)
+    assert list(csv[t("col_place", lang)]) == [SHOWN[lang]["jiangan"], SHOWN[lang]["wuchang"]]
+    assert set(csv[t("col_quote", lang)]) == {JIANGAN_VOLUNTEERS_QUOTE, WUCHANG_VOLUNTEERS_QUOTE}
+    assert csv[t("col_source", lang)].notna().all()
+    assert list(csv[t("col_value", lang)]) == [SHOWN[lang]["jiangan_volunteers"], SHOWN[lang]["wuchang_volunteers"]]
+    if view == "table":
+        shown = shown_table(at)
+        assert list(csv.columns) == list(shown.columns)
+        assert list(csv[t("col_quote", lang)]) == list(shown[t("col_quote", lang)])
+
+
+def test_csv_download_says_not_reported(media):
+    at = open_page(COMPARE, lang="en", **STREETS, places="jiangan,haizhu")
+    csv = download_csv(at, media).set_index("Place")
+    assert csv.at["Haizhu District", "Value"] == "not reported"
+    assert pd.isna(csv.at["Haizhu District", "Value (base unit)"])
+
+
+# --- sources -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_fact_link_highlights_its_quote_in_the_source(lang):
+    at = open_page(SOURCES, lang=lang, source="jiangan_2018q1", fact=JIANGAN_VOLUNTEERS_FACT)
+    assert at.query_params["fact"] == JIANGAN_VOLUNTEERS_FACT
+    report = next(h.proto.body for h in at.get("html") if 'class="report"' in h.proto.body)
+    target = f'<a id="fact-{JIANGAN_VOLUNTEERS_FACT}"></a><mark class="fact target">{JIANGAN_VOLUNTEERS_QUOTE}</mark>'
+    assert target in report
+    assert report.count('class="fact target"') == 1
+    assert report.count('<mark class="fact">') >= 10  # the report's other figures, marked plainly
+    followed = [m.value for m in at.markdown if m.value.startswith(f"**{t('highlighted_fact', lang)}**")]
+    assert followed and "104953人" in followed[0]
+
+
+@pytest.mark.parametrize(
+    ("source", "published"), [("jiangan_2018q1", "not stated in the text"), ("wuchang_2017", "2018-01-15")]
+)
+def test_sources_show_the_publication_date_or_say_it_is_not_stated(source, published):
+    at = open_page(SOURCES, lang="en", source=source)
+    details = next(m.value for m in at.markdown if "**Published**" in m.value)
+    assert f"**Published**: {published}" in details
+    assert "NaT" not in details
+
+
+# --- data directory ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_missing_data_directory_shows_its_path(lang, monkeypatch, tmp_path):
+    missing = tmp_path / "no-such-data"
+    monkeypatch.setenv(store.DATA_DIR_ENV, str(missing))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["lang"] = lang
+    at.run()
+    assert not at.exception
+    (error,) = [e.value for e in at.error]
+    assert str(missing) in error
+    assert store.DATA_DIR_ENV in error  # and the fix
+
+
+def test_a_snapshot_added_meanwhile_appears_on_the_next_run(monkeypatch, tmp_path):
+    data = Path(shutil.copytree(REPO / "data", tmp_path / "data"))
+    monkeypatch.setenv(store.DATA_DIR_ENV, str(data))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = open_page(OVERVIEW, lang="en")
+    assert [o.split(" ")[0] for o in at.sidebar.selectbox(key="snapshot").options] == [BUNDLED]
+
+    facts = pq.read_table(data / "snapshots" / f"{BUNDLED}.parquet").drop_columns(["snapshot_id"])
+    frame = facts.to_pandas()
+    revised = (frame["district_id"] == "jiangan") & (frame["metric_id"] == "registered_volunteers")
+    assert revised.sum() == 1
+    frame.loc[revised, ["value", "value_as_written"]] = [105_000.0, "105000人"]
+    changed = pa.Table.from_pandas(frame, schema=facts.schema, preserve_index=False)
+    assert pc.sum(pc.not_equal(changed["value"], facts["value"])).as_py() == 1
+    new_file = tmp_path / "revised.parquet"
+    pq.write_table(changed, new_file)
+    snapshots.add(Database(data), new_file, "2026-12-01-test")
+
+    at.run()  # the same session, next run
+    assert not at.exception
+    options = at.sidebar.selectbox(key="snapshot").options
+    assert options[0] == f"2026-12-01-test ({t('latest', 'en')})"
+    assert at.query_params["snapshot"] == BUNDLED  # the link keeps the snapshot it shows
+
+    at.switch_page(CHANGES).run()
+    assert not at.exception
+    assert at.query_params["from"] == BUNDLED
+    assert at.query_params["to"] == "2026-12-01-test"
+    assert metrics(at) == {"added": "0", "removed": "0", "revised": "1"}
+    (row,) = shown_table(at).to_dict("records")
+    assert row["Place"] == "Jiang'an District"
+    assert (row["Old value"], row["New value"]) == ("104,953 people", "105,000 people")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_changes_between_a_snapshot_and_itself_are_none(lang):
+    at = open_page(CHANGES, lang=lang)
+    assert metrics(at) == {t(f"change_{k}", lang): "0" for k in ("added", "removed", "revised")}
+    assert [i.value for i in at.info] == [t("no_changes", lang)]
+
+
+def test_a_notice_about_an_unknown_fact_does_not_say_none():
+    at = open_page(SOURCES, lang="zh", source="jiangan_2018q1", fact="zzz")
+    notices = [w for w in warnings(at) if "fact=zzz" in w]
+    assert notices, f"no notice naming fact=zzz; warnings shown: {warnings(at)}"
+    assert "None" not in notices[0]  # the fallback is "no figure highlighted", in the reader's words
