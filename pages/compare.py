@@ -26,7 +26,7 @@ metric_id = middle.selectbox(
     key="metric",
     format_func=lambda m: (
         f"{in_category.at[m, 'name_zh' if lang == 'zh' else 'name_en']} "
-        f"({in_category.at[m, 'places_reporting']} {t('reported_by', lang)})"
+        f"({t('n_places', lang, n=in_category.at[m, 'places_reporting'])})"
     ),
 )
 metric = in_category.loc[metric_id]
@@ -39,14 +39,18 @@ everyone = ui.query(
 )
 reporters = list(dict.fromkeys(everyone.loc[everyone["value"].notna(), "district_id"]))
 names = dict(zip(places["district_id"], places["name_zh" if lang == "zh" else "name_en"], strict=True))
-ui.choose("places", list(places["district_id"]), reporters or list(places["district_id"]), many=True)
+ui.choose(
+    "places", list(places["district_id"]), reporters or list(places["district_id"]), many=True, depends_on=metric_id
+)
 chosen = st.multiselect(t("places", lang), list(places["district_id"]), key="places", format_func=names.get)
 ui.choose("view", ["chart", "table"], "chart")
 shown_as = st.segmented_control(
     t("view", lang), ["chart", "table"], key="view", required=True, format_func=lambda v: t(v, lang)
 )
 
-rows = everyone[everyone["district_id"].isin(chosen)]
+rows = everyone[everyone["district_id"].isin(chosen)].sort_values(
+    "district_id", key=lambda ids: ids.map(chosen.index), kind="stable"
+)
 reported = rows[rows["value"].notna()]
 ui.period_warning(reported["period_label"], lang)
 missing = rows.loc[rows["value"].isna(), "district_id"].map(names).tolist()
@@ -56,7 +60,7 @@ if missing:
         if lang == "zh"
         else t("not_reported_by", lang) + ", ".join(missing)
     )
-if len(reporters) == 1:
+if len(reporters) < 2:
     st.caption(t("only_one_place", lang))
 about = f"{metric['description_en']}  \n" if lang == "en" else ""
 st.caption(about + t("qualifier_note", lang))
@@ -76,7 +80,7 @@ else:
     st.dataframe(table, hide_index=True, column_config=ui.link_columns(lang), placeholder="—")
 st.download_button(
     t("download_csv", lang),
-    tables.csv_bytes(table),
+    tables.csv_bytes(table.drop(columns=[t("col_link", lang)])),
     file_name=f"{metric_id}.csv",
     mime="text/csv",
     icon=":material/download:",

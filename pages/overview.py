@@ -48,16 +48,23 @@ if len(cards) > CARDS_SHOWN:
 st.subheader(t("headline_title", lang))
 headline = ui.query("headline_figures", snapshot_id=view.snapshot_id, categories=list(HEADLINE_CATEGORIES))
 panels = st.columns(2)
-for index, (category, rows) in enumerate(headline.groupby("category", sort=False)):
+by_category = dict(list(headline.groupby("category", sort=False)))
+for index, (category, rows) in enumerate((c, by_category[c]) for c in HEADLINE_CATEGORIES if c in by_category):
     first = rows.iloc[0]
     reporting = rows[rows["value"].notna()]
     with panels[index % 2].container(border=True):
         metric_name = first["metric_name_zh"] if lang == "zh" else first["metric_name_en"]
         st.markdown(f"**{category_name(category, lang)}** · {metric_name}")
         st.caption(f"{t('reported_by', lang)}: {len(reporting)} / {len(rows)}")
+        if len(reporting) < 2:
+            st.caption(t("only_one_place", lang))
         ui.period_warning(reporting["period_label"], lang)
+        missing = rows.loc[rows["value"].isna(), "name_zh" if lang == "zh" else "name_en"]
+        if len(missing):
+            st.caption(t("not_reported_by", lang) + ("、" if lang == "zh" else ", ").join(missing))
+        # Small panels plot the reporting places only; the caption names the others.
         figure = charts.comparison_bars(
-            rows.nlargest(12, "value", keep="first") if len(rows) > 12 else rows,
+            reporting.nlargest(12, "value", keep="first"),
             first["unit"],
             lang,
             colors,

@@ -6,6 +6,7 @@ from redengine import tables, ui
 from redengine.domain import CATEGORIES, format_qualified, period_text
 from redengine.i18n import category_name, t
 
+HEADLINES_PER_ROW = 3
 view = ui.current_view()
 lang = view.lang
 ui.page_header("page_profile", "profile_intro", lang)
@@ -38,7 +39,10 @@ else:
     st.subheader(t("headline_figures", lang))
     # The best-known figure of each category: the one most places report, so it compares.
     headline = facts.drop_duplicates("category").sort_values("category", key=lambda c: c.map(CATEGORIES.index))
-    for column, fact in zip(st.columns(len(headline)), headline.to_dict("records"), strict=True):
+    for index, fact in enumerate(headline.to_dict("records")):
+        if index % HEADLINES_PER_ROW == 0:
+            row = st.columns(HEADLINES_PER_ROW)
+        column = row[index % HEADLINES_PER_ROW]
         column.metric(
             f"{category_name(fact['category'], lang)} · {fact['metric_name_zh' if lang == 'zh' else 'metric_name_en']}",
             format_qualified(fact["value"], fact["unit"], fact["qualifier"], lang),

@@ -8,7 +8,7 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
-from redengine.domain import axis_scale, format_qualified, period_text
+from redengine.domain import CATEGORIES, axis_scale, format_qualified, period_text
 from redengine.i18n import category_name, t
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
@@ -22,7 +22,8 @@ def _wrapped(text: str | None) -> str:
 
 
 def place_label(row: pd.Series, lang: str) -> str:
-    return row["name_zh"] if lang == "zh" else row["name_en"]
+    """Short enough for an axis: 'Jiang'an' rather than 'Jiang'an District'."""
+    return row["name_zh"] if lang == "zh" else row["name_en"].removesuffix(" District")
 
 
 def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, colors: dict[str, str]) -> go.Figure:
@@ -48,7 +49,9 @@ def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, colors: dict[str, 
                     marker_color="rgba(0,0,0,0)",
                     text=[t("not_reported", lang)],
                     textposition="outside",
-                    textfont={"color": "#7f8c8d"},
+                    textfont={"color": "#7f8c8d", "size": 12},
+                    constraintext="none",
+                    cliponaxis=False,
                     hovertemplate=f"{html.escape(label)}: {t('not_reported', lang)}<extra></extra>",
                     showlegend=False,
                 )
@@ -79,8 +82,8 @@ def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, colors: dict[str, 
     figure.update_layout(
         font={"family": FONT, "size": 13},
         yaxis_title=axis_title,
-        yaxis={"rangemode": "tozero", "automargin": True},
-        xaxis={"automargin": True, "type": "category"},
+        yaxis={"rangemode": "tozero", "automargin": True, "tickformat": "," if lang == "zh" else "~s"},
+        xaxis={"automargin": True, "type": "category", "tickangle": 0},
         margin={"t": 40, "b": 10, "l": 10, "r": 10},
         height=440,
         bargap=0.35,
@@ -95,6 +98,7 @@ def coverage_heatmap(matrix: pd.DataFrame, lang: str) -> go.Figure:
     """Places × categories, each cell the number of figures; empty cells read 'not reported'."""
     name = "name_zh" if lang == "zh" else "name_en"
     table = matrix.pivot_table(index=name, columns="category", values="figures", aggfunc="sum", sort=False)
+    table = table[[c for c in CATEGORIES if c in table.columns]]
     categories = list(table.columns)
     counts = table.to_numpy()
     text = [[str(int(c)) if c else "—" for c in row] for row in counts]

@@ -28,21 +28,22 @@ LABELS: dict[str, tuple[str, str]] = {
         "Six places at a glance. Every figure comes from a published report, with its quote; "
         "the reports cover different periods, marked beside each figure.",
     ),
-    "figures": ("数字个数", "figures"),
+    "figures": ("数字个数", "Figures"),
     "report_period": ("报道时期", "Report period"),
     "coverage_title": (
         "数据覆盖：每地每类有多少个数字",
         "Coverage: how many figures each place reports per category",
     ),
     "coverage_gap_note": (
-        "空白格表示报道未提及，不代表为零。",
-        "An empty cell means not reported, not zero.",
+        "“—”表示报道未提及，不代表为零。",
+        "“—” means not reported, not zero.",
     ),
     "headline_title": (
         "各类别中报道最多的可比指标",
         "The best-covered comparable metric per category",
     ),
-    "reported_by": ("报道地数", "places reporting"),
+    "reported_by": ("报道地数", "Places reporting"),
+    "n_places": ("{n} 地报告", "reported by {n}"),
     "open_compare": ("打开对比", "Open in Compare"),
     "open_profile": ("查看档案", "Open profile"),
     # compare
@@ -92,7 +93,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_source": ("来源", "Source"),
     "col_metric": ("指标", "Metric"),
     "col_category": ("类别", "Category"),
-    "col_note": ("备注", "Note"),
+    "col_note": ("备注（英文）", "Note"),
     "col_unit": ("单位", "Unit"),
     "col_change": ("变化", "Change"),
     "col_old": ("旧值", "Old value"),
@@ -119,7 +120,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "publisher": ("发布者", "Publisher"),
     "published": ("发布日期", "Published"),
     "not_stated": ("原文未注明", "not stated in the text"),
-    "period_note": ("时期说明", "About the period"),
+    "period_note": ("时期说明（英文）", "About the period"),
     "full_text": ("全文", "Full text"),
     "highlighted_fact": ("定位的数字", "The figure you followed"),
     # changes

@@ -29,14 +29,14 @@ def comparison_table(
             t("col_value", lang): [
                 format_qualified(v, unit, q, lang) for v, q in zip(rows["value"], rows["qualifier"], strict=True)
             ],
+            t("col_period", lang): [period_text(p, lang) for p in rows["period_label"]],
+            t("col_link", lang): [source_link(r) for _, r in rows.iterrows()],
+            t("col_quote", lang): rows["quote"],
             t("col_value_base", lang): rows["value"],
             t("col_unit", lang): unit_name(unit, lang),
             t("col_as_written", lang): rows["value_as_written"],
             t("col_qualifier", lang): [_qualifier(q, lang) for q in rows["qualifier"]],
-            t("col_period", lang): [period_text(p, lang) for p in rows["period_label"]],
-            t("col_quote", lang): rows["quote"],
             t("col_source", lang): rows[title],
-            t("col_link", lang): [source_link(r) for _, r in rows.iterrows()],
         }
     )
 
@@ -51,12 +51,12 @@ def district_table(facts: pd.DataFrame, lang: str, source_link, compare_link) ->
                 format_qualified(v, u, q, lang)
                 for v, u, q in zip(facts["value"], facts["unit"], facts["qualifier"], strict=True)
             ],
-            t("col_as_written", lang): facts["value_as_written"],
             t("col_period", lang): [period_text(p, lang) for p in facts["period_label"]],
-            t("col_quote", lang): facts["quote"],
-            t("col_note", lang): facts["note"],
             t("col_link", lang): [source_link(r) for _, r in facts.iterrows()],
             t("compare_link", lang): [compare_link(r) for _, r in facts.iterrows()],
+            t("col_quote", lang): facts["quote"],
+            t("col_as_written", lang): facts["value_as_written"],
+            t("col_note", lang): facts["note"],
         }
     )
 

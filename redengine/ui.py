@@ -70,17 +70,23 @@ def choose(
     options: Sequence[str],
     fallback: str | list[str] | None,
     many: bool = False,
+    depends_on: object = None,
 ) -> None:
     """Puts the value for widget `name` into session state: from the URL, the session, or the fallback.
 
-    The page then draws its widget with key=name and no default.
+    The page then draws its widget with key=name and no default. When `depends_on` (say, the
+    metric a list of places is chosen for) changes, the choice starts again from the fallback.
     """
     params = st.query_params.to_dict()
     resolution = view_state.Resolution()
     current = st.session_state.get(name, st.session_state.get(f"_last_{name}"))
+    dependency_changed = st.session_state.get(f"_depends_{name}", depends_on) != depends_on
+    st.session_state[f"_depends_{name}"] = depends_on
     if _url_is_fresh() and name in params:
         pick = view_state.choose_many if many else view_state.choose_one
         value = pick(resolution, params, name, options, fallback)
+    elif dependency_changed:
+        value = fallback
     elif many and isinstance(current, list) and current and all(v in options for v in current):
         value = current
     elif not many and current in options:
@@ -166,7 +172,7 @@ def link_columns(lang: str) -> dict[str, object]:
     return {
         t("col_link", lang): st.column_config.LinkColumn(display_text=t("source_link", lang)),
         t("compare_link", lang): st.column_config.LinkColumn(display_text=t("compare_link", lang)),
-        t("col_quote", lang): st.column_config.TextColumn(width="large"),
+        t("col_quote", lang): st.column_config.TextColumn(width="medium"),
     }
 
 
