@@ -271,8 +271,12 @@ def test_compare_chart_labels_each_bar_with_value_and_period(lang):
     at = open_page(COMPARE, lang=lang, **VOLUNTEERS, places="jiangan,wuchang", view="chart")
     assert not at.dataframe
     labels = {trace["x"][0]: trace["text"][0] for trace in chart_traces(at)}
-    assert labels[axis_name(lang, "jiangan")] == f"{SHOWN[lang]['jiangan_volunteers']}<br>{SHOWN[lang]['period_jiangan']}"
-    assert labels[axis_name(lang, "wuchang")] == f"{SHOWN[lang]['wuchang_volunteers']}<br>{SHOWN[lang]['period_wuchang']}"
+    assert (
+        labels[axis_name(lang, "jiangan")] == f"{SHOWN[lang]['jiangan_volunteers']}<br>{SHOWN[lang]['period_jiangan']}"
+    )
+    assert (
+        labels[axis_name(lang, "wuchang")] == f"{SHOWN[lang]['wuchang_volunteers']}<br>{SHOWN[lang]['period_wuchang']}"
+    )
 
 
 @pytest.mark.parametrize("lang", LANGS)
