@@ -1,13 +1,7 @@
 -- grain: one row per place and category, with how many figures the snapshot has (0 included)
 -- params: $snapshot_id
-with snapshot_facts as (
-    select f.district_id, m.category, from facts as f
-    join metrics as m using (metric_id)
-    where f.snapshot_id = $snapshot_id
-),
-
-counted as (
-    select district_id, category, count(*) as figures, from snapshot_facts group by all
+with counted as (
+    select district_id, category, figures, from district_category_figures where snapshot_id = $snapshot_id
 )
 
 select

@@ -1,14 +1,6 @@
 -- grain: one row per place, with the reports and periods its figures come from and how many
 -- params: $snapshot_id
-with snapshot_facts as (
-    select district_id, source_id, from facts where snapshot_id = $snapshot_id
-),
-
-figures_per_source as (
-    select district_id, source_id, count(*) as figures, from snapshot_facts group by all
-),
-
-reports as (
+with reports as (
     select
         f.district_id,
         sum(f.figures)::bigint as figures,
@@ -16,8 +8,9 @@ reports as (
         string_agg(s.title_en, ' / ' order by s.source_id) as report_titles_en,
         string_agg(s.period_label, ' / ' order by s.source_id) as report_periods,
         string_agg(s.source_id, ',' order by s.source_id) as source_ids,
-    from figures_per_source as f
+    from district_source_figures as f
     join sources as s using (source_id)
+    where f.snapshot_id = $snapshot_id
     group by f.district_id
 )
 

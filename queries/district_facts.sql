@@ -1,12 +1,11 @@
 -- grain: one row per figure of one place, with its metric, source and how many places report it
 -- params: $snapshot_id, $district_id
-with snapshot_facts as (
-    select * from facts where snapshot_id = $snapshot_id
+with reach as (
+    select metric_id, places_reporting, from metric_reach where snapshot_id = $snapshot_id
 ),
 
-reach as (
-    select metric_id, count(distinct district_id) as places_reporting,
-    from snapshot_facts group by metric_id
+place_facts as (
+    select * from facts where snapshot_id = $snapshot_id and district_id = $district_id
 )
 
 select
@@ -28,9 +27,8 @@ select
     s.title_zh as source_title_zh,
     s.title_en as source_title_en,
     r.places_reporting,
-from snapshot_facts as f
+from place_facts as f
 join metrics as m using (metric_id)
 join reach as r using (metric_id)
 left join sources as s on s.source_id = f.source_id
-where f.district_id = $district_id
 order by m.category, r.places_reporting desc, f.metric_id, f.period_end

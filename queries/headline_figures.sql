@@ -1,30 +1,21 @@
 -- grain: one row per headline category and place: the category's best-covered metric (most places reporting, then most figures), with each place's latest figure or null
 -- params: $snapshot_id, $categories (list)
-with snapshot_facts as (
-    select f.*, m.category, from facts as f
+with reach as (
+    select r.metric_id, m.category, r.places_reporting as places, r.figures,
+    from metric_reach as r
     join metrics as m using (metric_id)
-    where f.snapshot_id = $snapshot_id and list_contains($categories, m.category)
-),
-
-ranked_metrics as (
-    select
-        category,
-        metric_id,
-        row_number() over (
-            partition by category
-            order by count(distinct district_id) desc, count(*) desc, metric_id
-        ) as rank,
-    from snapshot_facts
-    group by category, metric_id
+    where r.snapshot_id = $snapshot_id and list_contains($categories, m.category)
 ),
 
 headline as (
-    select category, metric_id, from ranked_metrics where rank = 1
+    select category, metric_id, from reach
+    qualify row_number() over (partition by category order by places desc, figures desc, metric_id) = 1
 ),
 
 latest as (
-    select * from snapshot_facts
-    qualify row_number() over (partition by metric_id, district_id order by period_end desc) = 1
+    select f.* from facts as f
+    where f.snapshot_id = $snapshot_id and f.metric_id in (select metric_id from headline)
+    qualify row_number() over (partition by f.metric_id, f.district_id order by f.period_end desc) = 1
 )
 
 select

@@ -7,11 +7,10 @@ select
     m.name_en,
     m.unit,
     m.description_en,
-    count(distinct f.district_id) as places_reporting,
-    count(*) as figures,
-from facts as f
+    r.places_reporting,
+    r.figures,
+from metric_reach as r
 join metrics as m using (metric_id)
-where f.snapshot_id = $snapshot_id
+where r.snapshot_id = $snapshot_id
     and ($category is null or m.category = $category)
-group by all
-order by places_reporting desc, figures desc, m.metric_id
+order by r.places_reporting desc, r.figures desc, m.metric_id

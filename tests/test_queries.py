@@ -249,7 +249,7 @@ def test_values_are_bound_not_pasted(fixture_db):
 # --- errors ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["no_such_query", "../queries/coverage_matrix", "views/facts"])
+@pytest.mark.parametrize("name", ["no_such_query", "../queries/coverage_matrix", "setup/facts"])
 def test_unknown_query_names_are_refused(fixture_db, name):
     with pytest.raises(UnknownQueryError) as raised:
         fixture_db.query(name)
