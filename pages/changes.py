@@ -3,11 +3,9 @@
 import tempfile
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
-from redengine import snapshots, ui
-from redengine.domain import format_qualified, period_text
+from redengine import snapshots, tables, ui
 from redengine.i18n import t
 
 ROWS_SHOWN = 1000
@@ -29,29 +27,11 @@ for column, kind in zip(st.columns(3), ("added", "removed", "revised"), strict=T
 if changes.empty:
     st.info(t("no_changes", lang))
 else:
-    name = "name_zh" if lang == "zh" else "name_en"
-    metric = "metric_name_zh" if lang == "zh" else "metric_name_en"
-    shown = pd.DataFrame(
-        {
-            t("col_change", lang): [t(f"change_{c}", lang) for c in changes["change"]],
-            t("col_place", lang): changes[name],
-            t("col_metric", lang): changes[metric],
-            t("col_period", lang): [period_text(p, lang) for p in changes["period_label"]],
-            t("col_old", lang): [
-                format_qualified(v, u, q, lang) if pd.notna(v) else "—"
-                for v, u, q in zip(changes["old_value"], changes["unit"], changes["old_qualifier"], strict=True)
-            ],
-            t("col_new", lang): [
-                format_qualified(v, u, q, lang) if pd.notna(v) else "—"
-                for v, u, q in zip(changes["new_value"], changes["unit"], changes["new_qualifier"], strict=True)
-            ],
-            t("col_quote", lang): changes["new_quote"].fillna(changes["old_quote"]),
-            t("col_source", lang): changes["new_source_id"].fillna(changes["old_source_id"]),
-        }
+    if len(changes) > ROWS_SHOWN:
+        st.caption(t("more_rows_hidden", lang, n=ROWS_SHOWN, total=len(changes)))
+    st.dataframe(
+        tables.changes_table(changes.head(ROWS_SHOWN), lang), hide_index=True, column_config=ui.link_columns(lang)
     )
-    if len(shown) > ROWS_SHOWN:
-        st.caption(t("more_rows_hidden", lang, n=ROWS_SHOWN, total=len(shown)))
-    st.dataframe(shown.head(ROWS_SHOWN), hide_index=True, column_config=ui.link_columns(lang))
 
 with st.expander(t("upload_title", lang)):
     upload = st.file_uploader("Parquet", type=["parquet"])

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from redengine import charts, tables, ui
+from redengine import tables, ui
 from redengine.domain import CATEGORIES, place_colors
 from redengine.i18n import category_name, t
 
@@ -72,7 +72,7 @@ if shown_as == "chart":
         plotted = rows.sort_values("value", ascending=False, na_position="last").head(BARS_SHOWN)
         st.caption(t("more_places_hidden", lang, n=BARS_SHOWN))
     st.plotly_chart(
-        charts.comparison_bars(plotted, metric["unit"], lang, place_colors(places["district_id"])),
+        ui.comparison_chart(plotted, metric["unit"], lang, tuple(place_colors(places["district_id"]).items())),
         key="comparison",
         config={"displayModeBar": False},
     )

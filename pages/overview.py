@@ -4,7 +4,7 @@ import html
 
 import streamlit as st
 
-from redengine import charts, ui
+from redengine import ui
 from redengine.domain import HEADLINE_CATEGORIES, place_colors
 from redengine.i18n import category_name, t
 
@@ -63,13 +63,9 @@ for index, (category, rows) in enumerate((c, by_category[c]) for c in HEADLINE_C
         if len(missing):
             st.caption(t("not_reported_by", lang) + ("、" if lang == "zh" else ", ").join(missing))
         # Small panels plot the reporting places only; the caption names the others.
-        figure = charts.comparison_bars(
-            reporting.nlargest(12, "value", keep="first"),
-            first["unit"],
-            lang,
-            colors,
+        figure = ui.comparison_chart(
+            reporting.nlargest(12, "value", keep="first"), first["unit"], lang, tuple(colors.items()), height=320
         )
-        figure.update_layout(height=320)
         st.plotly_chart(figure, key=f"headline_{category}", config={"displayModeBar": False})
         st.page_link(
             "pages/compare.py",
@@ -86,6 +82,6 @@ busiest = cards.nlargest(HEATMAP_ROWS, "figures")["district_id"]
 coverage = coverage[coverage["district_id"].isin(busiest)]
 if len(cards) > HEATMAP_ROWS:
     st.caption(t("more_places_hidden", lang, n=HEATMAP_ROWS))
-st.plotly_chart(charts.coverage_heatmap(coverage, lang), key="coverage", config={"displayModeBar": False})
+st.plotly_chart(ui.coverage_chart(coverage, lang), key="coverage", config={"displayModeBar": False})
 
 ui.write_url()

@@ -1,7 +1,8 @@
 -- grain: one row per chosen place and reported period of one metric; a place that does not report it gets one row with a null value ("not reported", never 0)
 -- params: $snapshot_id, $metric_id, $district_ids (list of ids)
 with chosen as (
-    select d.* from districts as d where list_contains($district_ids, d.district_id)
+    select d.* from districts as d
+    semi join (select unnest($district_ids) as district_id) as wanted using (district_id)
 ),
 
 reported as (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from redengine import store
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 SETUP_DIR = QUERIES_DIR / "setup"  # run once per connection: views and empty summary tables
 SUMMARIES_DIR = QUERIES_DIR / "summaries"  # run once per snapshot, the first time one is queried
+PAIR_SUMMARIES_DIR = QUERIES_DIR / "pair_summaries"  # run once per (old, new) pair, the first time one is asked for
 SNAPSHOT_PARAMS = ("snapshot_id", "old_snapshot_id", "new_snapshot_id", "snapshot_ids")
 
 
@@ -48,9 +50,10 @@ class Database:
         self.data_dir = Path(data_dir) if data_dir else store.default_data_dir()
         self._lock = threading.Lock()
         self._connection: duckdb.DuckDBPyConnection | None = None
+        # Per connection: the snapshot ids and (old, new) pairs already summarised in it.
+        self._filled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._stamp: str | None = None
         self._snapshots: list[store.SnapshotEntry] = []
-        self._summarised: set[str] = set()
 
     # -- state of the directory -----------------------------------------------------
 
@@ -77,21 +80,23 @@ class Database:
             connection.execute(setup.read_text(encoding="utf-8"))
         return connection
 
-    def _summarise(self, connection: duckdb.DuckDBPyConnection, snapshot_ids: set[str]) -> None:
-        """Fills the per-snapshot summary tables for snapshots not summarised yet.
+    def _fill_once(self, connection: duckdb.DuckDBPyConnection, folder: Path, key: object, params: dict) -> None:
+        """Runs the summary queries in `folder` for one snapshot (or pair) the first time it is named.
 
-        Counting places per metric over a whole snapshot costs tens of milliseconds at
-        millions of facts; done once per snapshot, the pages' queries read a few hundred rows.
+        Counting places per metric over a whole snapshot, or joining two snapshots, costs tens to
+        hundreds of milliseconds at millions of facts; done once, the pages' queries read small tables.
         """
         with self._lock:
-            for snapshot_id in sorted(snapshot_ids - self._summarised):
-                cursor = connection.cursor()
-                try:
-                    for summary in sorted(SUMMARIES_DIR.glob("*.sql")):
-                        cursor.execute(summary.read_text(encoding="utf-8"), {"snapshot_id": snapshot_id})
-                finally:
-                    cursor.close()
-                self._summarised.add(snapshot_id)
+            filled = self._filled[connection]
+            if key in filled:
+                return
+            cursor = connection.cursor()
+            try:
+                for summary in sorted(folder.glob("*.sql")):
+                    cursor.execute(summary.read_text(encoding="utf-8"), params)
+            finally:
+                cursor.close()
+            filled.add(key)
 
     def _existing(self, relative: str) -> str:
         path = self.data_dir / relative
@@ -113,7 +118,9 @@ class Database:
                         "Fix: run 'make data' or 'redengine snapshot add FILE'."
                     )
                 self._connection = self._connect(snapshots)
-                self._summarised = set()
+                # What each connection has summarised travels with it, so a query still on an
+                # old connection after a manifest change cannot mark the new one as filled.
+                self._filled[self._connection] = set()
                 self._snapshots = snapshots
                 self._stamp = stamp
             return self._connection
@@ -143,8 +150,13 @@ class Database:
             value = bound.get(key)
             named.update(value if isinstance(value, list) else [value] if isinstance(value, str) else [])
         known = {s.id for s in self._snapshots}
-        if named & known - self._summarised:
-            self._summarise(connection, named & known)
+        filled = self._filled[connection]
+        for snapshot_id in sorted(named & known - filled):
+            self._fill_once(connection, SUMMARIES_DIR, snapshot_id, {"snapshot_id": snapshot_id})
+        pair = (bound.get("old_snapshot_id"), bound.get("new_snapshot_id"))
+        if set(pair) <= known and pair not in filled:
+            params = {"old_snapshot_id": pair[0], "new_snapshot_id": pair[1]}
+            self._fill_once(connection, PAIR_SUMMARIES_DIR, pair, params)
         cursor = connection.cursor()  # one cursor per query: a connection is not thread-safe
         try:
             return cursor.execute(sql, bound).df()

@@ -61,5 +61,30 @@ def district_table(facts: pd.DataFrame, lang: str, source_link, compare_link) ->
     )
 
 
+def changes_table(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Figures added, removed or revised between two snapshots, old and new side by side."""
+    name = "name_zh" if lang == "zh" else "name_en"
+    metric = "metric_name_zh" if lang == "zh" else "metric_name_en"
+
+    def values(side: str) -> list[str]:
+        return [
+            format_qualified(v, u, q, lang) if pd.notna(v) else "—"
+            for v, u, q in zip(changes[f"{side}_value"], changes["unit"], changes[f"{side}_qualifier"], strict=True)
+        ]
+
+    return pd.DataFrame(
+        {
+            t("col_change", lang): [t(f"change_{c}", lang) for c in changes["change"]],
+            t("col_place", lang): changes[name],
+            t("col_metric", lang): changes[metric],
+            t("col_period", lang): [period_text(p, lang) for p in changes["period_label"]],
+            t("col_old", lang): values("old"),
+            t("col_new", lang): values("new"),
+            t("col_quote", lang): changes["new_quote"].fillna(changes["old_quote"]),
+            t("col_source", lang): changes["new_source_id"].fillna(changes["old_source_id"]),
+        }
+    )
+
+
 def csv_bytes(table: pd.DataFrame) -> bytes:
     return table.to_csv(index=False).encode(CSV_ENCODING)

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from redengine import view_state
+from redengine import charts, view_state
 from redengine.db import Database
 from redengine.domain import distinct_periods, period_text
 from redengine.highlight import highlighted_html
@@ -225,3 +226,16 @@ def _highlighted(version: str, snapshot_id: str, source_id: str, file: str, targ
 def highlighted_source(snapshot_id: str, source_id: str, file: str, target: str | None) -> str:
     """A report's text as HTML with its figures marked; cached, since marking scans the text per quote."""
     return _highlighted(database().version(), snapshot_id, source_id, file, target)
+
+
+# Figures are built once per distinct input and shared (cache_resource: no copy on a hit):
+# building one costs several milliseconds of Plotly's validation, on every rerun otherwise.
+# A cached figure must not be changed afterwards; builders take every setting as an argument.
+@st.cache_resource(max_entries=512, show_spinner=False)
+def comparison_chart(rows: pd.DataFrame, unit: str, lang: str, colors: tuple, height: int = 440) -> go.Figure:
+    return charts.comparison_bars(rows, unit, lang, dict(colors), height)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def coverage_chart(matrix: pd.DataFrame, lang: str) -> go.Figure:
+    return charts.coverage_heatmap(matrix, lang)
