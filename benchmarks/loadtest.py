@@ -36,18 +36,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from redengine import chromium
+
 REPO = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--headless",
-]
+CHROMIUM = chromium.EXECUTABLE
+CHROMIUM_ARGS = list(chromium.ARGS)
 RUN_TIMEOUT_S = 60.0  # a run that takes longer counts as an error
 MAX_INTERACTIONS = 1000  # per session, whatever the duration
 RAMP_S_PER_SESSION = 0.1  # users arrive over sessions x 0.1 s (10 s for 100), not all at once

@@ -81,7 +81,9 @@ def realistic_params(db: Database) -> dict[str, dict[str, object]]:
         "metric_by_district": {"snapshot_id": latest, "metric_id": metric, "district_ids": chosen},
         "metric_by_district[all]": {"snapshot_id": latest, "metric_id": metric, "district_ids": places},
         "metric_coverage": {"snapshot_id": latest, "category": None},
-        "snapshot_diff": {"old_snapshot_id": previous, "new_snapshot_id": latest},
+        # What the What-changed page asks: the counts, then the first 1,000 rows.
+        "snapshot_diff": {"old_snapshot_id": previous, "new_snapshot_id": latest, "row_limit": 1000},
+        "snapshot_diff_counts": {"old_snapshot_id": previous, "new_snapshot_id": latest},
         "snapshot_summary": {"snapshot_ids": ids},  # `redengine snapshot list`: every snapshot
         "source_facts": {"snapshot_id": latest, "source_id": cited},
         "source_list": {"snapshot_id": latest},

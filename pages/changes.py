@@ -20,18 +20,16 @@ left, right = st.columns(2)
 old = left.selectbox(t("from_snapshot", lang), ids, key="from")
 new = right.selectbox(t("to_snapshot", lang), ids, key="to")
 
-changes = ui.query("snapshot_diff", old_snapshot_id=old, new_snapshot_id=new)
-counts = changes["change"].value_counts()
+counts = ui.query("snapshot_diff_counts", old_snapshot_id=old, new_snapshot_id=new).set_index("change")["figures"]
 for column, kind in zip(st.columns(3), ("added", "removed", "revised"), strict=True):
     column.metric(t(f"change_{kind}", lang), int(counts.get(kind, 0)))
-if changes.empty:
+if counts.sum() == 0:
     st.info(t("no_changes", lang))
 else:
-    if len(changes) > ROWS_SHOWN:
-        st.caption(t("more_rows_hidden", lang, n=ROWS_SHOWN, total=len(changes)))
-    st.dataframe(
-        tables.changes_table(changes.head(ROWS_SHOWN), lang), hide_index=True, column_config=ui.link_columns(lang)
-    )
+    if counts.sum() > ROWS_SHOWN:
+        st.caption(t("more_rows_hidden", lang, n=ROWS_SHOWN, total=int(counts.sum())))
+    changes = ui.query("snapshot_diff", old_snapshot_id=old, new_snapshot_id=new, row_limit=ROWS_SHOWN)
+    st.dataframe(tables.changes_table(changes, lang), hide_index=True, column_config=ui.link_columns(lang))
 
 with st.expander(t("upload_title", lang)):
     upload = st.file_uploader("Parquet", type=["parquet"])

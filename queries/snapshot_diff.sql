@@ -1,5 +1,5 @@
 -- grain: one row per (place, metric, period) added, removed or revised from one snapshot to another
--- params: $old_snapshot_id, $new_snapshot_id
+-- params: $old_snapshot_id, $new_snapshot_id, $row_limit (null for every row)
 with paired as (
     select * exclude (old_snapshot_id, new_snapshot_id), from snapshot_changes
     where old_snapshot_id = $old_snapshot_id and new_snapshot_id = $new_snapshot_id
@@ -16,3 +16,4 @@ from paired as p
 left join districts as d using (district_id)
 left join metrics as m using (metric_id)
 order by p.change, d.name_en, p.metric_id, p.period_end
+limit $row_limit

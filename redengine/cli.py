@@ -64,7 +64,7 @@ def _diff(database: Database, old: str, new: str) -> int:
     if unknown:
         print(f"unknown snapshot(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}", file=sys.stderr)
         return INVALID
-    changes = database.query("snapshot_diff", old_snapshot_id=old, new_snapshot_id=new)
+    changes = database.query("snapshot_diff", old_snapshot_id=old, new_snapshot_id=new, row_limit=None)
     counts = changes["change"].value_counts()
     print(f"{old} → {new}: " + ", ".join(f"{counts.get(k, 0)} {k}" for k in ("added", "removed", "revised")))
     for row in changes.to_dict("records"):

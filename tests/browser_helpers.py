@@ -19,17 +19,12 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
+from redengine import chromium
+
 REPO = Path(__file__).resolve().parent.parent
 STREAMLIT = Path(sys.executable).parent / "streamlit"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+CHROMIUM = chromium.EXECUTABLE
+CHROMIUM_ARGS = list(chromium.ARGS)
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 VIEWPORT = {"width": 1400, "height": 900}
 STARTUP_TIMEOUT_S = 30

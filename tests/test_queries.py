@@ -6,6 +6,7 @@ import json
 import math
 import re
 
+import pandas as pd
 import pytest
 from conftest import BUNDLED, DATA_DIR, NEW, OLD
 
@@ -25,7 +26,8 @@ def _params(name: str, snapshot: str, other: str, place: str, metric: str, sourc
         "headline_figures": {"snapshot_id": snapshot, "categories": list(HEADLINE_CATEGORIES)},
         "metric_by_district": {"snapshot_id": snapshot, "metric_id": metric, "district_ids": [place]},
         "metric_coverage": {"snapshot_id": snapshot, "category": None},
-        "snapshot_diff": {"old_snapshot_id": other, "new_snapshot_id": snapshot},
+        "snapshot_diff": {"old_snapshot_id": other, "new_snapshot_id": snapshot, "row_limit": None},
+        "snapshot_diff_counts": {"old_snapshot_id": other, "new_snapshot_id": snapshot},
         "snapshot_summary": {"snapshot_ids": [snapshot]},
         "source_facts": {"snapshot_id": snapshot, "source_id": source},
         "source_list": {"snapshot_id": snapshot},
@@ -64,7 +66,7 @@ def test_query_files_start_with_grain_and_params(path):
 def test_every_query_runs_on_the_bundled_data(bundled, name):
     frame = bundled.query(name, **_params(name, BUNDLED, BUNDLED, "jiangan", "registered_volunteers", "jiangan_2018q1"))
     assert len(frame.columns) > 0
-    if name == "snapshot_diff":
+    if name.startswith("snapshot_diff"):
         assert frame.empty  # a snapshot compared with itself
     else:
         assert len(frame) > 0
@@ -159,7 +161,7 @@ def test_headline_picks_the_metric_most_places_report(fixture_db):
 
 
 def test_snapshot_diff_finds_added_removed_and_revised(fixture_db):
-    frame = fixture_db.query("snapshot_diff", old_snapshot_id=OLD, new_snapshot_id=NEW)
+    frame = fixture_db.query("snapshot_diff", old_snapshot_id=OLD, new_snapshot_id=NEW, row_limit=None)
     changes = {
         (r["change"], r["district_id"], r["metric_id"]): (r["old_value"], r["new_value"])
         for r in frame.to_dict("records")
@@ -176,7 +178,15 @@ def test_snapshot_diff_finds_added_removed_and_revised(fixture_db):
     assert changes[("removed", "alpha", "volunteers")][0] == 500
     investment = frame[frame["metric_id"] == "investment"].iloc[0]
     assert (investment["old_qualifier"], investment["new_qualifier"]) == ("exact", "approx")
-    assert fixture_db.query("snapshot_diff", old_snapshot_id=OLD, new_snapshot_id=OLD).empty
+    assert fixture_db.query("snapshot_diff", old_snapshot_id=OLD, new_snapshot_id=OLD, row_limit=None).empty
+
+
+def test_snapshot_diff_counts_and_row_limit_agree_with_the_full_diff(fixture_db):
+    counts = fixture_db.query("snapshot_diff_counts", old_snapshot_id=OLD, new_snapshot_id=NEW)
+    assert dict(zip(counts["change"], counts["figures"], strict=True)) == {"added": 1, "removed": 1, "revised": 2}
+    full = fixture_db.query("snapshot_diff", old_snapshot_id=OLD, new_snapshot_id=NEW, row_limit=None)
+    first = fixture_db.query("snapshot_diff", old_snapshot_id=OLD, new_snapshot_id=NEW, row_limit=2)
+    pd.testing.assert_frame_equal(first, full.head(2))  # the same order, cut
 
 
 def test_metric_coverage_counts_places_and_figures(fixture_db):
