@@ -77,7 +77,7 @@ def realistic_params(db: Database) -> dict[str, dict[str, object]]:
         "dimension_ids": {"kind": "metrics"},
         "district_cards": {"snapshot_id": latest},
         "district_facts": {"snapshot_id": latest, "district_id": busiest},
-        "headline_figures": {"snapshot_id": latest, "categories": list(HEADLINE_CATEGORIES)},
+        "headline_figures": {"snapshot_id": latest, "categories": list(HEADLINE_CATEGORIES), "top_n": 12},
         "metric_by_district": {"snapshot_id": latest, "metric_id": metric, "district_ids": chosen},
         "metric_by_district[all]": {"snapshot_id": latest, "metric_id": metric, "district_ids": places},
         "metric_coverage": {"snapshot_id": latest, "category": None},

@@ -10,6 +10,7 @@ from redengine.i18n import category_name, t
 
 CARDS_SHOWN = 6
 HEATMAP_ROWS = 30
+PANEL_BARS = 12
 view = ui.current_view()
 lang = view.lang
 ui.page_header("page_overview", "overview_intro", lang)
@@ -46,26 +47,30 @@ if len(cards) > CARDS_SHOWN:
     st.caption(f"{len(cards):,} {t('places', lang)}; {t('page_profile', lang)} →")
 
 st.subheader(t("headline_title", lang))
-headline = ui.query("headline_figures", snapshot_id=view.snapshot_id, categories=list(HEADLINE_CATEGORIES))
+headline = ui.query(
+    "headline_figures", snapshot_id=view.snapshot_id, categories=list(HEADLINE_CATEGORIES), top_n=PANEL_BARS
+)
+names = dict(zip(cards["district_id"], cards["name_zh" if lang == "zh" else "name_en"], strict=True))
 panels = st.columns(2)
 by_category = dict(list(headline.groupby("category", sort=False)))
 for index, (category, rows) in enumerate((c, by_category[c]) for c in HEADLINE_CATEGORIES if c in by_category):
     first = rows.iloc[0]
-    reporting = rows[rows["value"].notna()]
+    reporting = int(first["places_reporting"])
     with panels[index % 2].container(border=True):
         metric_name = first["metric_name_zh"] if lang == "zh" else first["metric_name_en"]
         st.markdown(f"**{category_name(category, lang)}** · {metric_name}")
-        st.caption(f"{t('reported_by', lang)}: {len(reporting)} / {len(rows)}")
-        if len(reporting) < 2:
+        st.caption(f"{t('reported_by', lang)}: {reporting:,} / {len(cards):,}")
+        if reporting < 2:
             st.caption(t("only_one_place", lang))
-        ui.period_warning(reporting["period_label"], lang)
-        missing = rows.loc[rows["value"].isna(), "name_zh" if lang == "zh" else "name_en"]
-        if len(missing):
-            st.caption(t("not_reported_by", lang) + ("、" if lang == "zh" else ", ").join(missing))
+        ui.period_warning(rows["period_label"], lang)
+        if reporting <= PANEL_BARS:  # every reporting place is here, so the others can be named
+            missing = [name for pid, name in names.items() if pid not in set(rows["district_id"])]
+            if missing:
+                st.caption(t("not_reported_by", lang) + ("、" if lang == "zh" else ", ").join(missing))
+        else:
+            st.caption(t("more_places_hidden", lang, n=PANEL_BARS))
         # Small panels plot the reporting places only; the caption names the others.
-        figure = ui.comparison_chart(
-            reporting.nlargest(12, "value", keep="first"), first["unit"], lang, tuple(colors.items()), height=320
-        )
+        figure = ui.comparison_chart(rows, first["unit"], lang, tuple(colors.items()), height=320)
         st.plotly_chart(figure, key=f"headline_{category}", config={"displayModeBar": False})
         st.page_link(
             "pages/compare.py",

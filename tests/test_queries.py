@@ -23,7 +23,7 @@ def _params(name: str, snapshot: str, other: str, place: str, metric: str, sourc
         "dimension_ids": {"kind": "districts"},
         "district_cards": {"snapshot_id": snapshot},
         "district_facts": {"snapshot_id": snapshot, "district_id": place},
-        "headline_figures": {"snapshot_id": snapshot, "categories": list(HEADLINE_CATEGORIES)},
+        "headline_figures": {"snapshot_id": snapshot, "categories": list(HEADLINE_CATEGORIES), "top_n": 12},
         "metric_by_district": {"snapshot_id": snapshot, "metric_id": metric, "district_ids": [place]},
         "metric_coverage": {"snapshot_id": snapshot, "category": None},
         "snapshot_diff": {"old_snapshot_id": other, "new_snapshot_id": snapshot, "row_limit": None},
@@ -100,11 +100,12 @@ def test_bundled_registered_volunteers(bundled):
 
 
 def test_bundled_headline_investment(bundled):
-    frame = bundled.query("headline_figures", snapshot_id=BUNDLED, categories=["investment"])
+    frame = bundled.query("headline_figures", snapshot_id=BUNDLED, categories=["investment"], top_n=12)
     assert set(frame["metric_id"]) == {"investment_attracted"}
     values = frame.set_index("district_id")["value"]
     assert values["jiangan"] == 18_880_000_000
-    assert len(frame) == 6
+    assert list(frame["district_id"]) == ["wuchang", "jiangan"]  # reporting places only, largest first
+    assert set(frame["places_reporting"]) == {2}
 
 
 # --- results on the fixture ------------------------------------------------------------
@@ -145,7 +146,7 @@ def test_coverage_matrix_includes_zero_cells(fixture_db):
 
 
 def test_headline_picks_the_metric_most_places_report(fixture_db):
-    frame = fixture_db.query("headline_figures", snapshot_id=OLD, categories=list(HEADLINE_CATEGORIES))
+    frame = fixture_db.query("headline_figures", snapshot_id=OLD, categories=list(HEADLINE_CATEGORIES), top_n=12)
     chosen = frame.groupby("category")["metric_id"].unique().map(list).to_dict()
     # branches has more figures (3) but one place; members is reported by two places
     assert chosen == {
@@ -157,7 +158,15 @@ def test_headline_picks_the_metric_most_places_report(fixture_db):
     assert members.loc["alpha", "value"] == 1000  # the latest of 2019 and 2020
     assert members.loc["alpha", "period_label"] == "2020"
     assert members.loc["beta", "value"] == 2000
-    assert math.isnan(members.loc["gamma", "value"])
+    assert "gamma" not in members.index  # not reporting: no row, never a zero
+    assert set(members["places_reporting"]) == {2}
+
+
+def test_headline_keeps_the_top_n_by_value_and_counts_every_reporting_place(fixture_db):
+    frame = fixture_db.query("headline_figures", snapshot_id=OLD, categories=["organizations"], top_n=1)
+    assert frame[["district_id", "value", "places_reporting"]].to_dict("records") == [
+        {"district_id": "beta", "value": 2000.0, "places_reporting": 2}
+    ]
 
 
 def test_snapshot_diff_finds_added_removed_and_revised(fixture_db):
