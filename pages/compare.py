@@ -3,7 +3,7 @@
 import streamlit as st
 
 from redengine import tables, ui
-from redengine.domain import CATEGORIES, place_colors
+from redengine.domain import CATEGORIES
 from redengine.i18n import category_name, t
 
 BARS_SHOWN = 30
@@ -72,7 +72,7 @@ if shown_as == "chart":
         plotted = rows.sort_values("value", ascending=False, na_position="last").head(BARS_SHOWN)
         st.caption(t("more_places_hidden", lang, n=BARS_SHOWN))
     st.plotly_chart(
-        ui.comparison_chart(plotted, metric["unit"], lang, tuple(place_colors(places["district_id"]).items())),
+        ui.comparison_chart(plotted, metric["unit"], lang),
         key="comparison",
         config={"displayModeBar": False},
     )

@@ -5,7 +5,7 @@ import html
 import streamlit as st
 
 from redengine import ui
-from redengine.domain import HEADLINE_CATEGORIES, place_colors
+from redengine.domain import HEADLINE_CATEGORIES, place_color
 from redengine.i18n import category_name, t
 
 CARDS_SHOWN = 6
@@ -16,7 +16,6 @@ lang = view.lang
 ui.page_header("page_overview", "overview_intro", lang)
 
 cards = ui.query("district_cards", snapshot_id=view.snapshot_id)
-colors = place_colors(cards["district_id"])
 shown = cards.nlargest(CARDS_SHOWN, "figures") if len(cards) > CARDS_SHOWN else cards
 CARDS_PER_ROW = 3
 for index, card in enumerate(shown.to_dict("records")):
@@ -26,7 +25,7 @@ for index, card in enumerate(shown.to_dict("records")):
         name, other = (card["name_zh"], card["name_en"]) if lang == "zh" else (card["name_en"], card["name_zh"])
         name, other = html.escape(name), html.escape(other)
         st.markdown(
-            f"<span style='color:{colors[card['district_id']]}'>■</span> **{name}** · {other}",
+            f"<span style='color:{place_color(card['district_id'])}'>■</span> **{name}** · {other}",
             unsafe_allow_html=True,
         )
         city = (
@@ -70,7 +69,7 @@ for index, (category, rows) in enumerate((c, by_category[c]) for c in HEADLINE_C
         else:
             st.caption(t("more_places_hidden", lang, n=PANEL_BARS))
         # Small panels plot the reporting places only; the caption names the others.
-        figure = ui.comparison_chart(rows, first["unit"], lang, tuple(colors.items()), height=320)
+        figure = ui.comparison_chart(rows, first["unit"], lang, height=320)
         st.plotly_chart(figure, key=f"headline_{category}", config={"displayModeBar": False})
         st.page_link(
             "pages/compare.py",

@@ -8,7 +8,7 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
-from redengine.domain import CATEGORIES, axis_scale, format_qualified, period_text
+from redengine.domain import CATEGORIES, axis_scale, format_qualified, period_text, place_color
 from redengine.i18n import category_name, t
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
@@ -26,7 +26,7 @@ def place_label(row: pd.Series, lang: str) -> str:
     return row["name_zh"] if lang == "zh" else row["name_en"].removesuffix(" District")
 
 
-def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, colors: dict[str, str], height: int = 440) -> go.Figure:
+def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, height: int = 440) -> go.Figure:
     """One bar per place and period; a place with no figure gets a 'not reported' marker, not a bar."""
     reported = rows[rows["value"].notna()]
     largest = float(reported["value"].abs().max()) if len(reported) else 0.0
@@ -61,7 +61,7 @@ def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, colors: dict[str, 
                 x=[x for x, m in zip(labels, missing, strict=True) if not m],
                 y=(reported["value"] / divisor).tolist(),
                 marker={
-                    "color": [colors.get(p, "#5d6d7e") for p in reported["district_id"]],
+                    "color": [place_color(p) for p in reported["district_id"]],
                     "pattern": {
                         "shape": ["/" if q in ("estimate", "target") else "" for q in reported["qualifier"]],
                     },

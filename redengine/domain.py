@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -300,30 +301,25 @@ def axis_scale(unit: str, largest: float, lang: str) -> tuple[float, str]:
     return 1.0, unit
 
 
-# One colour per place, the same on every page. The six curated places get fixed,
-# distinguishable colours; places analysts add get the next colours in turn.
-PLACE_PALETTE = (
-    "#c0392b",  # a red for the first, in keeping with the subject
-    "#2e86c1",
-    "#d68910",
-    "#229954",
-    "#7d3c98",
-    "#17a589",
-    "#5d6d7e",
-    "#cb4335",
-    "#2874a6",
-    "#b7950b",
-)
-CURATED_PLACES = ("jiangan", "jianghan", "wuchang", "haizhu", "zhenjiang", "bazhou")
+# One colour per place, the same on every page and whichever places are shown beside it.
+# The six curated places get fixed, distinguishable colours; a place an analyst adds gets
+# one of the others, chosen by a checksum of its id.
+CURATED_COLORS = {
+    "jiangan": "#c0392b",  # a red for the first, in keeping with the subject
+    "jianghan": "#2e86c1",
+    "wuchang": "#d68910",
+    "haizhu": "#229954",
+    "zhenjiang": "#7d3c98",
+    "bazhou": "#17a589",
+}
+OTHER_COLORS = ("#5d6d7e", "#cb4335", "#2874a6", "#b7950b", "#1e8449", "#884ea0", "#148f77", "#af601a")
 
 
-def place_colors(district_ids: Iterable[str]) -> dict[str, str]:
-    """A stable colour for each place id."""
-    colors = {pid: PLACE_PALETTE[i] for i, pid in enumerate(CURATED_PLACES)}
-    others = sorted(set(district_ids) - set(colors))
-    for i, pid in enumerate(others):
-        colors[pid] = PLACE_PALETTE[(len(CURATED_PLACES) + i) % len(PLACE_PALETTE)]
-    return colors
+def place_color(district_id: str) -> str:
+    """The colour a place has on every chart."""
+    if district_id in CURATED_COLORS:
+        return CURATED_COLORS[district_id]
+    return OTHER_COLORS[zlib.crc32(district_id.encode("utf-8")) % len(OTHER_COLORS)]
 
 
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}

@@ -232,8 +232,8 @@ def highlighted_source(snapshot_id: str, source_id: str, file: str, target: str 
 # building one costs several milliseconds of Plotly's validation, on every rerun otherwise.
 # A cached figure must not be changed afterwards; builders take every setting as an argument.
 @st.cache_resource(max_entries=512, show_spinner=False)
-def comparison_chart(rows: pd.DataFrame, unit: str, lang: str, colors: tuple, height: int = 440) -> go.Figure:
-    return charts.comparison_bars(rows, unit, lang, dict(colors), height)
+def comparison_chart(rows: pd.DataFrame, unit: str, lang: str, height: int = 440) -> go.Figure:
+    return charts.comparison_bars(rows, unit, lang, height)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

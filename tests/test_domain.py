@@ -1,4 +1,7 @@
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -11,6 +14,7 @@ from redengine.domain import (
     format_value,
     parse_written_value,
     periods_differ,
+    place_color,
     unit_label,
     values_match,
 )
@@ -166,3 +170,16 @@ def test_periods(labels, distinct, differ):
     assert distinct_periods(labels) == distinct
     assert periods_differ(labels) is differ
     assert periods_differ(iter(labels)) is differ  # any iterable, read once
+
+
+def test_a_place_keeps_its_colour_whatever_else_is_shown():
+    assert place_color("jiangan") == "#c0392b"
+    assert len({place_color(p) for p in ("jiangan", "jianghan", "wuchang", "haizhu", "zhenjiang", "bazhou")}) == 6
+    added = place_color("p0042_anxin")
+    assert added.startswith("#") and added not in {place_color("jiangan"), place_color("bazhou")}
+    # The same in every server process: a checksum, not Python's per-process string hash.
+    script = "from redengine.domain import place_color; print(place_color('p0042_anxin'))"
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        shown = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        assert shown.stdout.strip() == added
