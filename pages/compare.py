@@ -65,7 +65,7 @@ if len(reporters) < 2:
 about = f"{metric['description_en']}  \n" if lang == "en" else ""
 st.caption(about + t("qualifier_note", lang))
 
-table = tables.comparison_table(rows, metric["unit"], lang, ui.source_link(view))
+table = tables.comparison_table(rows, metric["unit"], lang, ui.source_links(view))
 if shown_as == "chart":
     plotted = rows
     if len(rows) > BARS_SHOWN:

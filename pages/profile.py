@@ -51,12 +51,12 @@ else:
         column.caption(period_text(fact["period_label"], lang))
 
     st.subheader(t("all_figures", lang))
-    compare = ui.compare_link(view)
+    compare = ui.compare_links(view)
     for category in [c for c in CATEGORIES if c in set(facts["category"])]:
         in_category = facts[facts["category"] == category]
         with st.expander(f"{category_name(category, lang)} ({len(in_category)})", expanded=True):
             st.dataframe(
-                tables.district_table(in_category, lang, ui.source_link(view), compare),
+                tables.district_table(in_category, lang, ui.source_links(view), compare),
                 hide_index=True,
                 column_config=ui.link_columns(lang),
                 placeholder="—",

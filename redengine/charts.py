@@ -41,7 +41,7 @@ def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, height: int = 440)
     # Two traces, not one per place: building a trace costs about a millisecond, which
     # adds up across a page's charts on every rerun.
     missing = rows["value"].isna().to_numpy()
-    shown = [format_qualified(r["value"], unit, r["qualifier"], lang) for _, r in reported.iterrows()]
+    shown = [format_qualified(v, unit, q, lang) for v, q in zip(reported["value"], reported["qualifier"], strict=True)]
     periods = [html.escape(period_text(p, lang)) for p in reported["period_label"]]
     hovers = [
         f"<b>{html.escape(label)}</b><br>{html.escape(value)} · {period}"

@@ -18,7 +18,7 @@ def _qualifier(value: object, lang: str) -> str:
 
 
 def comparison_table(
-    rows: pd.DataFrame, unit: str, lang: str, source_link: Callable[[pd.Series], str | None]
+    rows: pd.DataFrame, unit: str, lang: str, source_links: Callable[[pd.DataFrame], list[str | None]]
 ) -> pd.DataFrame:
     """One row per place and period; a place that does not report the metric says so."""
     name = "name_zh" if lang == "zh" else "name_en"
@@ -30,7 +30,7 @@ def comparison_table(
                 format_qualified(v, unit, q, lang) for v, q in zip(rows["value"], rows["qualifier"], strict=True)
             ],
             t("col_period", lang): [period_text(p, lang) for p in rows["period_label"]],
-            t("col_link", lang): [source_link(r) for _, r in rows.iterrows()],
+            t("col_link", lang): source_links(rows),
             t("col_quote", lang): rows["quote"],
             t("col_value_base", lang): rows["value"],
             t("col_unit", lang): unit_name(unit, lang),
@@ -41,7 +41,12 @@ def comparison_table(
     )
 
 
-def district_table(facts: pd.DataFrame, lang: str, source_link, compare_link) -> pd.DataFrame:
+def district_table(
+    facts: pd.DataFrame,
+    lang: str,
+    source_links: Callable[[pd.DataFrame], list[str | None]],
+    compare_links: Callable[[pd.DataFrame], list[str | None]],
+) -> pd.DataFrame:
     """Every figure of one place: metric, qualified value, period, quote, links."""
     metric = "metric_name_zh" if lang == "zh" else "metric_name_en"
     return pd.DataFrame(
@@ -52,8 +57,8 @@ def district_table(facts: pd.DataFrame, lang: str, source_link, compare_link) ->
                 for v, u, q in zip(facts["value"], facts["unit"], facts["qualifier"], strict=True)
             ],
             t("col_period", lang): [period_text(p, lang) for p in facts["period_label"]],
-            t("col_link", lang): [source_link(r) for _, r in facts.iterrows()],
-            t("compare_link", lang): [compare_link(r) for _, r in facts.iterrows()],
+            t("col_link", lang): source_links(facts),
+            t("compare_link", lang): compare_links(facts),
             t("col_quote", lang): facts["quote"],
             t("col_as_written", lang): facts["value_as_written"],
             t("col_note", lang): facts["note"],

@@ -177,24 +177,28 @@ def link_columns(lang: str) -> dict[str, object]:
     }
 
 
-def source_link(view: View) -> Callable[[pd.Series], str | None]:
-    """Row → link to the row's quote highlighted in its report."""
+def source_links(view: View) -> Callable[[pd.DataFrame], list[str | None]]:
+    """Rows → links to each row's quote highlighted in its report (none for a place not reporting)."""
 
-    def build(row: pd.Series) -> str | None:
-        if not isinstance(row.get("fact_id"), str):
-            return None
-        return link("sources", view, source=row["source_id"], fact=row["fact_id"])
+    def build(rows: pd.DataFrame) -> list[str | None]:
+        return [
+            link("sources", view, source=source, fact=fact) if isinstance(fact, str) else None
+            for source, fact in zip(rows["source_id"], rows["fact_id"], strict=True)
+        ]
 
     return build
 
 
-def compare_link(view: View) -> Callable[[pd.Series], str | None]:
-    """Row → link to Compare for the row's metric, when another place reports it too."""
+def compare_links(view: View) -> Callable[[pd.DataFrame], list[str | None]]:
+    """Rows → links to Compare for each row's metric, where another place reports it too."""
 
-    def build(row: pd.Series) -> str | None:
-        if row["places_reporting"] < 2:
-            return None
-        return link("compare", view, category=row["category"], metric=row["metric_id"])
+    def build(rows: pd.DataFrame) -> list[str | None]:
+        return [
+            link("compare", view, category=category, metric=metric) if places >= 2 else None
+            for category, metric, places in zip(
+                rows["category"], rows["metric_id"], rows["places_reporting"], strict=True
+            )
+        ]
 
     return build
 
