@@ -24,16 +24,17 @@ for index, card in enumerate(shown.to_dict("records")):
     with row[index % CARDS_PER_ROW].container(border=True):
         name, other = (card["name_zh"], card["name_en"]) if lang == "zh" else (card["name_en"], card["name_zh"])
         name, other = html.escape(name), html.escape(other)
-        st.markdown(
-            f"<span style='color:{place_color(card['district_id'])}'>■</span> **{name}** · {other}",
-            unsafe_allow_html=True,
-        )
         city = (
             card["city_zh"] + " · " + card["province_zh"]
             if lang == "zh"
             else f"{card['city_en']}, {card['province_en']}"
         )
-        st.caption(f"{city} · {t('level_' + card['level'], lang)}")
+        st.markdown(
+            f"<span style='color:{place_color(card['district_id'])}'>■</span> **{name}** · {other}<br>"
+            f"<span style='color:#7f8c8d;font-size:0.85rem'>{html.escape(city)} · "
+            f"{t('level_' + card['level'], lang)}</span>",
+            unsafe_allow_html=True,
+        )
         st.metric(t("figures", lang), f"{int(card['figures']):,}")
         st.caption(f"{t('report_period', lang)}: {ui.report_periods(card['report_periods'], lang)}")
         st.page_link(

@@ -1,17 +1,7 @@
 -- grain: one row per place, with the reports and periods its figures come from and how many
 -- params: $snapshot_id
 with reports as (
-    select
-        f.district_id,
-        sum(f.figures)::bigint as figures,
-        string_agg(s.title_zh, ' / ' order by s.source_id) as report_titles_zh,
-        string_agg(s.title_en, ' / ' order by s.source_id) as report_titles_en,
-        string_agg(s.period_label, ' / ' order by s.source_id) as report_periods,
-        string_agg(s.source_id, ',' order by s.source_id) as source_ids,
-    from district_source_figures as f
-    join sources as s using (source_id)
-    where f.snapshot_id = $snapshot_id
-    group by f.district_id
+    select * exclude (snapshot_id), from district_reports where snapshot_id = $snapshot_id
 )
 
 select

@@ -13,3 +13,7 @@ create table snapshot_changes (
     old_value_as_written varchar, new_value_as_written varchar, old_quote varchar, new_quote varchar,
     old_source_id varchar, new_source_id varchar
 );
+create table district_reports (
+    snapshot_id varchar, district_id varchar, figures bigint, report_titles_zh varchar, report_titles_en varchar,
+    report_periods varchar, source_ids varchar
+);
