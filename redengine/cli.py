@@ -35,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
         if name == "add":
             action.add_argument("--id", dest="snapshot_id", help="snapshot id (default: the file name)")
             action.add_argument("--replace", action="store_true", help="replace a snapshot with this id")
-    actions.add_parser("list", help="every snapshot: id, added, figures, places, metrics, checksum")
+    listing = actions.add_parser("list", help="every snapshot: id, added, figures, places, metrics, checksum")
+    listing.add_argument("--verify", action="store_true", help="also check each file's sha256 against the manifest")
     diff = actions.add_parser("diff", help="figures added, removed and revised from A to B")
     diff.add_argument("old", metavar="A")
     diff.add_argument("new", metavar="B")
@@ -98,6 +99,13 @@ def run(argv: list[str] | None = None) -> int:
             print(f"added snapshot {entry.id}: {entry.rows} figures, sha256 {entry.sha256}")
             return 0
         if args.action == "list":
+            if args.verify:
+                damaged = store.damaged_files(database.data_dir, store.read_manifest(database.data_dir))
+                for problem in damaged:
+                    print(problem, file=sys.stderr)
+                if damaged:
+                    print("Fix: restore these files from a backup or git; the manifest lists them.", file=sys.stderr)
+                    return INVALID
             _list(database)
             return 0
         return _diff(database, args.old, args.new)

@@ -7,10 +7,11 @@ would break every query). When the manifest changes, the next query sees it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import duckdb
@@ -92,11 +93,23 @@ class Database:
                 return
             cursor = connection.cursor()
             try:
-                for summary in sorted(folder.glob("*.sql")):
-                    cursor.execute(summary.read_text(encoding="utf-8"), params)
+                with self._reading():
+                    for summary in sorted(folder.glob("*.sql")):
+                        cursor.execute(summary.read_text(encoding="utf-8"), params)
             finally:
                 cursor.close()
             filled.add(key)
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A file that DuckDB cannot read (damaged, truncated, replaced by hand) becomes a clear error."""
+        try:
+            yield
+        except (duckdb.IOException, duckdb.InvalidInputException) as error:
+            raise store.DataDirError(
+                f"A data file under {self.data_dir} could not be read ({str(error)[:300]}). "
+                "Fix: run 'redengine snapshot list --verify' to find it, then restore it from a backup or git."
+            ) from None
 
     def _existing(self, relative: str) -> str:
         path = self.data_dir / relative
@@ -159,7 +172,8 @@ class Database:
             self._fill_once(connection, PAIR_SUMMARIES_DIR, pair, params)
         cursor = connection.cursor()  # one cursor per query: a connection is not thread-safe
         try:
-            return cursor.execute(sql, bound).df()
+            with self._reading():
+                return cursor.execute(sql, bound).df()
         finally:
             cursor.close()
 

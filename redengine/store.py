@@ -143,6 +143,18 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def damaged_files(data_dir: Path, entries: list[SnapshotEntry]) -> list[str]:
+    """Listed snapshot files that are missing or whose bytes no longer match the manifest's sha256."""
+    damaged = []
+    for entry in entries:
+        path = data_dir / MANIFEST.parent / entry.file
+        if not path.is_file():
+            damaged.append(f"{path}: missing")
+        elif sha256_file(path) != entry.sha256:
+            damaged.append(f"{path}: sha256 differs from the manifest's (the file changed or is damaged)")
+    return damaged
+
+
 def sort_facts(table: pa.Table) -> pa.Table:
     return table.sort_by(FACT_SORT)
 

@@ -551,3 +551,31 @@ def test_a_file_written_the_way_the_readme_shows_is_added(fixture_dir, use_data_
     assert (code, err) == (0, "")
     code, out, _ = run(capsys, "snapshot", "diff", NEW, "2026-11-22-q3")
     assert "  added    alpha · volunteers · as of 2021-06-30: not reported → ≥ 120,000 people" in out.splitlines()
+
+
+def _damage(path: Path) -> None:
+    """Flips the bits of one byte in the middle of a file, as a bad disk or copy would."""
+    payload = bytearray(path.read_bytes())
+    payload[len(payload) // 2] ^= 0xFF
+    path.write_bytes(bytes(payload))
+
+
+def test_list_verify_names_a_damaged_snapshot_file(real_data_copy, use_data_dir, capsys):
+    use_data_dir(real_data_copy)
+    code, out, err = run(capsys, "snapshot", "list", "--verify")
+    assert code == 0 and "2026-11-23-curated" in out
+    damaged = real_data_copy / "snapshots" / "2026-11-23-curated.parquet"
+    _damage(damaged)
+    code, out, err = run(capsys, "snapshot", "list", "--verify")
+    assert code == INVALID
+    assert f"{damaged}: sha256 differs" in err
+    assert "Traceback" not in err
+
+
+def test_a_damaged_file_gives_a_clear_error_not_a_traceback(real_data_copy):
+    _damage(real_data_copy / "snapshots" / "2026-11-23-curated.parquet")
+    result = run_process(real_data_copy, "snapshot", "diff", "2026-11-23-curated", "2026-11-23-curated")
+    assert result.returncode == INVALID
+    assert "could not be read" in result.stderr
+    assert "snapshot list --verify" in result.stderr  # how to find it
+    assert "Traceback" not in result.stderr
