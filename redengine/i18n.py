@@ -69,7 +69,6 @@ LABELS: dict[str, tuple[str, str]] = {
         "≥ is a lower bound (余/以上/超过), ≈ approximate, est. an estimate, target a planned figure.",
     ),
     "download_csv": ("下载 CSV（含原文与来源）", "Download CSV (with quotes and sources)"),
-    "no_metric": ("此类别暂无数据。", "No figures in this category yet."),
     "only_one_place": (
         "只有一个地方报告此指标，无从比较；下面仍列出其数字。",
         "Only one place reports this metric, so there is nothing to compare it with; its figure is shown below.",
@@ -92,7 +91,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_quote": ("原文", "Quote"),
     "col_source": ("来源", "Source"),
     "col_metric": ("指标", "Metric"),
-    "col_category": ("类别", "Category"),
     "col_note": ("备注（英文）", "Note"),
     "col_unit": ("单位", "Unit"),
     "col_change": ("变化", "Change"),
@@ -107,13 +105,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "district": ("地方", "Place"),
     "headline_figures": ("各类别代表数字", "Headline figures"),
     "all_figures": ("全部数字", "All figures"),
-    "also_reported_by": ("另有 {n} 地报告", "{n} other place(s) report it"),
     "compare_link": ("对比", "compare"),
     "source_link": ("看原文", "see in source"),
     "no_figures": ("此地方在本版本中没有数字。", "This place has no figures in this snapshot."),
     # sources
     "sources_intro": (
-        "每篇报道的全文，已整理的数字在文中高亮；点击数字旁的链接可跳到原文位置。",
+        "每篇报道的全文，已整理的数字在文中高亮；对比页和城区档案中的“看原文”链接会定位到这里。",
         "Each report in full, with every curated figure highlighted in the text.",
     ),
     "source": ("报道", "Report"),

@@ -129,6 +129,7 @@ def common_controls() -> View:
     choose("snapshot", snapshots, snapshots[0])
     lang = st.session_state["lang"]
     with st.sidebar:
+        st.markdown(f"**{t('app_title', lang)}**")
         st.segmented_control(
             t("language", lang),
             LANGUAGES,
@@ -161,11 +162,6 @@ def link(page: str, view: View, **params: object) -> str:
 def page_params(view: View, **params: object) -> dict[str, str]:
     """Query parameters for st.page_link to another page of the same view."""
     return view_state.to_query_params({"lang": view.lang, "snapshot": view.snapshot_id, **params})
-
-
-def place_name(lang: str) -> Callable[[pd.Series], str]:
-    column = "name_zh" if lang == "zh" else "name_en"
-    return lambda row: row[column]
 
 
 def link_columns(lang: str) -> dict[str, object]:
