@@ -443,16 +443,15 @@ def generate(
             builder.revise()
         day = first + dt.timedelta(days=28 * k)
         snapshot_id = f"{day.isoformat()}-synthetic-{k + 1:02d}"
-        facts = store.sort_facts(builder.table(snapshot_id))
+        facts = builder.table(snapshot_id)
         if k == 0:
             sample = facts.slice(0, 2000)
             _check(districts, metrics_tab, sources, sample)
             for file, text in _source_texts(facts, sources).items():
                 store.atomic_write_bytes(out_dir / file, text.encode("utf-8"))
-        file = f"{snapshot_id}.parquet"
-        sha = store.write_parquet(out_dir / "snapshots" / file, facts)
+        written = store.write_snapshot_files(out_dir / "snapshots", f"{snapshot_id}.parquet", facts)
         added = dt.datetime.combine(day, dt.time(9), dt.UTC).isoformat(timespec="seconds")
-        entries.append(store.SnapshotEntry(id=snapshot_id, file=file, sha256=sha, rows=len(facts), added=added))
+        entries.append(store.SnapshotEntry(id=snapshot_id, added=added, **written))
         del facts
     store.write_manifest(out_dir, entries)
     return {

@@ -5,7 +5,7 @@ with reach as (
 ),
 
 place_facts as (
-    select * from facts where snapshot_id = $snapshot_id and district_id = $district_id
+    select * from facts_by_place where snapshot_id = $snapshot_id and district_id = $district_id
 )
 
 select

@@ -146,8 +146,7 @@ def check(data_dir: Path, curation: Curation) -> list[str]:
 
 def stored_facts(curation: Curation, snapshot_id: str) -> pa.Table:
     facts = _to_table(curation.facts, schema.FACTS)
-    facts = facts.append_column("snapshot_id", pa.array([snapshot_id] * len(facts), pa.string()))
-    return store.sort_facts(facts)
+    return facts.append_column("snapshot_id", pa.array([snapshot_id] * len(facts), pa.string()))
 
 
 def _listed_snapshots(out_dir: Path) -> list[store.SnapshotEntry]:
@@ -172,11 +171,8 @@ def build(data_dir: Path, out_dir: Path | None = None) -> dict[str, int]:
     for kind, file in store.DIMENSION_FILES.items():
         store.write_parquet(out_dir / file, getattr(curation, kind))
     facts = stored_facts(curation, BUNDLED_SNAPSHOT_ID)
-    file = f"{BUNDLED_SNAPSHOT_ID}.parquet"
-    sha = store.write_parquet(out_dir / "snapshots" / file, facts)
-    bundled = store.SnapshotEntry(
-        id=BUNDLED_SNAPSHOT_ID, file=file, sha256=sha, rows=len(facts), added=BUNDLED_SNAPSHOT_ADDED
-    )
+    written = store.write_snapshot_files(out_dir / "snapshots", f"{BUNDLED_SNAPSHOT_ID}.parquet", facts)
+    bundled = store.SnapshotEntry(id=BUNDLED_SNAPSHOT_ID, added=BUNDLED_SNAPSHOT_ADDED, **written)
     with store.writer_lock(out_dir):  # an analyst's `snapshot add` may be landing meanwhile
         others = [e for e in _listed_snapshots(out_dir) if e.id != BUNDLED_SNAPSHOT_ID]
         store.write_manifest(out_dir, [bundled, *others])

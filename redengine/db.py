@@ -73,10 +73,19 @@ class Database:
         for kind, file in store.DIMENSION_FILES.items():
             files = [self._existing(file)]
             files += [self._existing(f"snapshots/{s.extras[kind]}") for s in snapshots if kind in s.extras]
-            connection.read_parquet(files, union_by_name=True).create_view(kind)
-        if snapshots:
-            files = [self._existing(f"snapshots/{s.file}") for s in snapshots]
-            connection.read_parquet(files).create_view("facts_files")
+            # A few thousand rows: held in memory rather than re-read from Parquet by every query.
+            connection.read_parquet(files, union_by_name=True).create(kind)
+        by_metric = [self._existing(f"snapshots/{s.file}") for s in snapshots]
+        by_place = [
+            self._existing(f"snapshots/{s.by_place_file}") if s.by_place_file else file
+            for s, file in zip(snapshots, by_metric, strict=True)
+        ]
+        # Which files hold which snapshot: the facts views join on it, so a query naming one
+        # snapshot opens that snapshot's file only (DuckDB prunes the others by file name).
+        listing = pd.DataFrame({"snapshot_id": [s.id for s in snapshots], "by_metric": by_metric, "by_place": by_place})
+        connection.from_df(listing).create("snapshot_files")
+        connection.read_parquet(by_metric, filename=True).create_view("facts_by_metric_files")
+        connection.read_parquet(by_place, filename=True).create_view("facts_by_place_files")
         for setup in sorted(SETUP_DIR.glob("*.sql")):
             connection.execute(setup.read_text(encoding="utf-8"))
         return connection

@@ -144,7 +144,7 @@ def add(
         file_name = f"{snapshot_id}.{stamp}.parquet"
         snapshots_dir = data_dir / "snapshots"
         facts = result.facts.append_column("snapshot_id", pa.array([snapshot_id] * result.rows, pa.string()))
-        sha = store.write_parquet(snapshots_dir / file_name, store.sort_facts(facts))
+        written = store.write_snapshot_files(snapshots_dir, file_name, facts)
         extras = {}
         for kind, table in result.extras.items():
             extras[kind] = f"{snapshot_id}.{stamp}.{kind}.parquet"
@@ -153,19 +153,17 @@ def add(
             extras = {**existing.extras, **extras}
         entry = store.SnapshotEntry(
             id=snapshot_id,
-            file=file_name,
-            sha256=sha,
-            rows=result.rows,
             added=datetime.now(UTC).isoformat(timespec="seconds"),
             extras=extras,
             # The replaced file stays where it was, unlisted: it is the backup.
             replaces=existing.file if existing else None,
+            **written,
         )
-        written = [snapshots_dir / file_name, *(snapshots_dir / f for f in extras.values())]
+        new_files = [*entry.stored_files(), *extras.values()]
         try:
             store.write_manifest(data_dir, [e for e in entries if e.id != snapshot_id] + [entry])
         except BaseException:
-            for path in written:
+            for path in (snapshots_dir / f for f in new_files):
                 if existing is None or path.name not in existing.extras.values():
                     path.unlink(missing_ok=True)
             raise

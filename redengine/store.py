@@ -27,7 +27,11 @@ DIMENSION_FILES = {
     "metrics": "metrics.parquet",
     "sources": "sources.parquet",
 }
+# Every snapshot is stored twice, in two sort orders, so that both ways the pages read it touch
+# one row group: one metric across places (Compare), and one place's or one report's figures
+# (Profile, Sources). With one order only, the other read decodes every row group of the file.
 FACT_SORT = [("metric_id", "ascending"), ("district_id", "ascending"), ("period_start", "ascending")]
+PLACE_SORT = [("district_id", "ascending"), ("metric_id", "ascending"), ("period_start", "ascending")]
 ROW_GROUP_SIZE = 122_880
 
 
@@ -54,6 +58,17 @@ class SnapshotEntry:
     # New places, metrics or sources the snapshot brought: kind -> file under snapshots/.
     extras: dict[str, str] = field(default_factory=dict)
     replaces: str | None = None
+    # The same rows sorted by place (PLACE_SORT). Manifests written before it existed lack it;
+    # then the file above serves both reads, only more slowly.
+    by_place_file: str | None = None
+    by_place_sha256: str | None = None
+
+    def stored_files(self) -> dict[str, str]:
+        """Each listed facts file with its sha256."""
+        files = {self.file: self.sha256}
+        if self.by_place_file:
+            files[self.by_place_file] = self.by_place_sha256 or ""
+        return files
 
 
 def manifest_path(data_dir: Path) -> Path:
@@ -147,16 +162,33 @@ def damaged_files(data_dir: Path, entries: list[SnapshotEntry]) -> list[str]:
     """Listed snapshot files that are missing or whose bytes no longer match the manifest's sha256."""
     damaged = []
     for entry in entries:
-        path = data_dir / MANIFEST.parent / entry.file
-        if not path.is_file():
-            damaged.append(f"{path}: missing")
-        elif sha256_file(path) != entry.sha256:
-            damaged.append(f"{path}: sha256 differs from the manifest's (the file changed or is damaged)")
+        for file, sha256 in entry.stored_files().items():
+            path = data_dir / MANIFEST.parent / file
+            if not path.is_file():
+                damaged.append(f"{path}: missing")
+            elif sha256_file(path) != sha256:
+                damaged.append(f"{path}: sha256 differs from the manifest's (the file changed or is damaged)")
     return damaged
 
 
-def sort_facts(table: pa.Table) -> pa.Table:
-    return table.sort_by(FACT_SORT)
+def by_place_name(file: str) -> str:
+    return file.removesuffix(".parquet") + ".by-place.parquet"
+
+
+def write_snapshot_files(snapshots_dir: Path, file: str, facts: pa.Table) -> dict[str, str | int]:
+    """Writes a snapshot's facts sorted by metric as `file`, and sorted by place beside it.
+
+    Returns the manifest fields that name both files; each file is written atomically, and
+    neither is listed until the caller writes the manifest.
+    """
+    by_place_file = by_place_name(file)
+    return {
+        "file": file,
+        "sha256": write_parquet(snapshots_dir / file, facts.sort_by(FACT_SORT)),
+        "by_place_file": by_place_file,
+        "by_place_sha256": write_parquet(snapshots_dir / by_place_file, facts.sort_by(PLACE_SORT)),
+        "rows": len(facts),
+    }
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ one and revises two.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import shutil
 import sys
 import tempfile
@@ -174,8 +175,7 @@ def write_facts(path: Path, rows: list[dict]) -> Path:
 
 def _stored(rows: list[dict], snapshot_id: str) -> pa.Table:
     table = facts_table(rows)
-    table = table.append_column("snapshot_id", pa.array([snapshot_id] * len(table), pa.string()))
-    return store.sort_facts(table)
+    return table.append_column("snapshot_id", pa.array([snapshot_id] * len(table), pa.string()))
 
 
 def build_fixture_dir(data_dir: Path) -> Path:
@@ -189,11 +189,9 @@ def build_fixture_dir(data_dir: Path) -> Path:
         (data_dir / "sources" / f"{source_id}.txt").write_text(text, encoding="utf-8")
     entries = []
     for snapshot_id, rows, added in ((OLD, OLD_FACTS, "2026-01-01"), (NEW, NEW_FACTS, "2026-02-01")):
-        file = f"{snapshot_id}.parquet"
-        sha = store.write_parquet(data_dir / "snapshots" / file, _stored(rows, snapshot_id))
-        entries.append(
-            store.SnapshotEntry(id=snapshot_id, file=file, sha256=sha, rows=len(rows), added=f"{added}T00:00:00+00:00")
-        )
+        facts = _stored(rows, snapshot_id)
+        written = store.write_snapshot_files(data_dir / "snapshots", f"{snapshot_id}.parquet", facts)
+        entries.append(store.SnapshotEntry(id=snapshot_id, added=f"{added}T00:00:00+00:00", **written))
     store.write_manifest(data_dir, entries)
     return data_dir
 
@@ -210,6 +208,21 @@ def tree_digest(root: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def fixture_template(tmp_path_factory) -> Path:
     return build_fixture_dir(tmp_path_factory.mktemp("fixture") / "data")
+
+
+MANY_PLACES = 80  # more than Compare's chart draws (30)
+MANY_METRICS = 6
+
+
+@pytest.fixture(scope="session")
+def many_places_template(tmp_path_factory) -> Path:
+    """A synthetic data directory written by the benchmark's generator, at a small size (read only)."""
+    spec = importlib.util.spec_from_file_location("generate", REPO / "benchmarks" / "generate.py")
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    out_dir = tmp_path_factory.mktemp("many") / "data"
+    generate.generate(out_dir, places=MANY_PLACES, metrics=MANY_METRICS, snapshots=2, seed=1)
+    return out_dir
 
 
 @pytest.fixture

@@ -560,11 +560,12 @@ def _damage(path: Path) -> None:
     path.write_bytes(bytes(payload))
 
 
-def test_list_verify_names_a_damaged_snapshot_file(real_data_copy, use_data_dir, capsys):
+@pytest.mark.parametrize("file", ["2026-11-23-curated.parquet", "2026-11-23-curated.by-place.parquet"])
+def test_list_verify_names_a_damaged_snapshot_file(real_data_copy, use_data_dir, capsys, file):
     use_data_dir(real_data_copy)
     code, out, err = run(capsys, "snapshot", "list", "--verify")
     assert code == 0 and "2026-11-23-curated" in out
-    damaged = real_data_copy / "snapshots" / "2026-11-23-curated.parquet"
+    damaged = real_data_copy / "snapshots" / file
     _damage(damaged)
     code, out, err = run(capsys, "snapshot", "list", "--verify")
     assert code == INVALID

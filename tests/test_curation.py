@@ -222,6 +222,7 @@ def test_committed_parquet_is_a_fresh_build(tmp_path):
     assert written == [
         "districts.parquet",
         "metrics.parquet",
+        f"snapshots/{BUNDLED}.by-place.parquet",
         f"snapshots/{BUNDLED}.parquet",
         "snapshots/manifest.json",
         "sources.parquet",

@@ -7,6 +7,7 @@ import math
 import re
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from conftest import BUNDLED, DATA_DIR, NEW, OLD
 
@@ -26,6 +27,7 @@ def _params(name: str, snapshot: str, other: str, place: str, metric: str, sourc
         "headline_figures": {"snapshot_id": snapshot, "categories": list(HEADLINE_CATEGORIES), "top_n": 12},
         "metric_by_district": {"snapshot_id": snapshot, "metric_id": metric, "district_ids": [place]},
         "metric_coverage": {"snapshot_id": snapshot, "category": None},
+        "metric_ranking": {"snapshot_id": snapshot, "metric_id": metric},
         "snapshot_diff": {"old_snapshot_id": other, "new_snapshot_id": snapshot, "row_limit": None},
         "snapshot_diff_counts": {"old_snapshot_id": other, "new_snapshot_id": snapshot},
         "snapshot_summary": {"snapshot_ids": [snapshot]},
@@ -130,6 +132,12 @@ def test_metric_by_district_gives_one_row_per_period(fixture_db):
     assert frame["value"].tolist()[:3] == [900, 1000, 2100]
     assert frame["period_label"].tolist()[:3] == ["2019", "2020", "2020"]
     assert frame["source_title_en"].tolist()[2] == "Beta and Gamma report"
+
+
+def test_metric_ranking_lists_reporting_places_by_their_latest_value(fixture_db):
+    frame = fixture_db.query("metric_ranking", snapshot_id=NEW, metric_id="members")
+    # alpha reports 2019 and 2020: its 2020 figure counts; gamma does not report it at all
+    assert list(frame.itertuples(index=False, name=None)) == [("beta", 2100.0), ("alpha", 1000.0)]
 
 
 def test_coverage_matrix_includes_zero_cells(fixture_db):
@@ -305,13 +313,50 @@ def test_manifest_listing_nothing(fixture_dir):
         Database(fixture_dir).query("source_list", snapshot_id=OLD)
 
 
-@pytest.mark.parametrize("relative", [f"snapshots/{OLD}.parquet", "districts.parquet", "sources.parquet"])
+@pytest.mark.parametrize(
+    "relative",
+    [f"snapshots/{OLD}.parquet", f"snapshots/{OLD}.by-place.parquet", "districts.parquet", "sources.parquet"],
+)
 def test_missing_listed_file(fixture_dir, relative):
     (fixture_dir / relative).unlink()
     with pytest.raises(store.DataDirError) as raised:
         Database(fixture_dir).query("source_list", snapshot_id=NEW)
     assert str(fixture_dir / relative) in str(raised.value)
     assert "make data" in str(raised.value)
+
+
+PLACE_AND_REPORT_QUERIES = [
+    ("district_facts", {"district_id": "alpha"}),
+    ("district_facts", {"district_id": "beta"}),
+    ("source_facts", {"source_id": "src_a"}),
+    ("source_facts", {"source_id": "src_b"}),
+]
+
+
+@pytest.mark.parametrize(("name", "params"), PLACE_AND_REPORT_QUERIES)
+def test_a_snapshot_listed_without_its_by_place_copy_reads_the_same_rows(fixture_dir, name, params):
+    """Manifests written before the copy sorted by place existed list the metric-sorted file only."""
+    with_copy = {snapshot: Database(fixture_dir).query(name, snapshot_id=snapshot, **params) for snapshot in (OLD, NEW)}
+    raw = json.loads(store.manifest_path(fixture_dir).read_text(encoding="utf-8"))
+    for entry in raw["snapshots"]:
+        (fixture_dir / "snapshots" / entry.pop("by_place_file")).unlink()
+        del entry["by_place_sha256"]
+    store.manifest_path(fixture_dir).write_text(json.dumps(raw), encoding="utf-8")
+    for snapshot, expected in with_copy.items():
+        assert not expected.empty
+        pd.testing.assert_frame_equal(Database(fixture_dir).query(name, snapshot_id=snapshot, **params), expected)
+
+
+def test_each_snapshot_is_stored_sorted_by_metric_and_by_place_with_the_same_rows(fixture_template):
+    for entry in store.read_manifest(fixture_template):
+        by_metric = pq.read_table(fixture_template / "snapshots" / entry.file)
+        by_place = pq.read_table(fixture_template / "snapshots" / entry.by_place_file)
+        for table, order in ((by_metric, store.FACT_SORT), (by_place, store.PLACE_SORT)):
+            assert table.num_rows == entry.rows
+            assert table.equals(table.sort_by(order))
+        assert not by_metric.equals(by_place)  # the fixture's two orders differ
+        assert by_place.sort_by(store.FACT_SORT).equals(by_metric)
+        assert store.sha256_file(fixture_template / "snapshots" / entry.by_place_file) == entry.by_place_sha256
 
 
 def test_unlisted_files_are_never_read(fixture_dir):

@@ -85,9 +85,16 @@ def test_add_writes_a_checksummed_sorted_file_and_lists_it(fixture_dir, tmp_path
     assert set(stored["snapshot_id"].to_pylist()) == {"2026-03-01-rev"}
     keys = list(zip(stored["metric_id"].to_pylist(), stored["district_id"].to_pylist(), strict=True))
     assert keys == sorted(keys)
+    by_place = pq.read_table(fixture_dir / "snapshots" / entry.by_place_file)
+    assert entry.by_place_file == entry.file.removesuffix(".parquet") + ".by-place.parquet"
+    assert store.sha256_file(fixture_dir / "snapshots" / entry.by_place_file) == entry.by_place_sha256
+    assert by_place.sort_by(store.FACT_SORT).equals(stored)
+    places = list(zip(by_place["district_id"].to_pylist(), by_place["metric_id"].to_pylist(), strict=True))
+    assert places == sorted(places)
     listed = _manifest(fixture_dir)["snapshots"]
     assert [s["id"] for s in listed] == [OLD, NEW, "2026-03-01-rev"]
     assert listed[-1]["sha256"] == entry.sha256
+    assert listed[-1]["by_place_sha256"] == entry.by_place_sha256
 
 
 def test_default_id_is_the_file_name(fixture_dir, tmp_path):
