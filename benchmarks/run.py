@@ -70,6 +70,7 @@ def realistic_params(db: Database) -> dict[str, dict[str, object]]:
     places = list(cards["district_id"])
     step = max(1, len(places) // PLACES_CHOSEN)
     chosen = places[::step][:PLACES_CHOSEN]
+    top = list(db.query("metric_ranking", snapshot_id=latest, metric_id=metric)["district_id"].head(30))
     busiest = cards.sort_values("figures", ascending=False)["district_id"].iloc[0]
     cited = sources.sort_values("figures", ascending=False)["source_id"].iloc[0]
     params: dict[str, dict[str, object]] = {
@@ -79,7 +80,10 @@ def realistic_params(db: Database) -> dict[str, dict[str, object]]:
         "district_facts": {"snapshot_id": latest, "district_id": busiest},
         "headline_figures": {"snapshot_id": latest, "categories": list(HEADLINE_CATEGORIES), "top_n": 12},
         "metric_by_district": {"snapshot_id": latest, "metric_id": metric, "district_ids": chosen},
-        "metric_by_district[all]": {"snapshot_id": latest, "metric_id": metric, "district_ids": places},
+        # Compare's default: the 30 places with the highest figures; and its "download all" button.
+        "metric_by_district[top 30]": {"snapshot_id": latest, "metric_id": metric, "district_ids": top},
+        "metric_by_district[all, CSV]": {"snapshot_id": latest, "metric_id": metric, "district_ids": places},
+        "metric_ranking": {"snapshot_id": latest, "metric_id": metric},
         "metric_coverage": {"snapshot_id": latest, "category": None},
         # What the What-changed page asks: the counts, then the first 1,000 rows.
         "snapshot_diff": {"old_snapshot_id": previous, "new_snapshot_id": latest, "row_limit": 1000},

@@ -31,26 +31,28 @@ metric_id = middle.selectbox(
 )
 metric = in_category.loc[metric_id]
 
-everyone = ui.query(
-    "metric_by_district",
-    snapshot_id=view.snapshot_id,
-    metric_id=metric_id,
-    district_ids=list(places["district_id"]),
-)
-reporters = list(dict.fromkeys(everyone.loc[everyone["value"].notna(), "district_id"]))
+ranking = ui.query("metric_ranking", snapshot_id=view.snapshot_id, metric_id=metric_id)
+reporters = list(ranking["district_id"])
 names = dict(zip(places["district_id"], places["name_zh" if lang == "zh" else "name_en"], strict=True))
+# By default the places with the highest figures, at most as many as the chart draws, in name order.
+by_name = list(places["district_id"])
+top = set(reporters[:BARS_SHOWN])
 ui.choose(
-    "places", list(places["district_id"]), reporters or list(places["district_id"]), many=True, depends_on=metric_id
+    "places",
+    by_name,
+    [p for p in by_name if p in top] or by_name[:BARS_SHOWN],
+    many=True,
+    depends_on=metric_id,
 )
-chosen = st.multiselect(t("places", lang), list(places["district_id"]), key="places", format_func=names.get)
+chosen = st.multiselect(t("places", lang), by_name, key="places", format_func=names.get)
 ui.choose("view", ["chart", "table"], "chart")
 shown_as = st.segmented_control(
     t("view", lang), ["chart", "table"], key="view", required=True, format_func=lambda v: t(v, lang)
 )
 
-rows = everyone[everyone["district_id"].isin(chosen)].sort_values(
-    "district_id", key=lambda ids: ids.map(chosen.index), kind="stable"
-)
+rows = ui.query(
+    "metric_by_district", snapshot_id=view.snapshot_id, metric_id=metric_id, district_ids=chosen
+).sort_values("district_id", key=lambda ids: ids.map(chosen.index), kind="stable")
 reported = rows[rows["value"].notna()]
 ui.period_warning(reported["period_label"], lang)
 missing = rows.loc[rows["value"].isna(), "district_id"].map(names).tolist()
@@ -62,6 +64,8 @@ if missing:
     )
 if len(reporters) < 2:
     st.caption(t("only_one_place", lang))
+elif len(reporters) > BARS_SHOWN:
+    st.caption(t("top_places_chosen", lang, n=BARS_SHOWN, total=len(reporters)))
 about = f"{metric['description_en']}  \n" if lang == "en" else ""
 st.caption(about + t("qualifier_note", lang))
 
@@ -85,5 +89,13 @@ st.download_button(
     mime="text/csv",
     icon=":material/download:",
 )
+if len(reporters) > BARS_SHOWN:  # too many to choose by hand: all of them as a file
+    st.download_button(
+        t("download_all_csv", lang, n=len(reporters)),
+        ui.all_places_csv(view, metric_id, reporters, metric["unit"]),
+        file_name=f"{metric_id}-all-places.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )
 
 ui.write_url(["category", "metric", "places", "view"])

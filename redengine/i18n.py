@@ -73,6 +73,12 @@ LABELS: dict[str, tuple[str, str]] = {
         "只有一个地方报告此指标，无从比较；下面仍列出其数字。",
         "Only one place reports this metric, so there is nothing to compare it with; its figure is shown below.",
     ),
+    "top_places_chosen": (
+        "{total} 个地方报告此指标；默认选出数字最高的 {n} 个。可在上面的框中搜索添加其他地方，或下载全部。",
+        "{total} places report this metric; the {n} with the highest figures are chosen. "
+        "Search the box above to add others, or download them all.",
+    ),
+    "download_all_csv": ("下载全部 {n} 个地方的 CSV", "Download all {n} places (CSV)"),
     "more_places_hidden": (
         "图中只显示前 {n} 个地方；表格中有全部。",
         "The chart shows the top {n} places; the table has all.",

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from redengine import charts, view_state
+from redengine import charts, tables, view_state
 from redengine.db import Database
 from redengine.domain import distinct_periods, period_text
 from redengine.highlight import highlighted_html
@@ -181,6 +181,24 @@ def source_links(view: View) -> Callable[[pd.DataFrame], list[str | None]]:
             link("sources", view, source=source, fact=fact) if isinstance(fact, str) else None
             for source, fact in zip(rows["source_id"], rows["fact_id"], strict=True)
         ]
+
+    return build
+
+
+def all_places_csv(view: View, metric_id: str, district_ids: list[str], unit: str) -> Callable[[], bytes]:
+    """The CSV of one metric for many places, built only when its button is clicked.
+
+    Streamlit runs it in a thread of its own, outside the script run, so it calls no Streamlit
+    function: the database is taken now, in the run.
+    """
+    database_now = database()
+
+    def build() -> bytes:
+        rows = database_now.query(
+            "metric_by_district", snapshot_id=view.snapshot_id, metric_id=metric_id, district_ids=district_ids
+        )
+        table = tables.comparison_table(rows, unit, view.lang, source_links(view))
+        return tables.csv_bytes(table.drop(columns=[t("col_link", view.lang)]))
 
     return build
 

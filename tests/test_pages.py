@@ -20,12 +20,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import streamlit as st
+from conftest import MANY_PLACES
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
-from redengine import snapshots, store
+from redengine import snapshots, store, ui
 from redengine.db import Database
 from redengine.i18n import t
 
@@ -496,6 +497,57 @@ def test_sources_show_the_publication_date_or_say_it_is_not_stated(source, publi
     details = next(m.value for m in at.markdown if "**Published**" in m.value)
     assert f"**Published**: {published}" in details
     assert "NaT" not in details
+
+
+# --- many places ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def many_places(many_places_template, monkeypatch) -> Path:
+    monkeypatch.setenv(store.DATA_DIR_ENV, str(many_places_template))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield many_places_template
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def _latest_values(data_dir: Path, metric_id: str) -> dict[str, float]:
+    """Each place's value of a metric in the latest snapshot, read straight from the stored file."""
+    latest = store.read_manifest(data_dir)[-1]
+    table = pq.read_table(data_dir / "snapshots" / latest.file, filters=[("metric_id", "=", metric_id)])
+    return dict(zip(table["district_id"].to_pylist(), table["value"].to_pylist(), strict=True))
+
+
+def test_compare_with_many_places_chooses_the_highest_and_offers_the_rest(many_places):
+    at = open_page(COMPARE, lang="en")
+    metric_id = at.selectbox(key="metric").value
+    values = _latest_values(many_places, metric_id)
+    assert len(values) == MANY_PLACES
+    highest = sorted(values, key=lambda place: (-values[place], place))[:30]
+    chosen = at.multiselect(key="places").value
+    assert sorted(chosen) == sorted(highest)
+    assert at.query_params["places"].split(",") == chosen  # a short link, not 80 ids
+    bars = [place for trace in chart_traces(at) if trace["type"] == "bar" for place in trace["x"]]
+    assert len(bars) == 30
+    captions = [c.value for c in at.caption]
+    assert t("top_places_chosen", "en", n=30, total=MANY_PLACES) in captions
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert labels == [t("download_csv", "en"), t("download_all_csv", "en", n=MANY_PLACES)]
+
+
+def test_the_all_places_csv_has_every_reporting_place(many_places):
+    snapshot = store.read_manifest(many_places)[-1].id
+    at = open_page(COMPARE, lang="zh", snapshot=snapshot)
+    metric_id = at.selectbox(key="metric").value
+    unit = ui.database().query("metric_coverage", snapshot_id=snapshot, category=None).set_index("metric_id")
+    build = ui.all_places_csv(
+        ui.View("zh", snapshot), metric_id, list(_latest_values(many_places, metric_id)), unit.at[metric_id, "unit"]
+    )
+    csv = pd.read_csv(io.BytesIO(build()), encoding="utf-8-sig")
+    assert len(csv) == MANY_PLACES
+    assert csv[t("col_quote", "zh")].notna().all()
+    assert t("col_link", "zh") not in csv.columns
 
 
 # --- data directory ----------------------------------------------------------------------------
