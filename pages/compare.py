@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from redengine import tables, ui
+from redengine import charts, tables, ui
 from redengine.domain import CATEGORIES
 from redengine.i18n import category_name, t
 
@@ -72,8 +72,9 @@ st.caption(about + t("qualifier_note", lang))
 table = tables.comparison_table(rows, metric["unit"], lang, ui.source_links(view))
 if shown_as == "chart":
     plotted = rows
+    if len(rows) > charts.UPRIGHT_BARS_MAX:  # a ranking, highest on top, when the bars lie one per line
+        plotted = rows.sort_values("value", ascending=False, na_position="last", kind="stable").head(BARS_SHOWN)
     if len(rows) > BARS_SHOWN:
-        plotted = rows.sort_values("value", ascending=False, na_position="last").head(BARS_SHOWN)
         st.caption(t("more_places_hidden", lang, n=BARS_SHOWN))
     st.plotly_chart(
         ui.comparison_chart(plotted, metric["unit"], lang),

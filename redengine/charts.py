@@ -21,52 +21,77 @@ def _wrapped(text: str | None) -> str:
     return "<br>".join(textwrap.wrap(html.escape(text), QUOTE_WIDTH))
 
 
+def _small(text: str) -> str:
+    return f"<span style='font-size:11px;color:#7f8c8d'>{html.escape(text)}</span>"
+
+
+def _axis_label(row: pd.Series, lang: str, with_period: bool, small_period: bool) -> str:
+    # Escaped for Plotly's HTML-like labels; quote=False keeps the apostrophe of Jiang'an as typed.
+    name = html.escape(place_label(row, lang), quote=False)
+    if not with_period or pd.isna(row["period_label"]):
+        return name
+    period = period_text(row["period_label"], lang)
+    return f"{name}<br>{_small(period) if small_period else html.escape(period)}"
+
+
 def place_label(row: pd.Series, lang: str) -> str:
     """Short enough for an axis: 'Jiang'an' rather than 'Jiang'an District'."""
     return row["name_zh"] if lang == "zh" else row["name_en"].removesuffix(" District")
 
 
+UPRIGHT_BARS_MAX = 6  # more bars than this are drawn lying down, one per line, so no label overlaps
+BAR_LINE_PX = 40  # a lying bar's line: the place's name and, under it, the period
+
+
 def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, height: int = 440) -> go.Figure:
-    """One bar per place and period; a place with no figure gets a 'not reported' marker, not a bar."""
+    """One bar per place and period; a place with no figure gets a 'not reported' marker, not a bar.
+
+    Up to UPRIGHT_BARS_MAX bars stand side by side, each labelled with its value and period.
+    More lie one per line in the rows' order from the top, the period under the place's name and
+    the value beside the bar, and the chart grows to fit them.
+    """
+    lying = len(rows) > UPRIGHT_BARS_MAX
     reported = rows[rows["value"].notna()]
     largest = float(reported["value"].abs().max()) if len(reported) else 0.0
     divisor, axis_title = axis_scale(unit, largest, lang)
+    # Bars are placed by place id and period; names label them (two places may share a name).
+    keys = (rows["district_id"] + "|" + rows["period_label"].fillna("")).tolist()
     several_periods = rows.groupby("district_id")["period_label"].nunique().max() > 1
     labels = [
-        f"{place_label(r, lang)}<br>{period_text(r['period_label'], lang)}"
-        if several_periods and pd.notna(r["period_label"])
-        else place_label(r, lang)
-        for _, r in rows.iterrows()
+        _axis_label(r, lang, with_period=lying or several_periods, small_period=lying) for _, r in rows.iterrows()
     ]
     # Two traces, not one per place: building a trace costs about a millisecond, which
     # adds up across a page's charts on every rerun.
     missing = rows["value"].isna().to_numpy()
+    reported_keys = [k for k, m in zip(keys, missing, strict=True) if not m]
+    missing_keys = [k for k, m in zip(keys, missing, strict=True) if m]
     shown = [format_qualified(v, unit, q, lang) for v, q in zip(reported["value"], reported["qualifier"], strict=True)]
     periods = [html.escape(period_text(p, lang)) for p in reported["period_label"]]
     hovers = [
-        f"<b>{html.escape(label)}</b><br>{html.escape(value)} · {period}"
-        f"<br>{t('col_as_written', lang)}: {html.escape(str(written))}<br>{_wrapped(quote)}"
-        for label, value, period, written, quote in zip(
-            [x for x, m in zip(labels, missing, strict=True) if not m],
-            shown,
-            periods,
-            reported["value_as_written"],
-            reported["quote"],
-            strict=True,
-        )
+        f"<b>{html.escape(place_label(r, lang))}</b><br>{html.escape(value)} · {period}"
+        f"<br>{t('col_as_written', lang)}: {html.escape(str(r['value_as_written']))}<br>{_wrapped(r['quote'])}"
+        for (_, r), value, period in zip(reported.iterrows(), shown, periods, strict=True)
     ]
+    missing_hovers = [
+        f"{html.escape(place_label(r, lang))}: {t('not_reported', lang)}" for _, r in rows[missing].iterrows()
+    ]
+
+    def placed(places: list[str], values: list[float]) -> dict:
+        return {"y": places, "x": values, "orientation": "h"} if lying else {"x": places, "y": values}
+
     figure = go.Figure(
         [
             go.Bar(
-                x=[x for x, m in zip(labels, missing, strict=True) if not m],
-                y=(reported["value"] / divisor).tolist(),
+                **placed(reported_keys, (reported["value"] / divisor).tolist()),
                 marker={
                     "color": [place_color(p) for p in reported["district_id"]],
                     "pattern": {
                         "shape": ["/" if q in ("estimate", "target") else "" for q in reported["qualifier"]],
                     },
                 },
-                text=[f"{html.escape(v)}<br>{p}" for v, p in zip(shown, periods, strict=True)],
+                text=[
+                    html.escape(v) if lying else f"{html.escape(v)}<br>{p}" for v, p in zip(shown, periods, strict=True)
+                ],
                 hovertext=hovers,
                 hovertemplate="%{hovertext}<extra></extra>",
                 textposition="outside",
@@ -77,11 +102,11 @@ def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, height: int = 440)
                 name="reported",
             ),
             go.Bar(
-                x=[x for x, m in zip(labels, missing, strict=True) if m],
-                y=[0] * int(missing.sum()),
+                **placed(missing_keys, [0] * len(missing_keys)),
                 marker_color="rgba(0,0,0,0)",
-                text=[t("not_reported", lang)] * int(missing.sum()),
-                hovertemplate=f"%{{x}}: {t('not_reported', lang)}<extra></extra>",
+                text=[t("not_reported", lang)] * len(missing_keys),
+                hovertext=missing_hovers,
+                hovertemplate="%{hovertext}<extra></extra>",
                 textposition="outside",
                 textfont={"color": "#7f8c8d", "size": 12},
                 constraintext="none",
@@ -91,25 +116,33 @@ def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, height: int = 440)
             ),
         ]
     )
+    places_axis = {
+        "automargin": True,
+        "type": "category",
+        "categoryorder": "array",
+        "categoryarray": keys,
+        "tickvals": keys,
+        "ticktext": labels,
+    }
+    values_axis = {"rangemode": "tozero", "automargin": True, "tickformat": "," if lang == "zh" else "~s"}
+    if len(reported):
+        # Room beyond the longest bar for its label: above it when upright, beside it when lying.
+        values_axis["range"] = [0, largest / divisor * (1.6 if lying else 1.25)]
+    if lying:
+        places_axis["autorange"] = "reversed"  # the first row on top
+        layout = {"yaxis": places_axis, "xaxis": {**values_axis, "title": axis_title, "side": "top"}}
+        height = max(height, 60 + BAR_LINE_PX * len(rows))
+    else:
+        layout = {"xaxis": {**places_axis, "tickangle": 0}, "yaxis": {**values_axis, "title": axis_title}}
     figure.update_layout(
+        **layout,
         font={"family": FONT, "size": 13},
-        yaxis_title=axis_title,
-        yaxis={"rangemode": "tozero", "automargin": True, "tickformat": "," if lang == "zh" else "~s"},
-        xaxis={
-            "automargin": True,
-            "type": "category",
-            "tickangle": 0,
-            "categoryorder": "array",
-            "categoryarray": labels,
-        },
-        margin={"t": 40, "b": 10, "l": 10, "r": 10},
+        margin={"t": 40, "b": 10, "l": 10, "r": 40 if lying else 10},
         height=height,
         bargap=0.35,
         barmode="overlay",
         hoverlabel={"font_family": FONT, "align": "left"},
     )
-    if len(reported):
-        figure.update_yaxes(range=[0, largest / divisor * 1.25])
     return figure
 
 

@@ -24,8 +24,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "latest": ("最新", "latest"),
     # overview
     "overview_intro": (
-        "六个地方的党建数字一览：每个数字都来自公开报道，并附原文。各报道时期不同，比较时请留意时期标注。",
-        "Six places at a glance. Every figure comes from a published report, with its quote; "
+        "{n} 个地方的党建数字一览：每个数字都来自公开报道，并附原文。各报道时期不同，比较时请留意时期标注。",
+        "{n} places at a glance. Every figure comes from a published report, with its quote; "
         "the reports cover different periods, marked beside each figure.",
     ),
     "figures": ("数字个数", "Figures"),
@@ -43,7 +43,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "The best-covered comparable metric per category",
     ),
     "reported_by": ("报道地数", "Places reporting"),
-    "n_places": ("{n} 地报告", "reported by {n}"),
+    "n_places": ("{n:,} 地报告", "reported by {n:,}"),
     "open_compare": ("打开对比", "Open in Compare"),
     "open_profile": ("查看档案", "Open profile"),
     # compare
@@ -74,11 +74,11 @@ LABELS: dict[str, tuple[str, str]] = {
         "Only one place reports this metric, so there is nothing to compare it with; its figure is shown below.",
     ),
     "top_places_chosen": (
-        "{total} 个地方报告此指标；默认选出数字最高的 {n} 个。可在上面的框中搜索添加其他地方，或下载全部。",
-        "{total} places report this metric; the {n} with the highest figures are chosen. "
+        "{total:,} 个地方报告此指标；默认选出数字最高的 {n} 个。可在上面的框中搜索添加其他地方，或下载全部。",
+        "{total:,} places report this metric; the {n} with the highest figures are chosen. "
         "Search the box above to add others, or download them all.",
     ),
-    "download_all_csv": ("下载全部 {n} 个地方的 CSV", "Download all {n} places (CSV)"),
+    "download_all_csv": ("下载全部 {n:,} 个地方的 CSV", "Download all {n:,} places (CSV)"),
     "more_places_hidden": (
         "图中只显示前 {n} 个地方；表格中有全部。",
         "The chart shows the top {n} places; the table has all.",

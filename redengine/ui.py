@@ -148,9 +148,9 @@ def common_controls() -> View:
     return View(lang=lang, snapshot_id=st.session_state["snapshot"])
 
 
-def page_header(title_key: str, intro_key: str, lang: str) -> None:
+def page_header(title_key: str, intro_key: str, lang: str, **values: object) -> None:
     st.title(t(title_key, lang))
-    st.caption(t(intro_key, lang))
+    st.caption(t(intro_key, lang, **values))
 
 
 def link(page: str, view: View, **params: object) -> str:

@@ -185,13 +185,16 @@ def chart_traces(at: AppTest, index: int = 0) -> list[dict]:
 
 
 def chart_bars(at: AppTest, index: int = 0) -> dict[str, dict]:
-    """Each bar of a chart by its axis label: height, label text and colour."""
+    """Each bar of an upright chart by the label its axis shows: height, label text and colour."""
+    spec = json.loads(at.get("plotly_chart")[index].proto.spec)
+    axis = spec["layout"]["xaxis"]
+    shown = dict(zip(axis["tickvals"], axis["ticktext"], strict=True))  # bars sit at place|period keys
     bars = {}
-    for trace in chart_traces(at, index):
+    for trace in spec["data"]:
         colors = trace["marker"]["color"]
         for i, x in enumerate(trace.get("x") or []):
             color = colors[i] if isinstance(colors, list) else colors
-            bars[x] = {"y": trace["y"][i], "text": trace["text"][i], "color": color}
+            bars[shown[x]] = {"y": trace["y"][i], "text": trace["text"][i], "color": color}
     return bars
 
 
@@ -528,8 +531,10 @@ def test_compare_with_many_places_chooses_the_highest_and_offers_the_rest(many_p
     chosen = at.multiselect(key="places").value
     assert sorted(chosen) == sorted(highest)
     assert at.query_params["places"].split(",") == chosen  # a short link, not 80 ids
-    bars = [place for trace in chart_traces(at) if trace["type"] == "bar" for place in trace["x"]]
-    assert len(bars) == 30
+    (reported, not_reported) = chart_traces(at)
+    assert reported["orientation"] == "h" and not not_reported["y"]  # 30 bars lie one per line
+    assert [key.split("|")[0] for key in reported["y"]] == highest  # ranked, highest on top
+    assert reported["x"] == sorted(reported["x"], reverse=True)
     captions = [c.value for c in at.caption]
     assert t("top_places_chosen", "en", n=30, total=MANY_PLACES) in captions
     labels = [button.proto.label for button in at.get("download_button")]
