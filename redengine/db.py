@@ -75,17 +75,19 @@ class Database:
             files += [self._existing(f"snapshots/{s.extras[kind]}") for s in snapshots if kind in s.extras]
             # A few thousand rows: held in memory rather than re-read from Parquet by every query.
             connection.read_parquet(files, union_by_name=True).create(kind)
-        by_metric = [self._existing(f"snapshots/{s.file}") for s in snapshots]
-        by_place = [
-            self._existing(f"snapshots/{s.by_place_file}") if s.by_place_file else file
-            for s, file in zip(snapshots, by_metric, strict=True)
-        ]
-        # Which files hold which snapshot: the facts views join on it, so a query naming one
-        # snapshot opens that snapshot's file only (DuckDB prunes the others by file name).
-        listing = pd.DataFrame({"snapshot_id": [s.id for s in snapshots], "by_metric": by_metric, "by_place": by_place})
+        # Which file holds which snapshot in which sort order (a snapshot listed without its copy
+        # sorted by place is read from its one file in both). The facts views join on it, so a
+        # query naming one snapshot opens that snapshot's file only: DuckDB prunes the rest by name.
+        listing = pd.DataFrame(
+            [
+                (s.id, order, self._existing(f"snapshots/{file}"))
+                for s in snapshots
+                for order, file in (("metric", s.file), ("place", s.by_place_file or s.file))
+            ],
+            columns=["snapshot_id", "sorted_by", "file"],
+        )
         connection.from_df(listing).create("snapshot_files")
-        connection.read_parquet(by_metric, filename=True).create_view("facts_by_metric_files")
-        connection.read_parquet(by_place, filename=True).create_view("facts_by_place_files")
+        connection.read_parquet(sorted(set(listing["file"])), filename=True).create_view("stored_facts_files")
         for setup in sorted(SETUP_DIR.glob("*.sql")):
             connection.execute(setup.read_text(encoding="utf-8"))
         return connection
