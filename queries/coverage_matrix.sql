@@ -13,4 +13,4 @@ select
 from districts as d
 cross join (select distinct category from metrics) as c
 left join counted on counted.district_id = d.district_id and counted.category = c.category
-order by d.name_en, c.category
+order by d.name_en, d.district_id, c.category

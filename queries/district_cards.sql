@@ -20,4 +20,4 @@ select
     r.source_ids,
 from districts as d
 left join reports as r using (district_id)
-order by d.name_en
+order by d.name_en, d.district_id

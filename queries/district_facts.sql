@@ -31,4 +31,4 @@ from place_facts as f
 join metrics as m using (metric_id)
 join reach as r using (metric_id)
 left join sources as s on s.source_id = f.source_id
-order by m.category, r.places_reporting desc, f.metric_id, f.period_end
+order by m.category, r.places_reporting desc, f.metric_id, f.period_end, f.period_start

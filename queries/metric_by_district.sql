@@ -28,4 +28,4 @@ select
 from chosen as c
 left join reported as r using (district_id)
 left join sources as s on s.source_id = r.source_id
-order by c.name_en, r.period_end
+order by c.name_en, c.district_id, r.period_end, r.period_start

@@ -15,5 +15,5 @@ select
 from paired as p
 left join districts as d using (district_id)
 left join metrics as m using (metric_id)
-order by p.change, d.name_en, p.metric_id, p.period_end
+order by p.change, d.name_en, p.district_id, p.metric_id, p.period_end, p.period_label
 limit $row_limit

@@ -21,4 +21,4 @@ from facts_by_place as f
 semi join citing_places using (district_id)
 join metrics as m using (metric_id)
 where f.snapshot_id = $snapshot_id and f.source_id = $source_id
-order by f.metric_id, f.district_id
+order by f.metric_id, f.district_id, f.period_start, f.period_end
