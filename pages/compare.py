@@ -85,7 +85,7 @@ else:
     st.dataframe(table, hide_index=True, column_config=ui.link_columns(lang), placeholder="—")
 st.download_button(
     t("download_csv", lang),
-    tables.csv_bytes(table.drop(columns=[t("col_link", lang)])),
+    tables.csv_bytes(table, lang),
     file_name=f"{metric_id}.csv",
     mime="text/csv",
     icon=":material/download:",

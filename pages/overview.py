@@ -14,7 +14,7 @@ PANEL_BARS = 12
 view = ui.current_view()
 lang = view.lang
 cards = ui.query("district_cards", snapshot_id=view.snapshot_id)
-ui.page_header("page_overview", "overview_intro", lang, n=f"{len(cards):,}")
+ui.page_header("page_overview", "overview_intro", lang, n=len(cards))
 shown = cards.nlargest(CARDS_SHOWN, "figures") if len(cards) > CARDS_SHOWN else cards
 CARDS_PER_ROW = 3
 for index, card in enumerate(shown.to_dict("records")):

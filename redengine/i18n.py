@@ -24,8 +24,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "latest": ("最新", "latest"),
     # overview
     "overview_intro": (
-        "{n} 个地方的党建数字一览：每个数字都来自公开报道，并附原文。各报道时期不同，比较时请留意时期标注。",
-        "{n} places at a glance. Every figure comes from a published report, with its quote; "
+        "{n:,} 个地方的党建数字一览：每个数字都来自公开报道，并附原文。各报道时期不同，比较时请留意时期标注。",
+        "{n:,} places at a glance. Every figure comes from a published report, with its quote; "
         "the reports cover different periods, marked beside each figure.",
     ),
     "figures": ("数字个数", "Figures"),

@@ -198,7 +198,7 @@ def all_places_csv(view: View, metric_id: str, district_ids: list[str], unit: st
             "metric_by_district", snapshot_id=view.snapshot_id, metric_id=metric_id, district_ids=district_ids
         )
         table = tables.comparison_table(rows, unit, view.lang, source_links(view))
-        return tables.csv_bytes(table.drop(columns=[t("col_link", view.lang)]))
+        return tables.csv_bytes(table, view.lang)
 
     return build
 
