@@ -46,11 +46,13 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def streamlit_server(app: str = "app.py") -> Iterator[str]:
-    """Serves the app on the bundled data (REDENGINE_DATA_DIR unset); yields its base URL."""
+def streamlit_server(app: str = "app.py", data_dir: Path | None = None) -> Iterator[str]:
+    """Serves the app on data_dir, or on the bundled data (REDENGINE_DATA_DIR unset); yields its base URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k != "REDENGINE_DATA_DIR"}
+    if data_dir is not None:
+        env["REDENGINE_DATA_DIR"] = str(data_dir)
     log = (REPO / "artifacts").joinpath("streamlit-browser-tests.log")
     log.parent.mkdir(exist_ok=True)
     command = [
@@ -107,6 +109,21 @@ def _content_height(page: Page) -> int:
             " : document.documentElement.scrollHeight; })()"
         )
     )
+
+
+def overlapping_labels(page: Page) -> list[tuple[str, str]]:
+    """Pairs of chart labels (axis ticks, bar values) whose boxes on screen intersect."""
+    boxes = page.locator(".js-plotly-plot .xtick text, .js-plotly-plot .ytick text, .js-plotly-plot .bartext")
+    drawn = boxes.evaluate_all(
+        "texts => texts.map(e => { const r = e.getBoundingClientRect();"
+        " return [e.textContent, r.left, r.top, r.right, r.bottom]; }).filter(b => b[3] > b[1])"
+    )
+    return [
+        (a[0], b[0])
+        for i, a in enumerate(drawn)
+        for b in drawn[i + 1 :]
+        if a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]
+    ]
 
 
 def full_screenshot(page: Page, name: str) -> Path:

@@ -18,6 +18,7 @@ from browser_helpers import (
     VIEWPORT,
     full_screenshot,
     open_view,
+    overlapping_labels,
     streamlit_server,
     wait_for_app,
 )
@@ -232,3 +233,34 @@ def test_a_bad_parameter_shows_a_notice(page, base_url, path, named, expected_qu
     assert dialogs == []  # nothing from the URL ran as script
     expect(main(page).get_by_test_id("stAlert").filter(has_text=named)).to_be_visible()
     full_screenshot(page, f"bad-parameter-{request.node.callspec.id}")
+
+
+# --- many places: what a person sees at the scale analysts add ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def many_places_url(many_places_template) -> Iterator[str]:
+    with streamlit_server(data_dir=many_places_template) as url:
+        yield url
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_with_many_places_the_charts_labels_stay_apart(page, many_places_url, lang):
+    open_view(page, f"{many_places_url}/compare?lang={lang}")
+    charts = main(page).locator(".js-plotly-plot")
+    expect(charts).to_have_count(1)
+    expect(charts.locator(".ytick")).to_have_count(30)  # the 30 highest, one per line
+    expect(charts.locator(".bartext")).to_have_count(30)
+    assert overlapping_labels(page) == []
+    full_screenshot(page, f"many-places-compare-{lang}")
+    open_view(page, f"{many_places_url}/?lang={lang}")
+    expect(main(page).locator(".js-plotly-plot .bartext")).to_have_count(4 * 12)  # four panels of 12 places
+    assert overlapping_labels(page) == []
+    full_screenshot(page, f"many-places-overview-{lang}")
+
+
+@pytest.mark.parametrize("path", ["?lang=zh", "compare?lang=en&category=governance&metric=streets"])
+def test_bundled_chart_labels_stay_apart(page, base_url, path):
+    open_view(page, f"{base_url}/{path}")
+    expect(main(page).locator(".js-plotly-plot").first).to_be_visible()
+    assert overlapping_labels(page) == []
