@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
+import warnings
 import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -24,6 +25,9 @@ SETUP_DIR = QUERIES_DIR / "setup"  # run once per connection: views and empty su
 SUMMARIES_DIR = QUERIES_DIR / "summaries"  # run once per snapshot, the first time one is queried
 PAIR_SUMMARIES_DIR = QUERIES_DIR / "pair_summaries"  # run once per (old, new) pair, the first time one is asked for
 SNAPSHOT_PARAMS = ("snapshot_id", "old_snapshot_id", "new_snapshot_id", "snapshot_ids")
+# DuckDB suggests con.sql(...) over a cursor's Arrow output, to save one copy of the rows; measured
+# on the pages' queries, the cursor is faster still (a relation is planned again), so the hint is muted.
+warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
 
 
 class UnknownQueryError(KeyError):
@@ -184,7 +188,9 @@ class Database:
         cursor = connection.cursor()  # one cursor per query: a connection is not thread-safe
         try:
             with self._reading():
-                return cursor.execute(sql, bound).df()
+                # Through Arrow: text columns stay in Arrow buffers (pandas' str dtype), 3-5 ms less
+                # than .df() for a few thousand rows with quotes.
+                return cursor.execute(sql, bound).to_arrow_table().to_pandas(date_as_object=False)
         finally:
             cursor.close()
 
