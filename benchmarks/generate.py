@@ -239,6 +239,32 @@ def districts_table(rng: np.random.Generator, places: int) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema.DISTRICTS)
 
 
+# Variants counted over a period; the others are read on a date.
+FLOW_VARIANTS = frozenset({"added", "cumulative"})
+SCOPED_SHARE = 0.03  # figures for one sub-district rather than the whole place
+INFERRED_SHARE = 0.05  # figures whose period is inferred from context
+
+
+def _concept_id(category: str, family: int) -> str:
+    return f"{category[:4]}_concept_{family}"
+
+
+def concepts_table() -> pa.Table:
+    """One concept per family of metrics: what a researcher would line up across places."""
+    rows = [
+        {
+            "concept_id": _concept_id(category, k),
+            "category": category,
+            "name_zh": name_zh,
+            "name_en": name_en,
+            "description_en": f"{name_en}, in any of its definitions. Synthetic benchmark concept.",
+        }
+        for category, families in FAMILIES.items()
+        for k, (name_zh, name_en, _, _) in enumerate(families)
+    ]
+    return pa.Table.from_pylist(rows, schema=schema.CONCEPTS).sort_by("concept_id")
+
+
 def metrics_table(metrics: int) -> tuple[pa.Table, list[tuple[str, str, str, float, str]]]:
     """Metrics sorted by id, and per metric (id, name_zh, unit, size, category)."""
     rows, info = [], []
@@ -260,6 +286,8 @@ def metrics_table(metrics: int) -> tuple[pa.Table, list[tuple[str, str, str, flo
                 "name_zh": full_zh,
                 "name_en": full_en,
                 "unit": unit,
+                "concept_id": _concept_id(category, k % len(families)),
+                "measure": "change_rate" if unit == "percent" else "flow" if variant_id in FLOW_VARIANTS else "stock",
                 "description_en": f"{full_en}, as printed in the report ({unit}). Synthetic benchmark metric.",
             }
         )
@@ -316,6 +344,11 @@ class FactBuilder:
         self.period_start = _take([p[0] for p in periods], period_ix, pa.date32())
         self.period_end = _take([p[1] for p in periods], period_ix, pa.date32())
         self.period_label = _take([p[2] for p in periods], period_ix)
+        inferred = rng.random(self.rows) < INFERRED_SHARE
+        self.period_basis = pc.if_else(pa.array(inferred), pa.scalar("inferred"), pa.scalar("stated"))
+        scoped = pa.array(rng.random(self.rows) < SCOPED_SHARE)
+        self.scope_zh = pc.if_else(scoped, pa.scalar("中心街道"), pa.scalar(None, pa.string()))
+        self.scope_en = pc.if_else(scoped, pa.scalar("Central sub-district"), pa.scalar(None, pa.string()))
         note_ix = np.where(rng.random(self.rows) < NOTE_SHARE, rng.integers(0, len(NOTES), self.rows), len(NOTES))
         self.note = _take([*NOTES, None], note_ix)
         self.place_zh = _take(districts["name_zh"].to_pylist(), self.place_ix)
@@ -381,6 +414,9 @@ class FactBuilder:
             "period_start": self.period_start,
             "period_end": self.period_end,
             "period_label": self.period_label,
+            "period_basis": self.period_basis,
+            "scope_zh": self.scope_zh,
+            "scope_en": self.scope_en,
             "value_as_written": written,
             "source_id": self.source_id,
             "quote": quote,
@@ -406,13 +442,20 @@ def _source_texts(facts: pa.Table, sources: pa.Table, metrics_quoted: int = 1) -
     }
 
 
-def _check(districts: pa.Table, metrics: pa.Table, sources: pa.Table, sample: pa.Table) -> None:
+def _check(districts: pa.Table, concepts: pa.Table, metrics: pa.Table, sources: pa.Table, sample: pa.Table) -> None:
     """The contract's own checks on the dimensions and a slice of the facts."""
+    concept_ids = set(concepts["concept_id"].to_pylist())
     problems = [
         str(p)
-        for kind, table in (("districts", districts), ("metrics", metrics), ("sources", sources))
-        for p in schema.check_dimension(kind, table)
+        for kind, table in (
+            ("districts", districts),
+            ("concepts", concepts),
+            ("metrics", metrics),
+            ("sources", sources),
+        )
+        for p in schema.check_dimension(kind, table, concept_ids)
     ]
+    problems += [str(p) for p in schema.concept_problems(concepts, metrics)]
     known = schema.KnownIds(
         set(districts["district_id"].to_pylist()),
         set(metrics["metric_id"].to_pylist()),
@@ -430,10 +473,12 @@ def generate(
     out_dir = Path(out_dir)
     rng = np.random.default_rng(seed)
     districts = districts_table(rng, places)
+    concepts = concepts_table()
     metrics_tab, metric_info = metrics_table(metrics)
     sources = sources_table(districts)
     builder = FactBuilder(rng, districts, metric_info, sources)
-    for kind, table in (("districts", districts), ("metrics", metrics_tab), ("sources", sources)):
+    tables = {"districts": districts, "concepts": concepts, "metrics": metrics_tab, "sources": sources}
+    for kind, table in tables.items():
         store.write_parquet(out_dir / store.DIMENSION_FILES[kind], table)
 
     entries = []
@@ -446,7 +491,7 @@ def generate(
         facts = builder.table(snapshot_id)
         if k == 0:
             sample = facts.slice(0, 2000)
-            _check(districts, metrics_tab, sources, sample)
+            _check(districts, concepts, metrics_tab, sources, sample)
             for file, text in _source_texts(facts, sources).items():
                 store.atomic_write_bytes(out_dir / file, text.encode("utf-8"))
         written = store.write_snapshot_files(out_dir / "snapshots", f"{snapshot_id}.parquet", facts)

@@ -59,18 +59,21 @@ def realistic_params(db: Database) -> dict[str, dict[str, object]]:
     """For each query (and a few variants, "name[variant]"), the parameters a page passes.
 
     The pages' own defaults where they have one: the latest snapshot and the one before,
-    the best-covered metric, the place with the most figures, the most cited report.
+    the best-covered concept, the place with the most figures, the most cited report.
     """
     ids = [entry.id for entry in db.snapshots()]
     latest, previous = ids[-1], ids[-2] if len(ids) > 1 else ids[-1]
-    coverage = db.query("metric_coverage", snapshot_id=latest, category=None)
+    concepts = db.query("concept_coverage", snapshot_id=latest, category=None)
     cards = db.query("district_cards", snapshot_id=latest)
     sources = db.query("source_list", snapshot_id=latest)
-    metric = coverage["metric_id"].iloc[0]
+    concept = concepts["concept_id"].iloc[0]
+    category = concepts["category"].iloc[0]
     places = list(cards["district_id"])
     step = max(1, len(places) // PLACES_CHOSEN)
     chosen = places[::step][:PLACES_CHOSEN]
-    top = list(db.query("metric_ranking", snapshot_id=latest, metric_id=metric)["district_id"].head(30))
+    ranking = db.query("concept_ranking", snapshot_id=latest, concept_id=concept, metric_id=None)
+    top = list(ranking["district_id"].head(30))
+    figures = {"snapshot_id": latest, "concept_id": concept, "metric_id": None, "per_month": False}
     busiest = cards.sort_values("figures", ascending=False)["district_id"].iloc[0]
     cited = sources.sort_values("figures", ascending=False)["source_id"].iloc[0]
     params: dict[str, dict[str, object]] = {
@@ -79,12 +82,32 @@ def realistic_params(db: Database) -> dict[str, dict[str, object]]:
         "district_cards": {"snapshot_id": latest},
         "district_facts": {"snapshot_id": latest, "district_id": busiest},
         "headline_figures": {"snapshot_id": latest, "categories": list(HEADLINE_CATEGORIES), "top_n": 12},
-        "metric_by_district": {"snapshot_id": latest, "metric_id": metric, "district_ids": chosen},
+        "comparability_verdict": {
+            f"{key}_{side}": value
+            for side, end in (("a", "2020-12-31"), ("b", "2021-06-30"))
+            for key, value in (
+                ("metric", concept),
+                ("measure", "stock"),
+                ("scope", None),
+                ("qualifier", "exact"),
+                ("basis", "stated"),
+                ("start", "2020-01-01"),
+                ("end", end),
+            )
+        },
+        "concept_coverage": {"snapshot_id": latest, "category": None},
+        "concept_figures": {**figures, "district_ids": chosen, "like_for_like_only": False},
         # Compare's default: the 30 places with the highest figures; and its "download all" button.
-        "metric_by_district[top 30]": {"snapshot_id": latest, "metric_id": metric, "district_ids": top},
-        "metric_by_district[all, CSV]": {"snapshot_id": latest, "metric_id": metric, "district_ids": places},
-        "metric_ranking": {"snapshot_id": latest, "metric_id": metric},
-        "metric_coverage": {"snapshot_id": latest, "category": None},
+        "concept_figures[top 30]": {**figures, "district_ids": top, "like_for_like_only": False},
+        "concept_figures[top 30, like for like]": {**figures, "district_ids": top, "like_for_like_only": True},
+        "concept_figures[all, CSV]": {
+            **figures,
+            "district_ids": list(ranking["district_id"]),
+            "like_for_like_only": False,
+        },
+        "concept_ranking": {"snapshot_id": latest, "concept_id": concept, "metric_id": None},
+        "evidence_matrix": {"snapshot_id": latest, "category": category, "district_ids": top},
+        "metric_coverage": {"snapshot_id": latest, "category": None, "concept_id": concept},
         # What the What-changed page asks: the counts, then the first 1,000 rows.
         "snapshot_diff": {"old_snapshot_id": previous, "new_snapshot_id": latest, "row_limit": 1000},
         "snapshot_diff_counts": {"old_snapshot_id": previous, "new_snapshot_id": latest},
@@ -100,11 +123,11 @@ def realistic_params(db: Database) -> dict[str, dict[str, object]]:
 
 def page_query_params(params: dict[str, dict[str, object]]) -> dict[str, dict[str, str]]:
     """The URL each page is opened with (the names pages/*.py read), from the query parameters."""
-    compare = params["metric_by_district"]
+    compare = params["concept_figures"]
     return {
         "overview": {},
         "compare": {
-            "metric": str(compare["metric_id"]),
+            "concept": str(compare["concept_id"]),
             "places": ",".join(compare["district_ids"]),
             "view": "chart",
         },

@@ -1,83 +1,133 @@
-"""Compare: one metric across the chosen places, with qualifiers, periods and quotes."""
+"""Compare: one concept across the chosen places, every definition with its verdict, qualifiers and quotes."""
 
 import streamlit as st
 
-from redengine import charts, tables, ui
-from redengine.domain import CATEGORIES
-from redengine.i18n import category_name, t
+from redengine import tables, ui
+from redengine.domain import CATEGORIES, HEADLINE_CATEGORIES
+from redengine.i18n import category_name, localized, t
 
 BARS_SHOWN = 30
+EVERY_DEFINITION = "all"
 view = ui.current_view()
 lang = view.lang
 ui.page_header("page_compare", "compare_intro", lang)
 
-coverage = ui.query("metric_coverage", snapshot_id=view.snapshot_id, category=None)
-places = ui.query("district_cards", snapshot_id=view.snapshot_id)
-categories = [c for c in CATEGORIES if c in set(coverage["category"])]
-ui.choose("category", categories, coverage["category"].iloc[0])
-left, middle = st.columns([1, 2])
+# A link may name a concept, or (an older link) a metric, without its category: the category and
+# concept then follow from it. Otherwise the headline category whose best concept most places report.
+metrics = ui.query("metric_coverage", snapshot_id=view.snapshot_id, category=None, concept_id=None)
+all_concepts = ui.query("concept_coverage", snapshot_id=view.snapshot_id, category=None)
+linked = ui.linked_record("concept", all_concepts, "concept_id") or ui.linked_record("metric", metrics, "metric_id")
+categories = [c for c in CATEGORIES if c in set(all_concepts["category"])]
+best_category = next((c for c in all_concepts["category"] if c in HEADLINE_CATEGORIES), categories[0])
+ui.choose("category", categories, linked["category"] if linked else best_category)
+left, middle, right = st.columns([1, 2, 2])
 category = left.selectbox(t("category", lang), categories, key="category", format_func=lambda c: category_name(c, lang))
 
-in_category = coverage[coverage["category"] == category].set_index("metric_id")
-ui.choose("metric", list(in_category.index), in_category.index[0])
-metric_id = middle.selectbox(
-    t("metric", lang),
-    list(in_category.index),
-    key="metric",
-    format_func=lambda m: (
-        f"{in_category.at[m, 'name_zh' if lang == 'zh' else 'name_en']} "
-        f"({t('n_places', lang, n=in_category.at[m, 'places_reporting'])})"
+concepts = ui.query("concept_coverage", snapshot_id=view.snapshot_id, category=category).set_index("concept_id")
+concept_ids = list(concepts.index)
+linked_concept = linked["concept_id"] if linked else None
+ui.choose("concept", concept_ids, linked_concept if linked_concept in concept_ids else concept_ids[0])
+concept_id = middle.selectbox(
+    t("concept", lang),
+    concept_ids,
+    key="concept",
+    format_func=lambda c: (
+        f"{localized(concepts.loc[c], 'name', lang)} ({t('n_places', lang, n=concepts.at[c, 'places_reporting'])})"
     ),
 )
-metric = in_category.loc[metric_id]
+concept = concepts.loc[concept_id]
 
-ranking = ui.query("metric_ranking", snapshot_id=view.snapshot_id, metric_id=metric_id)
+definitions = ui.query("metric_coverage", snapshot_id=view.snapshot_id, category=None, concept_id=concept_id)
+definition_names = dict(zip(definitions["metric_id"], definitions[f"name_{lang}"], strict=True))
+definition_reach = dict(zip(definitions["metric_id"], definitions["places_reporting"], strict=True))
+ui.choose("metric", [EVERY_DEFINITION, *definition_names], EVERY_DEFINITION, depends_on=concept_id)
+metric_choice = right.selectbox(
+    t("definition", lang),
+    [EVERY_DEFINITION, *definition_names],
+    key="metric",
+    format_func=lambda m: (
+        t("all_definitions", lang)
+        if m == EVERY_DEFINITION
+        else f"{definition_names[m]} ({t('n_places', lang, n=definition_reach[m])})"
+    ),
+)
+metric_id = None if metric_choice == EVERY_DEFINITION else metric_choice
+
+ranking = ui.query("concept_ranking", snapshot_id=view.snapshot_id, concept_id=concept_id, metric_id=metric_id)
 reporters = list(ranking["district_id"])
-names = dict(zip(places["district_id"], places["name_zh" if lang == "zh" else "name_en"], strict=True))
+places = ui.query("district_cards", snapshot_id=view.snapshot_id)
+names = ui.place_names(places, lang)
 # By default the places with the highest figures, at most as many as the chart draws, in name order.
-by_name = list(places["district_id"])
 top = set(reporters[:BARS_SHOWN])
 ui.choose(
     "places",
-    by_name,
-    [p for p in by_name if p in top] or by_name[:BARS_SHOWN],
+    list(names),
+    [p for p in names if p in top] or list(names)[:BARS_SHOWN],
     many=True,
-    depends_on=metric_id,
+    depends_on=(concept_id, metric_id),
 )
-chosen = st.multiselect(t("places", lang), by_name, key="places", format_func=names.get)
+chosen = st.multiselect(t("places", lang), list(names), key="places", format_func=names.get)
+
+has_flows = "flow" in set(definitions["measure"])
+columns = st.columns(3 if has_flows else 2)
 ui.choose("view", ["chart", "table"], "chart")
-shown_as = st.segmented_control(
+shown_as = columns[0].segmented_control(
     t("view", lang), ["chart", "table"], key="view", required=True, format_func=lambda v: t(v, lang)
 )
+ui.choose("figures", ["all", "like"], "all")
+figures_shown = columns[1].segmented_control(
+    t("figures_shown", lang),
+    ["all", "like"],
+    key="figures",
+    required=True,
+    format_func=lambda v: t(f"shown_{v}", lang),
+    help=t("like_only_help", lang),
+)
+ui.choose("amount", ["total", "month"], "total")
+per_month = has_flows and (
+    columns[2].segmented_control(
+        t("amount", lang),
+        ["total", "month"],
+        key="amount",
+        required=True,
+        format_func=lambda v: t(f"amount_{v}", lang),
+        help=t("per_month_help", lang),
+    )
+    == "month"
+)
 
-rows = ui.query(
-    "metric_by_district", snapshot_id=view.snapshot_id, metric_id=metric_id, district_ids=chosen
-).sort_values("district_id", key=lambda ids: ids.map(chosen.index), kind="stable")
-reported = rows[rows["value"].notna()]
-ui.period_warning(reported["period_label"], lang)
-missing = rows.loc[rows["value"].isna(), "district_id"].map(names).tolist()
-if missing:
-    st.info(
-        t("not_reported_by", lang) + "、".join(missing)
-        if lang == "zh"
-        else t("not_reported_by", lang) + ", ".join(missing)
+figure_params = {
+    "concept_id": concept_id,
+    "metric_id": metric_id,
+    "like_for_like_only": figures_shown == "like",
+    "per_month": per_month,
+}
+rows = ui.query("concept_figures", snapshot_id=view.snapshot_id, district_ids=chosen, **figure_params)
+comparison = tables.comparison_summary(rows, lang)
+ui.period_warning(comparison.periods, lang)
+if comparison.not_reported:
+    st.info(t("not_reported_by", lang) + tables.list_join(comparison.not_reported, lang))
+if comparison.left_out:
+    st.caption(t("left_out_not_like", lang, places=tables.list_join(comparison.left_out, lang)))
+if comparison.reference:
+    st.caption(
+        t("verdict_summary", lang, reference=comparison.reference, like=comparison.like, unlike=comparison.unlike)
     )
 if len(reporters) < 2:
     st.caption(t("only_one_place", lang))
 elif len(reporters) > BARS_SHOWN:
     st.caption(t("top_places_chosen", lang, n=BARS_SHOWN, total=len(reporters)))
-about = f"{metric['description_en']}  \n" if lang == "en" else ""
+if per_month:
+    st.caption(t("per_month_caveat", lang))
+about = f"{concept['description_en']}  \n" if lang == "en" else ""
 st.caption(about + t("qualifier_note", lang))
 
-table = tables.comparison_table(rows, metric["unit"], lang, ui.source_links(view))
+table = tables.concept_table(rows, concept["unit"], lang, ui.source_links(view))
 if shown_as == "chart":
-    plotted = rows
-    if len(rows) > charts.UPRIGHT_BARS_MAX:  # a ranking, highest on top, when the bars lie one per line
-        plotted = rows.sort_values("value", ascending=False, na_position="last", kind="stable").head(BARS_SHOWN)
     if len(rows) > BARS_SHOWN:
         st.caption(t("more_places_hidden", lang, n=BARS_SHOWN))
     st.plotly_chart(
-        ui.comparison_chart(plotted, metric["unit"], lang),
+        ui.comparison_chart(rows, concept["unit"], lang, by_definition=True, per_month=per_month, most=BARS_SHOWN),
         key="comparison",
         config={"displayModeBar": False},
     )
@@ -86,17 +136,17 @@ else:
 st.download_button(
     t("download_csv", lang),
     tables.csv_bytes(table, lang),
-    file_name=f"{metric_id}.csv",
+    file_name=f"{concept_id}.csv",
     mime="text/csv",
     icon=":material/download:",
 )
 if len(reporters) > BARS_SHOWN:  # too many to choose by hand: all of them as a file
     st.download_button(
         t("download_all_csv", lang, n=len(reporters)),
-        ui.all_places_csv(view, metric_id, reporters, metric["unit"]),
-        file_name=f"{metric_id}-all-places.csv",
+        ui.all_places_csv(view, concept["unit"], district_ids=reporters, **figure_params),
+        file_name=f"{concept_id}-all-places.csv",
         mime="text/csv",
         icon=":material/download:",
     )
 
-ui.write_url(["category", "metric", "places", "view"])
+ui.write_url(["category", "concept", "metric", "places", "view", "figures", "amount"])

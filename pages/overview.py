@@ -4,13 +4,15 @@ import html
 
 import streamlit as st
 
-from redengine import ui
+from redengine import tables, ui
 from redengine.domain import HEADLINE_CATEGORIES, place_color
-from redengine.i18n import category_name, t
+from redengine.evidence import evidence_html
+from redengine.i18n import category_name, localized, t
 
 CARDS_SHOWN = 6
 HEATMAP_ROWS = 30
 PANEL_BARS = 12
+EVIDENCE_COLUMNS = 30
 view = ui.current_view()
 lang = view.lang
 cards = ui.query("district_cards", snapshot_id=view.snapshot_id)
@@ -45,27 +47,47 @@ for index, card in enumerate(shown.to_dict("records")):
 if len(cards) > CARDS_SHOWN:
     st.caption(f"{len(cards):,} {t('places', lang)}; {t('page_profile', lang)} →")
 
+st.subheader(t("evidence_title", lang))
+st.caption(t("evidence_intro", lang))
+ui.choose("category", list(HEADLINE_CATEGORIES), HEADLINE_CATEGORIES[0])
+category = st.segmented_control(
+    t("category", lang),
+    list(HEADLINE_CATEGORIES),
+    key="category",
+    required=True,
+    format_func=lambda c: category_name(c, lang),
+    label_visibility="collapsed",
+)
+columns = cards.nlargest(EVIDENCE_COLUMNS, "figures") if len(cards) > EVIDENCE_COLUMNS else cards
+evidence = ui.query(
+    "evidence_matrix", snapshot_id=view.snapshot_id, category=category, district_ids=list(columns["district_id"])
+)
+if len(cards) > EVIDENCE_COLUMNS:
+    st.caption(t("more_places_hidden", lang, n=EVIDENCE_COLUMNS))
+st.html(evidence_html(evidence, list(ui.place_names(columns, lang).items()), len(cards), lang, ui.fact_link(view)))
+
 st.subheader(t("headline_title", lang))
 headline = ui.query(
     "headline_figures", snapshot_id=view.snapshot_id, categories=list(HEADLINE_CATEGORIES), top_n=PANEL_BARS
 )
-names = dict(zip(cards["district_id"], cards["name_zh" if lang == "zh" else "name_en"], strict=True))
+names = ui.place_names(cards, lang)
 panels = st.columns(2)
-by_category = dict(list(headline.groupby("category", sort=False)))
-for index, (category, rows) in enumerate((c, by_category[c]) for c in HEADLINE_CATEGORIES if c in by_category):
+for index, (category, rows) in enumerate(tables.by_category(headline, HEADLINE_CATEGORIES)):
     first = rows.iloc[0]
     reporting = int(first["places_reporting"])
     with panels[index % 2].container(border=True):
-        metric_name = first["metric_name_zh"] if lang == "zh" else first["metric_name_en"]
-        st.markdown(f"**{category_name(category, lang)}** · {metric_name}")
+        st.markdown(f"**{category_name(category, lang)}** · {localized(first, 'concept_name', lang)}")
         st.caption(f"{t('reported_by', lang)}: {reporting:,} / {len(cards):,}")
         if reporting < 2:
             st.caption(t("only_one_place", lang))
+        if first["definitions"] > 1:
+            definitions = tables.list_join(tables.definitions_in(rows, lang), lang)
+            st.caption(t("definitions_differ", lang, definitions=definitions))
         ui.period_warning(rows["period_label"], lang)
         if reporting <= PANEL_BARS:  # every reporting place is here, so the others can be named
-            missing = [name for pid, name in names.items() if pid not in set(rows["district_id"])]
+            missing = tables.places_missing_from(rows, names)
             if missing:
-                st.caption(t("not_reported_by", lang) + ("、" if lang == "zh" else ", ").join(missing))
+                st.caption(t("not_reported_by", lang) + tables.list_join(missing, lang))
         else:
             st.caption(t("more_places_hidden", lang, n=PANEL_BARS))
         # Small panels plot the reporting places only; the caption names the others.
@@ -75,7 +97,7 @@ for index, (category, rows) in enumerate((c, by_category[c]) for c in HEADLINE_C
             "pages/compare.py",
             label=t("open_compare", lang),
             icon=":material/bar_chart:",
-            query_params=ui.page_params(view, category=category, metric=first["metric_id"]),
+            query_params=ui.page_params(view, category=category, concept=first["concept_id"]),
         )
 
 st.subheader(t("coverage_title", lang))
@@ -88,4 +110,4 @@ if len(cards) > HEATMAP_ROWS:
     st.caption(t("more_places_hidden", lang, n=HEATMAP_ROWS))
 st.plotly_chart(ui.coverage_chart(coverage, lang), key="coverage", config={"displayModeBar": False})
 
-ui.write_url()
+ui.write_url(["category"])

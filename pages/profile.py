@@ -3,7 +3,7 @@
 import streamlit as st
 
 from redengine import tables, ui
-from redengine.domain import CATEGORIES, format_qualified, period_text
+from redengine.domain import CATEGORIES, format_qualified
 from redengine.i18n import category_name, t
 
 HEADLINES_PER_ROW = 3
@@ -48,7 +48,7 @@ else:
             format_qualified(fact["value"], fact["unit"], fact["qualifier"], lang),
             help=fact["quote"],
         )
-        column.caption(period_text(fact["period_label"], lang))
+        column.caption(" · ".join(tables.figure_marks(fact, lang)))
 
     st.subheader(t("all_figures", lang))
     compare = ui.compare_links(view)

@@ -1,7 +1,7 @@
--- grain: one row per figure of one place, with its metric, source and how many places report it
+-- grain: one row per figure of one place, with its metric, concept, source and how many places report its concept
 -- params: $snapshot_id, $district_id
 with reach as (
-    select metric_id, places_reporting, from metric_reach where snapshot_id = $snapshot_id
+    select concept_id, places_reporting, from concept_reach where snapshot_id = $snapshot_id
 ),
 
 place_facts as (
@@ -15,11 +15,16 @@ select
     m.name_zh as metric_name_zh,
     m.name_en as metric_name_en,
     m.unit,
+    m.concept_id,
+    m.measure,
     f.value,
     f.qualifier,
     f.period_start,
     f.period_end,
     f.period_label,
+    f.period_basis,
+    f.scope_zh,
+    f.scope_en,
     f.value_as_written,
     f.quote,
     f.note,
@@ -29,6 +34,6 @@ select
     r.places_reporting,
 from place_facts as f
 join metrics as m using (metric_id)
-join reach as r using (metric_id)
+join reach as r using (concept_id)
 left join sources as s on s.source_id = f.source_id
-order by m.category, r.places_reporting desc, f.metric_id, f.period_end, f.period_start
+order by m.category, r.places_reporting desc, f.scope_zh is null desc, f.metric_id, f.period_end, f.period_start

@@ -1,4 +1,4 @@
--- grain: one row per headline category and reporting place among its top $top_n by value, for the best-covered metric
+-- grain: one row per headline category and reporting place among its top $top_n by value, for the category's best-covered concept
 -- params: $snapshot_id, $categories (list), $top_n
 with figures as (
     select
@@ -12,6 +12,9 @@ with figures as (
 
 select
     f.category,
+    f.concept_id,
+    c.name_zh as concept_name_zh,
+    c.name_en as concept_name_en,
     f.metric_id,
     m.name_zh as metric_name_zh,
     m.name_en as metric_name_en,
@@ -24,8 +27,12 @@ select
     f.period_label,
     f.value_as_written,
     f.quote,
+    f.scope_zh,
+    f.scope_en,
     f.places_reporting,
+    count(distinct f.metric_id) over (partition by f.category) as definitions,
 from figures as f
+join concepts as c using (concept_id)
 join metrics as m using (metric_id)
 join districts as d using (district_id)
 order by f.category, f.rank

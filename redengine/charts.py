@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from redengine.domain import CATEGORIES, axis_scale, format_qualified, period_text, place_color
 from redengine.i18n import category_name, t
+from redengine.tables import verdict_text
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
 QUOTE_WIDTH = 28  # characters per hover line; Chinese has no spaces to wrap on
@@ -43,19 +44,43 @@ UPRIGHT_BARS_MAX = 6  # more bars than this are drawn lying down, one per line, 
 BAR_LINE_PX = 40  # a lying bar's line: the place's name and, under it, the period
 
 
-def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, height: int = 440) -> go.Figure:
-    """One bar per place and period; a place with no figure gets a 'not reported' marker, not a bar.
+DEFINITION_COLORS = ("#b03a2e", "#2e86c1", "#d68910", "#229954", "#7d3c98", "#17a589", "#5d6d7e", "#af601a")
+UNLIKE_OPACITY = 0.4
+
+
+def comparison_bars(
+    rows: pd.DataFrame,
+    unit: str,
+    lang: str,
+    height: int = 440,
+    by_definition: bool = False,
+    per_month: bool = False,
+    most: int | None = None,
+) -> go.Figure:
+    """One bar per place, definition and period; a place with no figure gets a 'not reported' marker, not a bar.
 
     Up to UPRIGHT_BARS_MAX bars stand side by side, each labelled with its value and period.
     More lie one per line in the rows' order from the top, the period under the place's name and
-    the value beside the bar, and the chart grows to fit them.
+    the value beside the bar, and the chart grows to fit them. `by_definition` colours bars by
+    metric (a concept's definitions) with a legend, and fades figures outside the like-for-like
+    set; `per_month` plots each flow's value per month of its period. Lying bars are ranked,
+    highest on top, and at most `most` of them drawn.
     """
+    if per_month:
+        rows = rows.assign(value=rows["value_per_month"])
     lying = len(rows) > UPRIGHT_BARS_MAX
+    if lying:
+        rows = rows.sort_values("value", ascending=False, na_position="last", kind="stable").head(most)
     reported = rows[rows["value"].notna()]
     largest = float(reported["value"].abs().max()) if len(reported) else 0.0
     divisor, axis_title = axis_scale(unit, largest, lang)
-    # Bars are placed by place id and period; names label them (two places may share a name).
-    keys = (rows["district_id"] + "|" + rows["period_label"].fillna("")).tolist()
+    if per_month:
+        axis_title += t("per_month_unit", lang)
+    # Bars are placed by place id, definition and period; names label them (two places may share a name).
+    keys = rows["district_id"] + "|" + rows["period_label"].fillna("")
+    if by_definition:
+        keys = keys + "|" + rows["metric_id"].fillna("")
+    keys = keys.tolist()
     several_periods = rows.groupby("district_id")["period_label"].nunique().max() > 1
     labels = [
         _axis_label(r, lang, with_period=lying or several_periods, small_period=lying) for _, r in rows.iterrows()
@@ -65,13 +90,25 @@ def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, height: int = 440)
     missing = rows["value"].isna().to_numpy()
     reported_keys = [k for k, m in zip(keys, missing, strict=True) if not m]
     missing_keys = [k for k, m in zip(keys, missing, strict=True) if m]
-    shown = [format_qualified(v, unit, q, lang) for v, q in zip(reported["value"], reported["qualifier"], strict=True)]
+    suffix = t("per_month_unit", lang) if per_month else ""
+    shown = [
+        format_qualified(v, unit, q, lang) + suffix
+        for v, q in zip(reported["value"], reported["qualifier"], strict=True)
+    ]
     periods = [html.escape(period_text(p, lang)) for p in reported["period_label"]]
     hovers = [
-        f"<b>{html.escape(place_label(r, lang))}</b><br>{html.escape(value)} · {period}"
+        f"<b>{html.escape(place_label(r, lang))}</b><br>{html.escape(value)} · {period}{_definition_lines(r, lang)}"
         f"<br>{t('col_as_written', lang)}: {html.escape(str(r['value_as_written']))}<br>{_wrapped(r['quote'])}"
         for (_, r), value, period in zip(reported.iterrows(), shown, periods, strict=True)
     ]
+    metric_ids = list(dict.fromkeys(reported["metric_id"])) if by_definition else []
+    if by_definition:
+        colors = [DEFINITION_COLORS[metric_ids.index(m) % len(DEFINITION_COLORS)] for m in reported["metric_id"]]
+        opacity = [1.0 if like else UNLIKE_OPACITY for like in reported["in_like_set"].fillna(False)]
+    else:
+        colors = [place_color(p) for p in reported["district_id"]]
+        opacity = [1.0] * len(reported)
+    left_out = rows.loc[missing, "figures_left_out"].tolist() if "figures_left_out" in rows else [0] * missing.sum()
     missing_hovers = [
         f"{html.escape(place_label(r, lang))}: {t('not_reported', lang)}" for _, r in rows[missing].iterrows()
     ]
@@ -84,7 +121,8 @@ def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, height: int = 440)
             go.Bar(
                 **placed(reported_keys, (reported["value"] / divisor).tolist()),
                 marker={
-                    "color": [place_color(p) for p in reported["district_id"]],
+                    "color": colors,
+                    "opacity": opacity,
                     "pattern": {
                         "shape": ["/" if q in ("estimate", "target") else "" for q in reported["qualifier"]],
                     },
@@ -104,7 +142,7 @@ def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, height: int = 440)
             go.Bar(
                 **placed(missing_keys, [0] * len(missing_keys)),
                 marker_color="rgba(0,0,0,0)",
-                text=[t("not_reported", lang)] * len(missing_keys),
+                text=[t("left_out" if n else "not_reported", lang) for n in left_out],
                 hovertext=missing_hovers,
                 hovertemplate="%{hovertext}<extra></extra>",
                 textposition="outside",
@@ -116,6 +154,18 @@ def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, height: int = 440)
             ),
         ]
     )
+    # The legend names each definition by its colour (bars of one trace cannot carry legend entries).
+    metric_names = dict(zip(reported.get("metric_id", []), reported.get(_metric_name(lang), []), strict=True))
+    for index, metric_id in enumerate(metric_ids):
+        figure.add_trace(
+            go.Bar(
+                **placed([None], [None]),
+                marker_color=DEFINITION_COLORS[index % len(DEFINITION_COLORS)],
+                name=html.escape(str(metric_names[metric_id])),
+                showlegend=True,
+                hoverinfo="skip",
+            )
+        )
     places_axis = {
         "automargin": True,
         "type": "category",
@@ -137,13 +187,30 @@ def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, height: int = 440)
     figure.update_layout(
         **layout,
         font={"family": FONT, "size": 13},
-        margin={"t": 40, "b": 10, "l": 10, "r": 40 if lying else 10},
+        margin={"t": 80 if metric_ids else 40, "b": 10, "l": 10, "r": 40 if lying else 10},
         height=height,
         bargap=0.35,
         barmode="overlay",
         hoverlabel={"font_family": FONT, "align": "left"},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
     )
     return figure
+
+
+def _metric_name(lang: str) -> str:
+    return "metric_name_zh" if lang == "zh" else "metric_name_en"
+
+
+def _definition_lines(row: pd.Series, lang: str) -> str:
+    """The definition, scope and verdict of a concept's figure, for its hover text."""
+    if "reasons" not in row:
+        return ""
+    lines = [html.escape(str(row[_metric_name(lang)]))]
+    scope = row["scope_zh"] if lang == "zh" else row["scope_en"]
+    if isinstance(scope, str):
+        lines.append(html.escape(t("scope_mark", lang, scope=scope)))
+    lines.append(html.escape(verdict_text(row["is_reference"], row["reasons"], lang)))
+    return "".join(f"<br>{line}" for line in lines)
 
 
 def coverage_heatmap(matrix: pd.DataFrame, lang: str) -> go.Figure:

@@ -26,7 +26,7 @@ BUNDLED_SNAPSHOT_ADDED = "2026-11-23T00:00:00+00:00"
 CURATION = Path("curation")
 # Words in a quote that make a figure approximate even when they do not touch the number
 # ("大概有535家").
-APPROX_WORDS = (*APPROX_MARKERS, "大概", "大约")
+APPROX_WORDS = (*APPROX_MARKERS, "大概", "大约", "成")
 
 
 class CurationError(RuntimeError):
@@ -36,9 +36,11 @@ class CurationError(RuntimeError):
 @dataclass(frozen=True)
 class Curation:
     districts: pa.Table
+    concepts: pa.Table
     metrics: pa.Table
     sources: pa.Table
     facts: pd.DataFrame  # with `file` and `line` of each row, for messages
+    headers: dict[str, list[str]]  # each file's columns: curation writes every column, defaults are for snapshots
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -62,18 +64,21 @@ def _to_table(frame: pd.DataFrame, table_schema: pa.Schema) -> pa.Table:
 
 def load(data_dir: Path) -> Curation:
     folder = data_dir / CURATION
-    tables = {
-        kind: _to_table(_read_csv(folder / f"{kind}.csv"), schema.DIMENSIONS[kind]).sort_by(schema.ID_COLUMN[kind])
-        for kind in schema.DIMENSIONS
-    }
+    headers = {}
+    tables = {}
+    for kind in schema.DIMENSIONS:
+        frame = _read_csv(folder / f"{kind}.csv")
+        headers[f"{kind}.csv"] = list(frame.columns)
+        tables[kind] = _to_table(frame, schema.DIMENSIONS[kind]).sort_by(schema.ID_COLUMN[kind])
     frames = []
     for path in sorted((folder / "facts").glob("*.csv")):
         frame = _read_csv(path)
+        headers[f"facts/{path.name}"] = list(frame.columns)
         frame["file"] = str(path.relative_to(data_dir))
         frame["line"] = range(2, len(frame) + 2)  # the header is line 1
         frames.append(frame)
     facts = pd.concat(frames, ignore_index=True)
-    return Curation(facts=facts, **tables)
+    return Curation(facts=facts, headers=headers, **tables)
 
 
 def _source_texts(data_dir: Path, sources: pa.Table) -> dict[str, str]:
@@ -128,10 +133,39 @@ def provenance_problems(data_dir: Path, curation: Curation) -> list[str]:
     return problems
 
 
-def check(data_dir: Path, curation: Curation) -> list[str]:
+def _header_problems(curation: Curation) -> list[str]:
+    """Every contract column is written out in the curation files: no row relies on a default."""
     problems = []
+    for file, columns in curation.headers.items():
+        expected = schema.FACTS if file.startswith("facts/") else schema.DIMENSIONS[file.removesuffix(".csv")]
+        missing = [name for name in expected.names if name not in columns]
+        if missing:
+            problems.append(
+                f"{CURATION / file}: columns {', '.join(missing)} are missing. Fix: add them (see README.md)"
+            )
+    return problems
+
+
+def _concept_use_problems(curation: Curation) -> list[str]:
+    unused = set(curation.concepts["concept_id"].to_pylist()) - set(curation.metrics["concept_id"].to_pylist())
+    return [
+        f"{CURATION / 'concepts.csv'}: concept {c!r} has no metric. Fix: remove it or give a metric this concept"
+        for c in sorted(unused)
+    ]
+
+
+def check(data_dir: Path, curation: Curation) -> list[str]:
+    problems = _header_problems(curation)
+    if problems:
+        return problems
+    concepts = set(curation.concepts["concept_id"].to_pylist())
     for kind in schema.DIMENSIONS:
-        problems += [f"{CURATION / kind}.csv: {p}" for p in schema.check_dimension(kind, getattr(curation, kind))]
+        table = getattr(curation, kind)
+        problems += [f"{CURATION / kind}.csv: {p}" for p in schema.check_dimension(kind, table, concepts)]
+    problems += [
+        f"{CURATION / 'metrics.csv'}: {p}" for p in schema.concept_problems(curation.concepts, curation.metrics)
+    ]
+    problems += _concept_use_problems(curation)
     known = schema.KnownIds(
         districts=set(curation.districts["district_id"].to_pylist()),
         metrics=set(curation.metrics["metric_id"].to_pylist()),

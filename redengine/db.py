@@ -24,6 +24,7 @@ QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 SETUP_DIR = QUERIES_DIR / "setup"  # run once per connection: views and empty summary tables
 SUMMARIES_DIR = QUERIES_DIR / "summaries"  # run once per snapshot, the first time one is queried
 PAIR_SUMMARIES_DIR = QUERIES_DIR / "pair_summaries"  # run once per (old, new) pair, the first time one is asked for
+FACT_COLUMNS_ADDED_LATER = ("period_basis", "scope_zh", "scope_en")
 SNAPSHOT_PARAMS = ("snapshot_id", "old_snapshot_id", "new_snapshot_id", "snapshot_ids")
 # DuckDB suggests con.sql(...) over a cursor's Arrow output, to save one copy of the rows; measured
 # on the pages' queries, the cursor is faster still (a relation is planned again), so the hint is muted.
@@ -75,10 +76,12 @@ class Database:
     def _connect(self, snapshots: list[store.SnapshotEntry]) -> duckdb.DuckDBPyConnection:
         connection = duckdb.connect(":memory:", config={"threads": 2})
         for kind, file in store.DIMENSION_FILES.items():
-            files = [self._existing(file)]
+            optional = kind in store.OPTIONAL_DIMENSION_FILES and not (self.data_dir / file).is_file()
+            files = [] if optional else [self._existing(file)]
             files += [self._existing(f"snapshots/{s.extras[kind]}") for s in snapshots if kind in s.extras]
-            # A few thousand rows: held in memory rather than re-read from Parquet by every query.
-            connection.read_parquet(files, union_by_name=True).create(kind)
+            if files:
+                # A few thousand rows: held in memory rather than re-read from Parquet by every query.
+                connection.read_parquet(files, union_by_name=True).create(kind)
         # Which file holds which snapshot in which sort order (a snapshot listed without its copy
         # sorted by place is read from its one file in both). The facts views join on it, so a
         # query naming one snapshot opens that snapshot's file only: DuckDB prunes the rest by name.
@@ -91,7 +94,13 @@ class Database:
             columns=["snapshot_id", "sorted_by", "file"],
         )
         connection.from_df(listing).create("snapshot_files")
-        connection.read_parquet(sorted(set(listing["file"])), filename=True).create_view("stored_facts_files")
+        stored = connection.read_parquet(sorted(set(listing["file"])), filename=True, union_by_name=True)
+        # Files written before period bases and scopes existed lack those columns: null, read as
+        # the contract's defaults by the facts views.
+        absent = [c for c in FACT_COLUMNS_ADDED_LATER if c not in stored.columns]
+        if absent:
+            stored = stored.project(", ".join(["*", *(f"null::varchar as {c}" for c in absent)]))
+        stored.create_view("stored_facts_files")
         for setup in sorted(SETUP_DIR.glob("*.sql")):
             connection.execute(setup.read_text(encoding="utf-8"))
         return connection

@@ -21,6 +21,21 @@ HEADLINE_CATEGORIES = CATEGORIES[:4]
 
 QUALIFIERS = ("exact", "at_least", "approx", "estimate", "target")
 
+# What kind of quantity a metric is; decides which periods compare (see comparability.sql).
+MEASURES = (
+    "stock",  # a count or amount on a date
+    "flow",  # accumulated over a period
+    "change_rate",  # growth over a period, percent
+    "share",  # part of a whole, percent
+    "target",  # a plan or budget, not an outcome
+    "duration",  # a time span (days to approve)
+    "size",  # an area, length or capacity of one thing
+    "ratio",  # a multiple or per-head figure, neither share nor growth
+)
+# How a figure's period is known: the text states it, it is inferred from context (the
+# source's period_note says how), or the text gives no start (近年来, 累计, 先后).
+PERIOD_BASES = ("stated", "inferred", "open")
+
 BASE_UNITS = (
     "count",
     "people",
@@ -145,8 +160,9 @@ def parse_written_value(text: str) -> WrittenValue:
     elif any(m in marks for m in APPROX_MARKERS):
         implied = "approx"
     multiplier = MULTIPLIERS.get(match["multiplier"] or "", 1.0)
-    if match["unit"] == "成":  # tenths: 八成 is 80 percent
+    if match["unit"] == "成":  # tenths: 八成 is 80 percent, and a rounded one
         multiplier *= 10
+        implied = implied or "approx"
     return WrittenValue(
         number=number,
         multiplier=multiplier,

@@ -48,8 +48,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "open_profile": ("查看档案", "Open profile"),
     # compare
     "compare_intro": (
-        "选一个指标和若干地方比较。未报告的地方标为“未报告”，不按零计；≥ 表示“以上/余”，≈ 表示约数。",
-        "Pick a metric and places to compare. A place that does not report it is shown as "
+        "选一个概念和若干地方比较：各地口径（指标）以颜色区分，每个数字注明能否与参照数字同口径比较。"
+        "未报告的地方标为“未报告”，不按零计；≥ 表示“以上/余”，≈ 表示约数。",
+        "Pick a concept and places to compare: each definition (metric) has its colour, and every figure says "
+        "whether it is like for like with the reference figure. A place that does not report it is shown as "
         "'not reported', never as 0; ≥ marks 'more than', ≈ 'about'.",
     ),
     "category": ("类别", "Category"),
@@ -87,7 +89,75 @@ LABELS: dict[str, tuple[str, str]] = {
         "只显示前 {n} 行（共 {total} 行）；用命令行 redengine snapshot diff 看全部。",
         "Showing the first {n} of {total} rows; 'redengine snapshot diff' lists all.",
     ),
+    # concepts and comparability
+    "concept": ("概念", "Concept"),
+    "definition": ("口径（指标）", "Definition (metric)"),
+    "all_definitions": ("全部口径", "All definitions"),
+    "like_only": ("只看同口径可比", "Like for like only"),
+    "figures_shown": ("数字", "Figures"),
+    "shown_all": ("全部", "All"),
+    "shown_like": ("只看同口径可比", "Like for like only"),
+    "amount": ("数量", "Amount"),
+    "amount_total": ("总数", "Total"),
+    "amount_month": ("按月平均", "Per month"),
+    "left_out": ("已隐藏", "left out"),
+    "like_only_help": (
+        "只保留与参照数字同口径、同范围、同类、时期相当的数字。",
+        "Keep only figures of the same metric, measure and whole place as the reference, with matching periods.",
+    ),
+    "per_month": ("按月平均", "Per month"),
+    "per_month_help": (
+        "把有明确或推定时期的累计量（流量）除以时期的月数。",
+        "Divides each flow with a stated or inferred period by the months of its period.",
+    ),
+    "per_month_caveat": (
+        "按月平均只是把时期内的总数平均摊开，并非各月实际数；无明确时期或非流量的数字不显示。",
+        "Per-month values spread each total evenly over its period: they are not monthly figures. "
+        "Figures that are not flows, or whose period has no stated start, are left out.",
+    ),
+    "per_month_unit": ("/月", "/month"),
+    "verdict_reference": ("参照", "reference"),
+    "verdict_like": ("同口径可比", "like for like"),
+    "verdict_unlike": ("不可直接比较：{reasons}", "not like for like: {reasons}"),
+    "reason_different_definition": ("口径不同", "different definition"),
+    "reason_different_measure": ("计量类型不同", "different measure"),
+    "reason_part_of_place": ("只涉及部分区域", "part of the place"),
+    "reason_plan_vs_outcome": ("计划与实绩", "plan vs outcome"),
+    "reason_estimate": ("预计数", "estimate"),
+    "reason_open_period": ("时期起点不明", "open period"),
+    "reason_different_period": ("时期不同", "different period"),
+    "reason_different_period_basis": ("时期依据不同（原文给出/推定）", "period stated vs inferred"),
+    "verdict_summary": (
+        "参照数字：{reference}。{like} 个数字与它同口径可比，{unlike} 个不可直接比较（淡色）。",
+        "Reference: {reference}. {like} figure(s) are like for like with it; {unlike} are not (faded).",
+    ),
+    "left_out_not_like": (
+        "已隐藏不可直接比较的数字：{places}",
+        "Figures left out as not like for like: {places}",
+    ),
+    "definitions_differ": (
+        "口径不同：{definitions}。在对比页查看可比性判断。",
+        "Definitions differ: {definitions}. Compare shows which figures are like for like.",
+    ),
+    "scope_mark": ("仅{scope}", "only {scope}"),
+    "open_period_mark": ("起点未说明", "start not stated"),
+    "inferred_period_mark": ("时期为推定", "period inferred"),
+    "evidence_title": ("证据矩阵：每个概念各地报告了什么", "Evidence: what each place reports on each concept"),
+    "evidence_intro": (
+        "每行一个概念，每列一个地方。格中为该地的数字（≥ 下限，≈ 约数），附时期与范围；点击数字查看原文。"
+        "“未报告”不是零。",
+        "One row per concept, one column per place: each cell holds the place's figures (≥ at least, ≈ about) "
+        "with period and scope; click a figure for its quote. 'Not reported' is not zero.",
+    ),
+    "evidence_places_reporting": ("{n} / {total} 地", "{n} of {total} places"),
     # columns
+    "col_comparable": ("可比性", "Comparable?"),
+    "col_scope": ("范围", "Scope"),
+    "col_period_basis": ("时期依据", "Period basis"),
+    "whole_place": ("全域", "whole place"),
+    "basis_stated": ("原文给出", "stated"),
+    "basis_inferred": ("推定", "inferred"),
+    "basis_open": ("起点不明", "open"),
     "col_place": ("地方", "Place"),
     "col_value": ("数值", "Value"),
     "col_value_base": ("基准单位数值", "Value (base unit)"),
@@ -172,6 +242,11 @@ def t(key: str, lang: str, **values: object) -> str:
     zh, en = LABELS[key]
     text = zh if lang == "zh" else en
     return text.format(**values) if values else text
+
+
+def localized(record: object, base: str, lang: str) -> str:
+    """A record's text in the reader's language: `name` → name_zh or name_en."""
+    return record[f"{base}_{lang}"]
 
 
 def category_name(category: str, lang: str) -> str:

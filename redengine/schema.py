@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from redengine.domain import BASE_UNITS, CATEGORIES, DISTRICT_LEVELS, QUALIFIERS
+from redengine.domain import BASE_UNITS, CATEGORIES, DISTRICT_LEVELS, MEASURES, PERIOD_BASES, QUALIFIERS
 
 SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 SAFE_SNAPSHOT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
@@ -33,6 +33,15 @@ DISTRICTS = pa.schema(
         ("province_en", pa.string()),
     ]
 )
+CONCEPTS = pa.schema(
+    [
+        ("concept_id", pa.string()),
+        ("category", pa.string()),
+        ("name_zh", pa.string()),
+        ("name_en", pa.string()),
+        ("description_en", pa.string()),
+    ]
+)
 METRICS = pa.schema(
     [
         ("metric_id", pa.string()),
@@ -40,9 +49,14 @@ METRICS = pa.schema(
         ("name_zh", pa.string()),
         ("name_en", pa.string()),
         ("unit", pa.string()),
+        ("concept_id", pa.string()),
+        ("measure", pa.string()),
         ("description_en", pa.string()),
     ]
 )
+# Metrics written to the contract before concepts existed: each is then a concept of its own,
+# measured as a stock (what every figure was read as before).
+METRIC_DEFAULTS = {"measure": "stock"}
 SOURCES = pa.schema(
     [
         ("source_id", pa.string()),
@@ -67,6 +81,9 @@ FACTS = pa.schema(
         ("period_start", pa.date32()),
         ("period_end", pa.date32()),
         ("period_label", pa.string()),
+        ("period_basis", pa.string()),
+        ("scope_zh", pa.string()),
+        ("scope_en", pa.string()),
         ("value_as_written", pa.string()),
         ("source_id", pa.string()),
         ("quote", pa.string()),
@@ -77,19 +94,26 @@ FACTS = pa.schema(
 # listed file can skip the others by row-group statistics.
 STORED_FACTS = FACTS.append(pa.field("snapshot_id", pa.string()))
 
-OPTIONAL_FACT_COLUMNS = frozenset({"note"})
+# A snapshot written before period bases and scopes existed still loads: its figures are read
+# as whole-place figures whose period the text states (what the old contract implied).
+OPTIONAL_FACT_COLUMNS = frozenset({"note", "period_basis", "scope_zh", "scope_en"})
+FACT_DEFAULTS = {"period_basis": "stated"}
+OPTIONAL_METRIC_COLUMNS = frozenset({"concept_id", "measure"})
 # Columns a facts file may carry that are not checked: a copy of a stored snapshot has
 # `snapshot_id` (the id it is added under wins), pandas may write its index.
 IGNORED_FACT_COLUMNS = frozenset({"snapshot_id"})
 PANDAS_INDEX_COLUMN = re.compile(r"^__index_level_\d+__$")
 NULLABLE = {
     "districts": frozenset(),
+    "concepts": frozenset(),
     "metrics": frozenset(),
     "sources": frozenset({"publisher", "published", "period_note"}),
-    "facts": OPTIONAL_FACT_COLUMNS,
+    # period_start is null exactly when the period is open (checked with period_basis)
+    "facts": OPTIONAL_FACT_COLUMNS | {"period_start"},
 }
-DIMENSIONS = {"districts": DISTRICTS, "metrics": METRICS, "sources": SOURCES}
-ID_COLUMN = {"districts": "district_id", "metrics": "metric_id", "sources": "source_id"}
+DIMENSIONS = {"districts": DISTRICTS, "concepts": CONCEPTS, "metrics": METRICS, "sources": SOURCES}
+OPTIONAL_DIMENSION_COLUMNS = {"metrics": OPTIONAL_METRIC_COLUMNS}
+ID_COLUMN = {"districts": "district_id", "concepts": "concept_id", "metrics": "metric_id", "sources": "source_id"}
 FACT_KEY = ["district_id", "metric_id", "period_start", "period_end"]
 
 
@@ -120,6 +144,7 @@ class KnownIds:
     districts: set[str] = field(default_factory=set)
     metrics: set[str] = field(default_factory=set)
     sources: set[str] = field(default_factory=set)
+    concepts: set[str] = field(default_factory=set)
 
 
 def _rows_problem(column: str, mask: pd.Series, values: pd.Series | pa.ChunkedArray, message: str, fix: str):
@@ -224,6 +249,22 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
+def with_defaults(kind: str, table: pa.Table) -> pa.Table:
+    """A conformed table with the documented defaults in the columns an older contract lacked."""
+    if kind == "facts":
+        filled = {"period_basis": pc.fill_null(table["period_basis"], FACT_DEFAULTS["period_basis"])}
+    elif kind == "metrics":
+        filled = {
+            "concept_id": pc.coalesce(table["concept_id"], table["metric_id"]),
+            "measure": pc.fill_null(table["measure"], METRIC_DEFAULTS["measure"]),
+        }
+    else:
+        return table
+    for name, column in filled.items():
+        table = table.set_column(table.schema.get_field_index(name), name, column)
+    return table
+
+
 def _without_ignored(table: pa.Table, ignored: Iterable[str] = ()) -> pa.Table:
     """The table without the columns a check skips (and any index pandas wrote)."""
     ignored = set(ignored)
@@ -246,14 +287,19 @@ def _null_problems(table: pa.Table, nullable: frozenset[str]) -> list[Problem]:
     return problems
 
 
-def check_dimension(kind: str, table: pa.Table, existing: Mapping[str, set[str]] | None = None) -> list[Problem]:
-    """Checks a districts, metrics or sources table: columns, ids, allowed values."""
+def check_dimension(kind: str, table: pa.Table, concepts: set[str] | None = None) -> list[Problem]:
+    """Checks a districts, concepts, metrics or sources table: columns, ids, allowed values.
+
+    `concepts`, when given, are the concept ids a metrics table may name.
+    """
     schema = DIMENSIONS[kind]
     table = _without_ignored(table)
-    problems = check_columns(table, schema)
+    problems = check_columns(table, schema, OPTIONAL_DIMENSION_COLUMNS.get(kind, ()))
     if problems:
         return problems
     conformed = conform(table, schema)
+    explicit = conformed
+    conformed = with_defaults(kind, conformed)
     frame = conformed.to_pandas()
     problems += _null_problems(conformed, NULLABLE[kind])
     id_column = ID_COLUMN[kind]
@@ -265,9 +311,33 @@ def check_dimension(kind: str, table: pa.Table, existing: Mapping[str, set[str]]
     ):
         if problem:
             problems.append(problem)
-    allowed = {"districts": ("level", DISTRICT_LEVELS), "metrics": ("category", CATEGORIES)}
+    allowed = {
+        "districts": ("level", DISTRICT_LEVELS),
+        "metrics": ("category", CATEGORIES),
+        "concepts": ("category", CATEGORIES),
+    }
     if kind == "metrics":
         problems += _allowed(frame, "unit", BASE_UNITS)
+        problems += _allowed(frame, "measure", MEASURES)
+        named = explicit["concept_id"].to_pandas()
+        problems += _present(
+            _rows_problem(
+                "concept_id",
+                named.notna() & ~named.fillna("").str.fullmatch(SAFE_ID.pattern),
+                named,
+                "are not safe ids",
+                "use lowercase letters, digits and _",
+            ),
+            None
+            if concepts is None
+            else _rows_problem(
+                "concept_id",
+                named.notna() & ~named.isin(concepts),
+                named,
+                "name concepts that are not known",
+                f"use a known concept ({_some(concepts)}) or supply the new concepts with --concepts FILE",
+            ),
+        )
     if kind in allowed:
         column, values = allowed[kind]
         problems += _allowed(frame, column, values)
@@ -279,6 +349,48 @@ def check_dimension(kind: str, table: pa.Table, existing: Mapping[str, set[str]]
     return problems
 
 
+def concept_problems(concepts: pa.Table, metrics: pa.Table) -> list[Problem]:
+    """Metrics line up under their concept: the concept's category, and one unit per concept.
+
+    A concept is one axis on a chart, so its metrics differ in definition, never in unit.
+    """
+    concept_rows = concepts.to_pandas().set_index("concept_id")
+    frame = with_defaults("metrics", metrics).to_pandas()
+    problems = []
+    known = frame["concept_id"].isin(concept_rows.index)
+    category_of_concept = frame["concept_id"].map(concept_rows["category"])
+    problems += _present(
+        _rows_problem(
+            "category",
+            known & (frame["category"] != category_of_concept),
+            frame["metric_id"] + ": " + frame["category"] + " ≠ " + category_of_concept.fillna(""),
+            "are in another category than their concept",
+            "put the metric in its concept's category, or choose a concept of the metric's category",
+        )
+    )
+    units = frame.groupby("concept_id")["unit"].nunique()
+    mixed = frame["concept_id"].isin(units[units > 1].index)
+    problems += _present(
+        _rows_problem(
+            "unit",
+            mixed,
+            frame["concept_id"] + ": " + frame["metric_id"] + " in " + frame["unit"],
+            "put different units under one concept",
+            "give every metric of a concept the same unit, or split the concept",
+        )
+    )
+    return problems
+
+
+def _present(*problems: Problem | None) -> list[Problem]:
+    return [p for p in problems if p]
+
+
+def _some(ids: Iterable[str], shown: int = 8) -> str:
+    ids = sorted(ids)
+    return ", ".join(ids[:shown]) + (" …" if len(ids) > shown else "")
+
+
 def _allowed(frame: pd.DataFrame, column: str, allowed: Iterable[str]) -> list[Problem]:
     allowed = tuple(allowed)
     outside = ~frame[column].isin(allowed)
@@ -288,13 +400,52 @@ def _allowed(frame: pd.DataFrame, column: str, allowed: Iterable[str]) -> list[P
     return [problem] if problem else []
 
 
+def _period_basis_problems(frame: pd.DataFrame) -> list[Problem]:
+    """period_basis is one of PERIOD_BASES; an open period has no start, any other has one; a scope
+    is named in both languages or not at all."""
+    basis = frame["period_basis"]
+    problems = _allowed(frame.dropna(subset=["period_basis"]), "period_basis", PERIOD_BASES)
+    is_open = basis == "open"
+    start = frame["period_start"]
+    scope_zh, scope_en = frame["scope_zh"], frame["scope_en"]
+    return problems + _present(
+        _rows_problem(
+            "period_start",
+            is_open & start.notna(),
+            start,
+            "have a start though period_basis is open",
+            "leave period_start empty when the text gives no start (open), or set period_basis to stated or inferred",
+        ),
+        _rows_problem(
+            "period_start",
+            ~is_open & start.isna(),
+            basis,
+            "are empty though the period is not open",
+            "give the start date, or set period_basis to open when the text gives no start (近年来, 累计, 先后)",
+        ),
+        _rows_problem(
+            "scope_zh, scope_en",
+            scope_zh.isna() != scope_en.isna(),
+            scope_zh.fillna(scope_en),
+            "name a scope in one language only",
+            "give the part of the place (one street, compound, sub-area) in both scope_zh and "
+            "scope_en, or leave both empty for a whole-place figure",
+        ),
+    )
+
+
+def conformed_facts(table: pa.Table) -> pa.Table:
+    """A facts table as the contract types it, ignored columns dropped (defaults not yet filled)."""
+    return conform(table.select([c for c in table.column_names if c in FACTS.names]), FACTS)
+
+
 def check_facts(table: pa.Table, known: KnownIds) -> list[Problem]:
     """Checks a snapshot of facts against the contract and the known ids."""
     table = _without_ignored(table, IGNORED_FACT_COLUMNS)
     problems = check_columns(table, FACTS, OPTIONAL_FACT_COLUMNS)
     if any(p.message != "is not part of the contract" for p in problems):
         return problems  # values cannot be checked in columns that are missing or mistyped
-    conformed = conform(table.select([c for c in table.column_names if c in FACTS.names]), FACTS)
+    conformed = with_defaults("facts", conformed_facts(table))
     frame = conformed.to_pandas()
     problems += _null_problems(conformed, NULLABLE["facts"])
     for column, ids, kind in (
@@ -308,8 +459,7 @@ def check_facts(table: pa.Table, known: KnownIds) -> list[Problem]:
             unknown,
             frame[column],
             f"name {kind} that are not known",
-            f"use a known id ({', '.join(sorted(ids)[:8])}{' …' if len(ids) > 8 else ''}) "
-            f"or supply the new {kind} with --{kind} FILE",
+            f"use a known id ({_some(ids)}) or supply the new {kind} with --{kind} FILE",
         )
         if problem:
             problems.append(problem)
@@ -325,6 +475,7 @@ def check_facts(table: pa.Table, known: KnownIds) -> list[Problem]:
     if problem:
         problems.append(problem)
     problems += [p for p in _allowed(frame.dropna(subset=["qualifier"]), "qualifier", QUALIFIERS)]
+    problems += _period_basis_problems(frame)
     reversed_ = frame["period_start"] > frame["period_end"]
     problem = _rows_problem(
         "period_start",

@@ -105,9 +105,7 @@ def validate(database: Database, file: Path, supplied: dict[str, Path] | None = 
     problems = schema.check_facts(table, _known_ids(database, result.extras))
     result.problems += [str(p) for p in problems]
     if not problems:
-        result.facts = schema.conform(
-            table.select([c for c in table.column_names if c in schema.FACTS.names]), schema.FACTS
-        )
+        result.facts = schema.with_defaults("facts", schema.conformed_facts(table))
     return result
 
 

@@ -24,9 +24,13 @@ DATA_DIR_ENV = "REDENGINE_DATA_DIR"
 MANIFEST = Path("snapshots") / "manifest.json"
 DIMENSION_FILES = {
     "districts": "districts.parquet",
+    "concepts": "concepts.parquet",
     "metrics": "metrics.parquet",
     "sources": "sources.parquet",
 }
+# A data directory written before concepts existed has no concepts file: each metric is then
+# a concept of its own (the database fills them in).
+OPTIONAL_DIMENSION_FILES = frozenset({"concepts"})
 # Every snapshot is stored twice, in two sort orders, so that both ways the pages read it touch
 # one row group: one metric across places (Compare), and one place's or one report's figures
 # (Profile, Sources). With one order only, the other read decodes every row group of the file.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -41,6 +42,127 @@ def comparison_table(
     )
 
 
+def verdict_text(is_reference: object, reasons: object, lang: str) -> str:
+    """'reference', 'like for like', or 'not like for like: different period, part of the place'
+    from concept_figures' comma-separated reasons."""
+    if not isinstance(reasons, str):  # a place that does not report the concept
+        return ""
+    if is_reference is True:
+        return t("verdict_reference", lang)
+    if not reasons:
+        return t("verdict_like", lang)
+    return t("verdict_unlike", lang, reasons=list_join([t(f"reason_{r}", lang) for r in reasons.split(",")], lang))
+
+
+@dataclass(frozen=True)
+class ComparisonSummary:
+    """What the page says above a concept's comparison."""
+
+    periods: list[str]  # period labels of the figures shown
+    not_reported: list[str]  # places with no figure of the concept
+    left_out: list[str]  # places whose figures the chosen filter left out
+    reference: str | None  # the reference figure, as a reader names it
+    like: int  # figures like for like with the reference (besides it)
+    unlike: int
+
+
+def comparison_summary(rows: pd.DataFrame, lang: str) -> ComparisonSummary:
+    """Counts and names from concept_figures' rows."""
+    name = f"name_{lang}"
+    reported = rows[rows["value"].notna()]
+    missing = rows[rows["value"].isna()]
+    references = reported[reported["is_reference"].fillna(False).astype(bool)].to_dict("records")
+    reference = None
+    if references:
+        first = references[0]
+        reference = f"{first[name]} · {first[f'metric_name_{lang}']} · {period_text(first['period_label'], lang)}"
+    others = reported[~reported["is_reference"].fillna(False).astype(bool)]
+    like = int(others["in_like_set"].fillna(False).astype(bool).sum())
+    return ComparisonSummary(
+        periods=list(reported["period_label"]),
+        not_reported=list(missing.loc[missing["figures_left_out"] == 0, name]),
+        left_out=list(missing.loc[missing["figures_left_out"] > 0, name]),
+        reference=reference,
+        like=like,
+        unlike=len(others) - like,
+    )
+
+
+def by_category(rows: pd.DataFrame, categories: tuple[str, ...]) -> list[tuple[str, pd.DataFrame]]:
+    """(category, its rows) in the given order, for the categories that have rows."""
+    groups = dict(list(rows.groupby("category", sort=False)))
+    return [(c, groups[c]) for c in categories if c in groups]
+
+
+def definitions_in(rows: pd.DataFrame, lang: str) -> list[str]:
+    """The distinct metric names among a concept's rows, in order."""
+    return list(dict.fromkeys(rows[f"metric_name_{lang}"]))
+
+
+def places_missing_from(rows: pd.DataFrame, names: dict[str, str]) -> list[str]:
+    """Names of the places (id → name) that have no row."""
+    present = set(rows["district_id"])
+    return [name for place, name in names.items() if place not in present]
+
+
+def list_join(items: list[str], lang: str) -> str:
+    """Items as a list in running text: '、' between Chinese items, ', ' between English ones."""
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+def figure_marks(row: dict | pd.Series, lang: str) -> list[str]:
+    """What a reader must know beside a figure: its period, the part of the place it covers, and
+    whether its period is inferred or has no stated start."""
+    marks = [period_text(row["period_label"], lang)]
+    scope = row[f"scope_{lang}"]
+    if isinstance(scope, str):
+        marks.append(t("scope_mark", lang, scope=scope))
+    if row["period_basis"] in ("open", "inferred"):
+        marks.append(t(f"{row['period_basis']}_period_mark", lang))
+    return marks
+
+
+def scope_text(scope_zh: object, scope_en: object, lang: str) -> str:
+    scope = scope_zh if lang == "zh" else scope_en
+    return scope if isinstance(scope, str) else t("whole_place", lang)
+
+
+def concept_table(
+    rows: pd.DataFrame, unit: str, lang: str, source_links: Callable[[pd.DataFrame], list[str | None]]
+) -> pd.DataFrame:
+    """One row per place and figure of a concept: its definition, scope, period basis and verdict."""
+    name = "name_zh" if lang == "zh" else "name_en"
+    metric = "metric_name_zh" if lang == "zh" else "metric_name_en"
+    title = "source_title_zh" if lang == "zh" else "source_title_en"
+    return pd.DataFrame(
+        {
+            t("col_place", lang): rows[name],
+            t("definition", lang): rows[metric],
+            t("col_value", lang): [
+                format_qualified(v, unit, q, lang) for v, q in zip(rows["value"], rows["qualifier"], strict=True)
+            ],
+            t("col_period", lang): [period_text(p, lang) for p in rows["period_label"]],
+            t("col_scope", lang): [
+                scope_text(zh, en, lang) if pd.notna(v) else ""
+                for zh, en, v in zip(rows["scope_zh"], rows["scope_en"], rows["value"], strict=True)
+            ],
+            t("col_period_basis", lang): [
+                t(f"basis_{b}", lang) if isinstance(b, str) else "" for b in rows["period_basis"]
+            ],
+            t("col_comparable", lang): [
+                verdict_text(r, reasons, lang) for r, reasons in zip(rows["is_reference"], rows["reasons"], strict=True)
+            ],
+            t("col_link", lang): source_links(rows),
+            t("col_quote", lang): rows["quote"],
+            t("col_value_base", lang): rows["value"],
+            t("col_unit", lang): unit_name(unit, lang),
+            t("col_as_written", lang): rows["value_as_written"],
+            t("col_qualifier", lang): [_qualifier(q, lang) for q in rows["qualifier"]],
+            t("col_source", lang): rows[title],
+        }
+    )
+
+
 def district_table(
     facts: pd.DataFrame,
     lang: str,
@@ -57,6 +179,10 @@ def district_table(
                 for v, u, q in zip(facts["value"], facts["unit"], facts["qualifier"], strict=True)
             ],
             t("col_period", lang): [period_text(p, lang) for p in facts["period_label"]],
+            t("col_scope", lang): [
+                scope_text(zh, en, lang) for zh, en in zip(facts["scope_zh"], facts["scope_en"], strict=True)
+            ],
+            t("col_period_basis", lang): [t(f"basis_{b}", lang) for b in facts["period_basis"]],
             t("col_link", lang): source_links(facts),
             t("compare_link", lang): compare_links(facts),
             t("col_quote", lang): facts["quote"],

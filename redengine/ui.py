@@ -103,6 +103,27 @@ def choose(
         st.warning(text, icon=":material/warning:")
 
 
+def linked_value(name: str) -> str | None:
+    """The value a link from outside gives for `name` (unchecked), or None: for defaults that
+    follow from another choice, such as the concept of a metric an older link names."""
+    if not _url_is_fresh():
+        return None
+    value = st.query_params.get(name)
+    return value if isinstance(value, str) else None
+
+
+def linked_record(name: str, frame: pd.DataFrame, id_column: str) -> dict | None:
+    """The row of `frame` whose id a link from outside gives as parameter `name`, if any."""
+    value = linked_value(name)
+    matches = frame[frame[id_column] == value].to_dict("records") if value else []
+    return matches[0] if matches else None
+
+
+def place_names(places: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Place id → name in the reader's language, in the order of `places`."""
+    return dict(zip(places["district_id"], places[f"name_{lang}"], strict=True))
+
+
 def remember(*names: str) -> None:
     """Keeps choices across page switches (Streamlit drops a widget's state when it is not drawn)."""
     for name in names:
@@ -173,6 +194,11 @@ def link_columns(lang: str) -> dict[str, object]:
     }
 
 
+def fact_link(view: View) -> Callable[[str, str], str]:
+    """(source, fact) → the link to that fact's quote highlighted in its report."""
+    return lambda source, fact: link("sources", view, source=source, fact=fact)
+
+
 def source_links(view: View) -> Callable[[pd.DataFrame], list[str | None]]:
     """Rows → links to each row's quote highlighted in its report (none for a place not reporting)."""
 
@@ -185,8 +211,9 @@ def source_links(view: View) -> Callable[[pd.DataFrame], list[str | None]]:
     return build
 
 
-def all_places_csv(view: View, metric_id: str, district_ids: list[str], unit: str) -> Callable[[], bytes]:
-    """The CSV of one metric for many places, built only when its button is clicked.
+def all_places_csv(view: View, unit: str, **params: object) -> Callable[[], bytes]:
+    """The CSV of one concept for many places (concept_figures' parameters), built only when its
+    button is clicked.
 
     Streamlit runs it in a thread of its own, outside the script run, so it calls no Streamlit
     function: the database is taken now, in the run.
@@ -194,23 +221,20 @@ def all_places_csv(view: View, metric_id: str, district_ids: list[str], unit: st
     database_now = database()
 
     def build() -> bytes:
-        rows = database_now.query(
-            "metric_by_district", snapshot_id=view.snapshot_id, metric_id=metric_id, district_ids=district_ids
-        )
-        table = tables.comparison_table(rows, unit, view.lang, source_links(view))
-        return tables.csv_bytes(table, view.lang)
+        rows = database_now.query("concept_figures", snapshot_id=view.snapshot_id, **params)
+        return tables.csv_bytes(tables.concept_table(rows, unit, view.lang, source_links(view)), view.lang)
 
     return build
 
 
 def compare_links(view: View) -> Callable[[pd.DataFrame], list[str | None]]:
-    """Rows → links to Compare for each row's metric, where another place reports it too."""
+    """Rows → links to Compare for each row's concept, where another place reports it too."""
 
     def build(rows: pd.DataFrame) -> list[str | None]:
         return [
-            link("compare", view, category=category, metric=metric) if places >= 2 else None
-            for category, metric, places in zip(
-                rows["category"], rows["metric_id"], rows["places_reporting"], strict=True
+            link("compare", view, category=category, concept=concept) if places >= 2 else None
+            for category, concept, places in zip(
+                rows["category"], rows["concept_id"], rows["places_reporting"], strict=True
             )
         ]
 
@@ -250,8 +274,16 @@ def highlighted_source(snapshot_id: str, source_id: str, file: str, target: str 
 # building one costs several milliseconds of Plotly's validation, on every rerun otherwise.
 # A cached figure must not be changed afterwards; builders take every setting as an argument.
 @st.cache_resource(max_entries=512, show_spinner=False)
-def comparison_chart(rows: pd.DataFrame, unit: str, lang: str, height: int = 440) -> go.Figure:
-    return charts.comparison_bars(rows, unit, lang, height)
+def comparison_chart(
+    rows: pd.DataFrame,
+    unit: str,
+    lang: str,
+    height: int = 440,
+    by_definition: bool = False,
+    per_month: bool = False,
+    most: int | None = None,
+) -> go.Figure:
+    return charts.comparison_bars(rows, unit, lang, height, by_definition, per_month, most)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

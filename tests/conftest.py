@@ -67,13 +67,15 @@ DISTRICTS = [
 ]
 
 
-def _metric(metric_id, category, name_zh, name_en, unit):
+def _metric(metric_id, category, name_zh, name_en, unit, measure="stock"):
     return {
         "metric_id": metric_id,
         "category": category,
         "name_zh": name_zh,
         "name_en": name_en,
         "unit": unit,
+        "concept_id": metric_id,
+        "measure": measure,
         "description_en": f"{name_en} (fixture).",
     }
 
@@ -82,9 +84,15 @@ METRICS = [
     _metric("members", "organizations", "党员人数", "Party members", "people"),
     _metric("branches", "organizations", "党支部数", "Party branches", "count"),
     _metric("volunteers", "volunteers", "志愿者人数", "Volunteers", "people"),
-    _metric("investment", "investment", "招商引资总额", "Investment attracted", "CNY"),
-    _metric("gdp_growth", "economy", "地区生产总值增长", "GDP growth", "percent"),
+    _metric("investment", "investment", "招商引资总额", "Investment attracted", "CNY", "flow"),
+    _metric("gdp_growth", "economy", "地区生产总值增长", "GDP growth", "percent", "change_rate"),
     _metric("centers", "service_centers", "服务中心数", "Service centres", "count"),
+]
+
+# One concept per metric: what a researcher lines up is each metric itself.
+CONCEPTS = [
+    {k: m[k] for k in ("category", "name_zh", "name_en", "description_en")} | {"concept_id": m["metric_id"]}
+    for m in METRICS
 ]
 
 SOURCE_TEXTS = {
@@ -132,6 +140,9 @@ def fact(district, metric, value, written, *, year=2020, qualifier="exact", sour
         "period_start": date(year, 1, 1),
         "period_end": date(year, 12, 31),
         "period_label": str(year),
+        "period_basis": "stated",
+        "scope_zh": None,
+        "scope_en": None,
         "value_as_written": written,
         "source_id": source,
         "quote": quote or f"{metric} {written}",
@@ -163,6 +174,22 @@ NEW_FACTS = [
 ]
 
 
+def metric_rows(database, snapshot_id: str, metric_id: str, district_ids: list[str]):
+    """One metric's figures for the places, in their order (a place not reporting: a null row).
+
+    In the fixture, and for metrics supplied without a concept, each metric is its own concept.
+    """
+    return database.query(
+        "concept_figures",
+        snapshot_id=snapshot_id,
+        concept_id=metric_id,
+        metric_id=metric_id,
+        district_ids=district_ids,
+        like_for_like_only=False,
+        per_month=False,
+    )
+
+
 def facts_table(rows: list[dict]) -> pa.Table:
     """Rows in the analysts' contract, typed as schema.FACTS."""
     return pa.Table.from_pylist(rows, schema=schema.FACTS)
@@ -180,7 +207,7 @@ def _stored(rows: list[dict], snapshot_id: str) -> pa.Table:
 
 def build_fixture_dir(data_dir: Path) -> Path:
     """Writes the fixture data directory the way the bundled one is written."""
-    for kind, rows in (("districts", DISTRICTS), ("metrics", METRICS), ("sources", SOURCES)):
+    for kind, rows in (("districts", DISTRICTS), ("concepts", CONCEPTS), ("metrics", METRICS), ("sources", SOURCES)):
         table = pa.Table.from_pylist(rows, schema=schema.DIMENSIONS[kind])
         assert schema.check_dimension(kind, table) == []
         store.write_parquet(data_dir / store.DIMENSION_FILES[kind], table)

@@ -16,7 +16,7 @@ from redengine.domain import BASE_UNITS, CATEGORIES, QUALIFIERS, parse_written_v
 
 CURATION = DATA_DIR / "curation"
 AT_LEAST_MARKS = ("余", "多", "以上", "超", "逾")
-APPROX_MARKS = ("约", "近", "左右", "大概")
+APPROX_MARKS = ("约", "近", "左右", "大概", "成")  # 八成: eight tenths, a rounded share
 
 
 def _csv(path: Path) -> pd.DataFrame:
@@ -194,7 +194,7 @@ KNOWN = [
     ("wuchang", "government_information_items_disclosed", 20_000, "两万余条", "at_least", "2017"),
     ("wuchang", "quality_award_applicant_enterprises", 30, "近30家", "approx", "2017"),
     ("wuchang", "high_level_talents_recruited", 38, "38名", "exact", "2017"),
-    ("jianghan", "office_building_young_white_collar_share", 80, "八成", "exact", None),
+    ("jianghan", "office_building_young_white_collar_share", 80, "八成", "approx", None),
     ("bazhou", "high_level_talents_recruited", 63, "63人", "exact", None),
     ("bazhou", "volunteer_participation", 20_000, "超20000人次", "at_least", None),
     ("zhenjiang", "functional_party_branches", 80, "80个", "exact", None),
@@ -220,6 +220,7 @@ def test_committed_parquet_is_a_fresh_build(tmp_path):
     assert counts == {"districts": len(DISTRICTS), "metrics": len(METRICS), "facts": len(FACTS)}
     written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert written == [
+        "concepts.parquet",
         "districts.parquet",
         "metrics.parquet",
         f"snapshots/{BUNDLED}.by-place.parquet",

@@ -31,7 +31,7 @@ WRITTEN = [
     ("12560万美元", 125_600_000, "USD", None),
     ("70.7%", 70.7, "percent", None),
     ("两万余条", 20_000, "count", "at_least"),
-    ("八成", 80, "percent", None),
+    ("八成", 80, "percent", "approx"),
     ("九成以上", 90, "percent", "at_least"),
     ("95%以上", 95, "percent", "at_least"),
     ("近30家", 30, "count", "approx"),

@@ -191,6 +191,8 @@ def chart_bars(at: AppTest, index: int = 0) -> dict[str, dict]:
     shown = dict(zip(axis["tickvals"], axis["ticktext"], strict=True))  # bars sit at place|period keys
     bars = {}
     for trace in spec["data"]:
+        if trace.get("showlegend"):  # a definition's legend entry, not bars
+            continue
         colors = trace["marker"]["color"]
         for i, x in enumerate(trace.get("x") or []):
             color = colors[i] if isinstance(colors, list) else colors
@@ -371,9 +373,9 @@ BAD = [
         COMPARE,
         {"lang": "en", "category": "volunteers", "metric": "../../etc"},
         "metric=../../etc",
-        {"metric": "registered_volunteers"},
+        {"metric": "all"},
     ),
-    (COMPARE, {"lang": "en", "category": "bogus"}, "category=bogus", {"category": "governance"}),
+    (COMPARE, {"lang": "en", "category": "bogus"}, "category=bogus", {}),
     (COMPARE, {"lang": "en", **STREETS, "places": "xx,yy"}, "places=xx,yy", {"places": "bazhou,jiangan,wuchang"}),
     (COMPARE, {"lang": "zh", **STREETS, "places": "jiangan,xx"}, "places=xx", {"places": "jiangan"}),
     (COMPARE, {"lang": "en", "view": "pie"}, "view=pie", {"view": "chart"}),
@@ -400,8 +402,8 @@ def test_a_bad_parameter_falls_back_with_a_visible_notice(page, params, named, a
 # --- the URL is the view -------------------------------------------------------------------
 
 FULL_VIEW = {
-    OVERVIEW: {"lang", "snapshot"},
-    COMPARE: {"lang", "snapshot", "category", "metric", "places", "view"},
+    OVERVIEW: {"lang", "snapshot", "category"},
+    COMPARE: {"lang", "snapshot", "category", "concept", "metric", "places", "view", "figures", "amount"},
     PROFILE: {"lang", "snapshot", "district"},
     SOURCES: {"lang", "snapshot", "source"},
     CHANGES: {"lang", "snapshot", "from", "to"},
@@ -421,16 +423,24 @@ def test_the_query_string_holds_the_whole_view(page):
 def test_a_copied_compare_url_reproduces_the_view_after_changes():
     at = open_page(COMPARE, lang="zh")
     at.selectbox(key="category").set_value("volunteers").run()
-    assert at.selectbox(key="metric").value == "registered_volunteers"
+    concept = at.selectbox(key="concept").value
+    assert concept in set(
+        ui.database().query("concept_coverage", snapshot_id=BUNDLED, category="volunteers")["concept_id"]
+    )
+    assert at.selectbox(key="metric").value == "all"  # every definition of the concept
     at.multiselect(key="places").set_value(["wuchang", "jiangan"]).run()
     at.button_group(key="view").set_value("table").run()
+    at.button_group(key="figures").set_value("like").run()
     assert at.query_params == {
         "lang": "zh",
         "snapshot": BUNDLED,
         "category": "volunteers",
-        "metric": "registered_volunteers",
+        "concept": concept,
+        "metric": "all",
         "places": "wuchang,jiangan",
         "view": "table",
+        "figures": "like",
+        "amount": "total",
     }
     copied = dict(at.query_params)
     other = open_page(COMPARE, **copied)
@@ -515,26 +525,38 @@ def many_places(many_places_template, monkeypatch) -> Path:
     st.cache_data.clear()
 
 
-def _latest_values(data_dir: Path, metric_id: str) -> dict[str, float]:
-    """Each place's value of a metric in the latest snapshot, read straight from the stored file."""
+def _latest_values(data_dir: Path, concept_id: str) -> dict[str, float]:
+    """Each place's latest value of a concept (the highest of its latest period) in the latest
+    snapshot, read straight from the stored files."""
     latest = store.read_manifest(data_dir)[-1]
-    table = pq.read_table(data_dir / "snapshots" / latest.file, filters=[("metric_id", "=", metric_id)])
-    return dict(zip(table["district_id"].to_pylist(), table["value"].to_pylist(), strict=True))
+    metrics = pq.read_table(data_dir / "metrics.parquet", filters=[("concept_id", "=", concept_id)])
+    table = pq.read_table(
+        data_dir / "snapshots" / latest.file, filters=[("metric_id", "in", metrics["metric_id"].to_pylist())]
+    )
+    latest_by_place: dict[str, tuple] = {}
+    for place, end, value in zip(*(table[c].to_pylist() for c in ("district_id", "period_end", "value")), strict=True):
+        latest_by_place[place] = max(latest_by_place.get(place, (end, value)), (end, value))
+    return {place: value for place, (_, value) in latest_by_place.items()}
+
+
+def bar_traces(at: AppTest) -> list[dict]:
+    """The chart's bar traces (reported, not reported), without the definitions' legend entries."""
+    return [trace for trace in chart_traces(at) if not trace.get("showlegend")]
 
 
 def test_compare_with_many_places_chooses_the_highest_and_offers_the_rest(many_places):
     at = open_page(COMPARE, lang="en")
-    metric_id = at.selectbox(key="metric").value
-    values = _latest_values(many_places, metric_id)
+    values = _latest_values(many_places, at.selectbox(key="concept").value)
     assert len(values) == MANY_PLACES
     highest = sorted(values, key=lambda place: (-values[place], place))[:30]
     chosen = at.multiselect(key="places").value
     assert sorted(chosen) == sorted(highest)
     assert at.query_params["places"].split(",") == chosen  # a short link, not 80 ids
-    (reported, not_reported) = chart_traces(at)
+    (reported, not_reported) = bar_traces(at)
     assert reported["orientation"] == "h" and not not_reported["y"]  # 30 bars lie one per line
-    assert [key.split("|")[0] for key in reported["y"]] == highest  # ranked, highest on top
-    assert reported["x"] == sorted(reported["x"], reverse=True)
+    assert len(reported["y"]) == 30
+    assert reported["x"] == sorted(reported["x"], reverse=True)  # ranked, highest on top
+    assert {key.split("|")[0] for key in reported["y"]} <= set(highest)
     captions = [c.value for c in at.caption]
     assert t("top_places_chosen", "en", n=30, total=MANY_PLACES) in captions
     labels = [button.proto.label for button in at.get("download_button")]
@@ -544,13 +566,20 @@ def test_compare_with_many_places_chooses_the_highest_and_offers_the_rest(many_p
 def test_the_all_places_csv_has_every_reporting_place(many_places):
     snapshot = store.read_manifest(many_places)[-1].id
     at = open_page(COMPARE, lang="zh", snapshot=snapshot)
-    metric_id = at.selectbox(key="metric").value
-    unit = ui.database().query("metric_coverage", snapshot_id=snapshot, category=None).set_index("metric_id")
+    concept_id = at.selectbox(key="concept").value
+    concepts = ui.database().query("concept_coverage", snapshot_id=snapshot, category=None).set_index("concept_id")
     build = ui.all_places_csv(
-        ui.View("zh", snapshot), metric_id, list(_latest_values(many_places, metric_id)), unit.at[metric_id, "unit"]
+        ui.View("zh", snapshot),
+        concepts.at[concept_id, "unit"],
+        concept_id=concept_id,
+        metric_id=None,
+        district_ids=list(_latest_values(many_places, concept_id)),
+        like_for_like_only=False,
+        per_month=False,
     )
     csv = pd.read_csv(io.BytesIO(build()), encoding="utf-8-sig")
-    assert len(csv) == MANY_PLACES
+    assert csv[t("col_place", "zh")].nunique() == MANY_PLACES
+    assert len(csv) == concepts.at[concept_id, "figures"]
     assert csv[t("col_quote", "zh")].notna().all()
     assert t("col_link", "zh") not in csv.columns
 

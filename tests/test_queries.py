@@ -9,7 +9,7 @@ import re
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from conftest import BUNDLED, DATA_DIR, NEW, OLD
+from conftest import BUNDLED, DATA_DIR, NEW, OLD, metric_rows
 
 from redengine import db, store
 from redengine.db import Database, UnknownQueryError
@@ -18,16 +18,38 @@ from redengine.domain import HEADLINE_CATEGORIES
 QUERY_FILES = sorted(db.QUERIES_DIR.glob("*.sql"))
 
 
-def _params(name: str, snapshot: str, other: str, place: str, metric: str, source: str) -> dict:
+def _params(name: str, snapshot: str, other: str, place: str, metric: str, source: str, category: str) -> dict:
     return {
+        "comparability_verdict": {
+            f"{key}_{side}": value
+            for side in "ab"
+            for key, value in (
+                ("metric", metric),
+                ("measure", "stock"),
+                ("scope", None),
+                ("qualifier", "exact"),
+                ("basis", "stated"),
+                ("start", "2020-01-01"),
+                ("end", "2020-12-31"),
+            )
+        },
+        "concept_coverage": {"snapshot_id": snapshot, "category": None},
+        "concept_figures": {
+            "snapshot_id": snapshot,
+            "concept_id": metric,
+            "metric_id": None,
+            "district_ids": [place],
+            "like_for_like_only": False,
+            "per_month": False,
+        },
+        "concept_ranking": {"snapshot_id": snapshot, "concept_id": metric, "metric_id": None},
         "coverage_matrix": {"snapshot_id": snapshot},
         "dimension_ids": {"kind": "districts"},
         "district_cards": {"snapshot_id": snapshot},
         "district_facts": {"snapshot_id": snapshot, "district_id": place},
+        "evidence_matrix": {"snapshot_id": snapshot, "category": category, "district_ids": [place]},
         "headline_figures": {"snapshot_id": snapshot, "categories": list(HEADLINE_CATEGORIES), "top_n": 12},
-        "metric_by_district": {"snapshot_id": snapshot, "metric_id": metric, "district_ids": [place]},
-        "metric_coverage": {"snapshot_id": snapshot, "category": None},
-        "metric_ranking": {"snapshot_id": snapshot, "metric_id": metric},
+        "metric_coverage": {"snapshot_id": snapshot, "category": None, "concept_id": None},
         "snapshot_diff": {"old_snapshot_id": other, "new_snapshot_id": snapshot, "row_limit": None},
         "snapshot_diff_counts": {"old_snapshot_id": other, "new_snapshot_id": snapshot},
         "snapshot_summary": {"snapshot_ids": [snapshot]},
@@ -50,7 +72,7 @@ def test_every_query_file_has_a_test():
     names = [p.stem for p in QUERY_FILES]
     assert names == db.available_queries()
     for name in names:
-        _params(name, "s", "o", "p", "m", "src")  # KeyError for a query without parameters here
+        _params(name, "s", "o", "p", "m", "src", "c")  # KeyError for a query without parameters here
 
 
 @pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
@@ -66,7 +88,9 @@ def test_query_files_start_with_grain_and_params(path):
 
 @pytest.mark.parametrize("name", [p.stem for p in QUERY_FILES])
 def test_every_query_runs_on_the_bundled_data(bundled, name):
-    frame = bundled.query(name, **_params(name, BUNDLED, BUNDLED, "jiangan", "registered_volunteers", "jiangan_2018q1"))
+    frame = bundled.query(
+        name, **_params(name, BUNDLED, BUNDLED, "jiangan", "registered_volunteers", "jiangan_2018q1", "volunteers")
+    )
     assert len(frame.columns) > 0
     if name.startswith("snapshot_diff"):
         assert frame.empty  # a snapshot compared with itself
@@ -76,7 +100,7 @@ def test_every_query_runs_on_the_bundled_data(bundled, name):
 
 @pytest.mark.parametrize("name", [p.stem for p in QUERY_FILES])
 def test_every_query_runs_on_the_fixture(fixture_db, name):
-    frame = fixture_db.query(name, **_params(name, NEW, OLD, "alpha", "members", "src_a"))
+    frame = fixture_db.query(name, **_params(name, NEW, OLD, "alpha", "members", "src_a", "organizations"))
     assert len(frame) > 0
 
 
@@ -89,12 +113,9 @@ def test_bundled_summary(bundled):
 
 
 def test_bundled_registered_volunteers(bundled):
-    frame = bundled.query(
-        "metric_by_district",
-        snapshot_id=BUNDLED,
-        metric_id="registered_volunteers",
-        district_ids=["jiangan", "wuchang", "haizhu"],
-    ).set_index("district_id")
+    frame = metric_rows(bundled, BUNDLED, "registered_volunteers", ["jiangan", "wuchang", "haizhu"]).set_index(
+        "district_id"
+    )
     assert frame.loc["jiangan", "value"] == 104_953
     assert frame.loc["jiangan", "period_label"] == "2018 Q1"
     assert frame.loc["wuchang", "value"] == 180_000
@@ -113,10 +134,8 @@ def test_bundled_headline_investment(bundled):
 # --- results on the fixture ------------------------------------------------------------
 
 
-def test_metric_by_district_gives_a_null_row_for_a_place_not_reporting(fixture_db):
-    frame = fixture_db.query(
-        "metric_by_district", snapshot_id=OLD, metric_id="volunteers", district_ids=["alpha", "gamma"]
-    )
+def test_a_metric_gives_a_null_row_for_a_place_not_reporting(fixture_db):
+    frame = metric_rows(fixture_db, OLD, "volunteers", ["alpha", "gamma"])
     rows = frame[["district_id", "value", "period_label", "source_id"]].to_dict("records")
     assert rows[0] == {"district_id": "alpha", "value": 500.0, "period_label": "2020", "source_id": "src_a"}
     assert rows[1]["district_id"] == "gamma"
@@ -124,18 +143,16 @@ def test_metric_by_district_gives_a_null_row_for_a_place_not_reporting(fixture_d
     assert len(rows) == 2
 
 
-def test_metric_by_district_gives_one_row_per_period(fixture_db):
-    frame = fixture_db.query(
-        "metric_by_district", snapshot_id=NEW, metric_id="members", district_ids=["alpha", "beta", "gamma"]
-    )
+def test_a_metric_gives_one_row_per_period(fixture_db):
+    frame = metric_rows(fixture_db, NEW, "members", ["alpha", "beta", "gamma"])
     assert frame["district_id"].tolist() == ["alpha", "alpha", "beta", "gamma"]
     assert frame["value"].tolist()[:3] == [900, 1000, 2100]
     assert frame["period_label"].tolist()[:3] == ["2019", "2020", "2020"]
     assert frame["source_title_en"].tolist()[2] == "Beta and Gamma report"
 
 
-def test_metric_ranking_lists_reporting_places_by_their_latest_value(fixture_db):
-    frame = fixture_db.query("metric_ranking", snapshot_id=NEW, metric_id="members")
+def test_concept_ranking_lists_reporting_places_by_their_latest_value(fixture_db):
+    frame = fixture_db.query("concept_ranking", snapshot_id=NEW, concept_id="members", metric_id=None)
     # alpha reports 2019 and 2020: its 2020 figure counts; gamma does not report it at all
     assert list(frame.itertuples(index=False, name=None)) == [("beta", 2100.0), ("alpha", 1000.0)]
 
@@ -207,7 +224,7 @@ def test_snapshot_diff_counts_and_row_limit_agree_with_the_full_diff(fixture_db)
 
 
 def test_metric_coverage_counts_places_and_figures(fixture_db):
-    frame = fixture_db.query("metric_coverage", snapshot_id=OLD, category=None)
+    frame = fixture_db.query("metric_coverage", snapshot_id=OLD, category=None, concept_id=None)
     counts = {r["metric_id"]: (r["places_reporting"], r["figures"]) for r in frame.to_dict("records")}
     assert counts == {
         "members": (2, 3),
@@ -217,7 +234,7 @@ def test_metric_coverage_counts_places_and_figures(fixture_db):
         "gdp_growth": (1, 1),
     }
     assert frame["metric_id"].tolist()[0] == "members"
-    organizations = fixture_db.query("metric_coverage", snapshot_id=OLD, category="organizations")
+    organizations = fixture_db.query("metric_coverage", snapshot_id=OLD, category="organizations", concept_id=None)
     assert organizations["metric_id"].tolist() == ["members", "branches"]
 
 
@@ -267,9 +284,7 @@ def test_snapshot_summary(fixture_db):
 
 
 def test_values_are_bound_not_pasted(fixture_db):
-    frame = fixture_db.query(
-        "metric_by_district", snapshot_id=OLD, metric_id="members' or '1'='1", district_ids=["alpha"]
-    )
+    frame = metric_rows(fixture_db, OLD, "members' or '1'='1", ["alpha"])
     assert len(frame) == 1 and math.isnan(frame["value"][0])
 
 

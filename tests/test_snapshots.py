@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import NEW, OLD, OLD_FACTS, fact, tree_digest, write_facts
+from conftest import NEW, OLD, OLD_FACTS, fact, metric_rows, tree_digest, write_facts
 
 from redengine import schema, snapshots, store
 from redengine.db import Database
@@ -109,9 +109,7 @@ def test_an_open_database_sees_an_added_snapshot_on_its_next_query(fixture_dir, 
     snapshots.add(Database(fixture_dir), _revision(tmp_path), "2026-03-01-rev")
     assert [e.id for e in database.snapshots()] == [OLD, NEW, "2026-03-01-rev"]
     assert database.version() != version
-    frame = database.query(
-        "metric_by_district", snapshot_id="2026-03-01-rev", metric_id="members", district_ids=["alpha"]
-    )
+    frame = metric_rows(database, "2026-03-01-rev", "members", ["alpha"])
     assert frame["value"].tolist() == [900, 1100]
 
 
@@ -139,7 +137,7 @@ def test_replace_keeps_the_old_file_and_an_open_database_sees_the_new_values(fix
     old_path = fixture_dir / "snapshots" / first.file
     assert store.sha256_file(old_path) == first.sha256  # the backup, untouched
     assert [s["id"] for s in _manifest(fixture_dir)["snapshots"]] == [OLD, NEW, "rev"]
-    frame = database.query("metric_by_district", snapshot_id="rev", metric_id="members", district_ids=["alpha"])
+    frame = metric_rows(database, "rev", "members", ["alpha"])
     assert frame["value"].tolist() == [900, 1200]
 
 
@@ -158,9 +156,7 @@ def test_new_places_metrics_and_sources_arrive_with_their_snapshot(fixture_dir, 
     for file in entry.extras.values():
         assert (fixture_dir / "snapshots" / file).is_file()
     assert "delta" in set(database.query("dimension_ids", kind="districts")["id"])
-    frame = database.query(
-        "metric_by_district", snapshot_id="with-delta", metric_id="housing_units", district_ids=["delta", "alpha"]
-    ).set_index("district_id")
+    frame = metric_rows(database, "with-delta", "housing_units", ["delta", "alpha"]).set_index("district_id")
     assert frame.loc["delta", "value"] == 3541
     assert frame.loc["delta", "name_en"] == "Delta District"
     assert frame.loc["delta", "source_title_en"] == "Delta report"

@@ -2,7 +2,10 @@
 -- params: none (views over the files the manifest lists; snapshot_id comes from snapshot_files, so a filter on it opens one file)
 create view stored_facts as
 select
-    f.* exclude (filename) replace (s.snapshot_id as snapshot_id),
+    f.* exclude (filename) replace (
+        s.snapshot_id as snapshot_id,
+        coalesce(f.period_basis, 'stated') as period_basis,
+    ),
     substr(md5(concat_ws('|', f.district_id, f.metric_id, f.period_start, f.period_end)), 1, 10) as fact_id,
     s.sorted_by,
 from stored_facts_files as f

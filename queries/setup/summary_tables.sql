@@ -4,8 +4,8 @@ create table metric_reach (snapshot_id varchar, metric_id varchar, places_report
 create table district_category_figures (snapshot_id varchar, district_id varchar, category varchar, figures bigint);
 create table district_source_figures (snapshot_id varchar, district_id varchar, source_id varchar, figures bigint);
 create table category_leaders (
-    snapshot_id varchar, category varchar, metric_id varchar, district_id varchar, value double,
-    qualifier varchar, period_label varchar, value_as_written varchar, quote varchar
+    snapshot_id varchar, category varchar, concept_id varchar, metric_id varchar, district_id varchar, value double,
+    qualifier varchar, period_label varchar, value_as_written varchar, quote varchar, scope_zh varchar, scope_en varchar
 );
 create table snapshot_changes (
     old_snapshot_id varchar, new_snapshot_id varchar, district_id varchar, metric_id varchar, period_label varchar,
@@ -16,4 +16,8 @@ create table snapshot_changes (
 create table district_reports (
     snapshot_id varchar, district_id varchar, figures bigint, report_titles_zh varchar, report_titles_en varchar,
     report_periods varchar, source_ids varchar
+);
+create table concept_reach (
+    snapshot_id varchar, concept_id varchar, places_reporting bigint, figures bigint, metrics bigint,
+    reference_metric_id varchar
 );

@@ -1,28 +1,41 @@
--- grain: one row per category and reporting place of one snapshot: best-covered metric, the place's latest figure
+-- grain: one row per category and reporting place of one snapshot: the best-covered concept, and the place's latest figure of it (of the concept's reference metric where the place reports that)
 -- params: $snapshot_id
 insert into category_leaders
-with reach as (
-    select f.metric_id, m.category, count(distinct f.district_id) as places, count(*) as figures,
+with figures as (
+    select f.*, m.concept_id, m.category,
     from facts as f
     join metrics as m using (metric_id)
     where f.snapshot_id = $snapshot_id
-    group by f.metric_id, m.category
+),
+
+reach as (
+    select category, concept_id, count(distinct district_id) as places, count(*) as figures,
+    from figures
+    group by category, concept_id
 ),
 
 leaders as (
-    select category, metric_id, from reach
-    qualify row_number() over (partition by category order by places desc, figures desc, metric_id) = 1
+    select category, concept_id, from reach
+    qualify row_number() over (partition by category order by places desc, figures desc, concept_id) = 1
+),
+
+metric_places as (
+    select metric_id, count(distinct district_id) as places, from figures semi join leaders using (concept_id)
+    group by metric_id
 ),
 
 latest as (
-    select f.*, from facts as f
-    semi join leaders as l on l.metric_id = f.metric_id
-    where f.snapshot_id = $snapshot_id
-    qualify row_number() over (partition by f.metric_id, f.district_id order by f.period_end desc) = 1
+    select f.*, from figures as f
+    semi join leaders using (concept_id)
+    join metric_places as p using (metric_id)
+    qualify row_number() over (
+        partition by f.concept_id, f.district_id
+        order by f.scope_zh is null desc, p.places desc, f.period_end desc, f.metric_id
+    ) = 1
 )
 
 select
-    $snapshot_id, l.category, l.metric_id, f.district_id, f.value,
-    f.qualifier, f.period_label, f.value_as_written, f.quote,
+    $snapshot_id, l.category, f.concept_id, f.metric_id, f.district_id, f.value,
+    f.qualifier, f.period_label, f.value_as_written, f.quote, f.scope_zh, f.scope_en,
 from leaders as l
-join latest as f using (metric_id)
+join latest as f using (concept_id)

@@ -1,0 +1,41 @@
+-- grain: one row per concept of one category (with a figure in the snapshot) and figure of a chosen place; concepts ordered by how many places report them
+-- params: $snapshot_id, $category, $district_ids (list of ids: the matrix's columns)
+with category_concepts as (
+    select c.*, r.places_reporting, r.reference_metric_id,
+    from concept_reach as r
+    join concepts as c using (concept_id)
+    where r.snapshot_id = $snapshot_id and c.category = $category
+),
+
+concept_metrics as (
+    select m.*, cc.places_reporting,
+    from metrics as m
+    join category_concepts as cc using (concept_id)
+)
+
+select
+    m.concept_id,
+    cc.name_zh as concept_name_zh,
+    cc.name_en as concept_name_en,
+    cc.places_reporting,
+    f.district_id,
+    f.fact_id,
+    f.metric_id,
+    m.name_zh as metric_name_zh,
+    m.name_en as metric_name_en,
+    m.unit,
+    m.measure,
+    f.value,
+    f.qualifier,
+    f.period_label,
+    f.period_basis,
+    f.scope_zh,
+    f.scope_en,
+    f.value_as_written,
+    f.source_id,
+from facts as f
+join concept_metrics as m using (metric_id)
+join category_concepts as cc using (concept_id)
+where f.snapshot_id = $snapshot_id and list_contains($district_ids, f.district_id)
+order by cc.places_reporting desc, m.concept_id, f.district_id, f.metric_id = cc.reference_metric_id desc,
+    f.metric_id, f.period_end, f.period_start
