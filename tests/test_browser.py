@@ -28,7 +28,7 @@ pytestmark = pytest.mark.browser
 expect.set_options(timeout=15_000)  # a loaded machine renders the long source texts slowly
 
 BUNDLED = "2026-11-23-curated"
-JIANGAN_VOLUNTEERS_FACT = "e6b0cc1dfb"
+JIANGAN_VOLUNTEERS_FACT = "f472762d79"
 
 
 @pytest.fixture(scope="module")

@@ -340,7 +340,7 @@ def test_an_analyst_edits_the_bundled_snapshot_and_adds_it(real_data_copy, tmp_p
     assert done.returncode == 0
     lines = done.stdout.splitlines()
     assert lines[0] == f"{BUNDLED} → 2026-12-01-edit: 0 added, 0 removed, 1 revised"
-    assert lines[1] == "  revised  jiangan · registered_volunteers · 2018 Q1: 104,953 people → 105,000 people"
+    assert lines[1] == "  revised  jiangan · registered_volunteers · as of 2018 Q1: 104,953 people → 105,000 people"
     done = run_process(real_data_copy, "snapshot", "list")
     assert [line.split()[0] for line in done.stdout.splitlines()[1:]] == [BUNDLED, "2026-12-01-edit"]
     assert done.stdout.splitlines()[1].split()[2:5] == ["327", "6", "315"]

@@ -150,13 +150,11 @@ def test_no_unlike_pair_of_the_bundled_data_is_labelled_like_for_like(bundled):
     by_concept: dict[str, list[dict]] = {}
     for row in figures_:
         by_concept.setdefault(row["concept_id"], []).append(row)
-    checked = 0
     for rows in by_concept.values():
         (reference,) = [r for r in rows if r["is_reference"]]
         for row in rows:
             if row["is_reference"] or not row["like_for_like"]:
                 continue
-            checked += 1
             for column in ("metric_id", "measure", "period_basis"):
                 assert row[column] == reference[column]
             assert _missing(row["scope_zh"]) and _missing(reference["scope_zh"]) and row["period_basis"] != "open"
@@ -166,7 +164,6 @@ def test_no_unlike_pair_of_the_bundled_data_is_labelled_like_for_like(bundled):
             for b in like_set:
                 if a is not b:
                     assert verdict(bundled, _attributes(a), _attributes(b))[1]
-    assert checked > 0  # some figures do compare like for like
 
 
 def _missing(value: object) -> bool:

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import streamlit as st
-from conftest import MANY_PLACES
+from conftest import DATA_DIR, MANY_PLACES
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
@@ -60,6 +60,7 @@ SHOWN = {
         "haizhu": "海珠区",
         "not_reported": "未报告",
         "period_jiangan": "2018年第一季度",
+        "period_jiangan_stock": "截至2018年第一季度",
         "period_wuchang": "截至2017年底",
     },
     "en": {
@@ -71,12 +72,13 @@ SHOWN = {
         "haizhu": "Haizhu District",
         "not_reported": "not reported",
         "period_jiangan": "2018 Q1",
+        "period_jiangan_stock": "as of 2018 Q1",
         "period_wuchang": "as of end-2017",
     },
 }
 JIANGAN_VOLUNTEERS_QUOTE = "注册志愿者104953人"
 WUCHANG_VOLUNTEERS_QUOTE = "目前全区志愿者网上登记注册人数已达18万人"
-JIANGAN_VOLUNTEERS_FACT = "e6b0cc1dfb"  # fact id of Jiang'an's registered volunteers (jiangan_2018q1)
+JIANGAN_VOLUNTEERS_FACT = "f472762d79"  # fact id of Jiang'an's registered volunteers (jiangan_2018q1)
 VOLUNTEERS = {"category": "volunteers", "metric": "registered_volunteers"}
 STREETS = {"category": "governance", "metric": "streets"}
 
@@ -227,13 +229,13 @@ def test_overview_shows_six_places_and_the_headline_charts(lang):
     assert sum(int(m.value.replace(",", "")) for m in at.metric) == 327  # every curated figure
     bars = [bar for index in range(4) for bar in chart_bars(at, index).values()]
     labels = [bar["text"] for bar in bars]
-    assert f"{SHOWN[lang]['jiangan_volunteers']}<br>{SHOWN[lang]['period_jiangan']}" in labels
-    assert f"{SHOWN[lang]['jiangan_investment']}<br>{SHOWN[lang]['period_jiangan']}" in labels
+    assert f"{SHOWN[lang]['jiangan_volunteers']}<br>{SHOWN[lang]['period_jiangan_stock']}" in labels
+    assert len(chart_bars(at, 0)) == 4  # organizations (the first panel): the concept four places report
     # The small panels plot reporting places only, never a bar of 0; the caption names the rest.
     assert all(bar["y"] > 0 for bar in bars)
     captions = " ".join(c.value for c in at.caption)
     assert t("not_reported_by", lang) in captions
-    assert SHOWN[lang]["haizhu"] in captions  # Haizhu reports none of the four headline metrics
+    assert SHOWN[lang]["haizhu"] in captions  # Haizhu reports no volunteers figure
 
 
 # --- the right figures ---------------------------------------------------------------------
@@ -245,9 +247,10 @@ def test_profile_shows_jiangan_headline_figures(lang):
     assert at.selectbox(key="district").value == "jiangan"
     shown = metrics(at)
     volunteers = next(v for k, v in shown.items() if k.startswith(t("cat_volunteers", lang)))
-    investment = next(v for k, v in shown.items() if k.startswith(t("cat_investment", lang)))
+    investment = next(k for k in shown if k.startswith(t("cat_investment", lang)))
     assert volunteers == SHOWN[lang]["jiangan_volunteers"]
-    assert investment == SHOWN[lang]["jiangan_investment"]
+    # Each category's headline is of the concept most places report: projects signed, in investment.
+    assert investment.endswith(localized_metric(lang, "modern_service_projects_introduced_10bn_class"))
     # Every figure, with its quote, in the tables below.
     quotes = pd.concat([frame.value for frame in at.dataframe])[t("col_quote", lang)]
     assert JIANGAN_VOLUNTEERS_QUOTE in set(quotes)
@@ -267,7 +270,7 @@ def test_compare_table_shows_registered_volunteers(lang):
     assert jiangan[t("col_value", lang)] == SHOWN[lang]["jiangan_volunteers"]
     assert jiangan[t("col_value_base", lang)] == 104_953
     assert jiangan[t("col_as_written", lang)] == "104953人"
-    assert jiangan[t("col_period", lang)] == SHOWN[lang]["period_jiangan"]
+    assert jiangan[t("col_period", lang)] == SHOWN[lang]["period_jiangan_stock"]
     assert jiangan[t("col_quote", lang)] == JIANGAN_VOLUNTEERS_QUOTE
     assert jiangan[t("col_link", lang)] == (
         f"./sources?lang={lang}&snapshot={BUNDLED}&source=jiangan_2018q1&fact={JIANGAN_VOLUNTEERS_FACT}"
@@ -277,6 +280,11 @@ def test_compare_table_shows_registered_volunteers(lang):
     assert wuchang[t("col_value_base", lang)] == 180_000
     assert wuchang[t("col_as_written", lang)] == "18万人"  # as written, never confused with the base value
     assert wuchang[t("col_period", lang)] == SHOWN[lang]["period_wuchang"]
+
+
+def localized_metric(lang: str, metric_id: str) -> str:
+    metrics = pd.read_parquet(DATA_DIR / "metrics.parquet").set_index("metric_id")
+    return metrics.at[metric_id, f"name_{lang}"]
 
 
 def axis_name(lang: str, place: str) -> str:
@@ -290,7 +298,8 @@ def test_compare_chart_labels_each_bar_with_value_and_period(lang):
     assert not at.dataframe
     labels = {x: bar["text"] for x, bar in chart_bars(at).items()}
     assert (
-        labels[axis_name(lang, "jiangan")] == f"{SHOWN[lang]['jiangan_volunteers']}<br>{SHOWN[lang]['period_jiangan']}"
+        labels[axis_name(lang, "jiangan")]
+        == f"{SHOWN[lang]['jiangan_volunteers']}<br>{SHOWN[lang]['period_jiangan_stock']}"
     )
     assert (
         labels[axis_name(lang, "wuchang")] == f"{SHOWN[lang]['wuchang_volunteers']}<br>{SHOWN[lang]['period_wuchang']}"

@@ -117,18 +117,25 @@ def test_bundled_registered_volunteers(bundled):
         "district_id"
     )
     assert frame.loc["jiangan", "value"] == 104_953
-    assert frame.loc["jiangan", "period_label"] == "2018 Q1"
+    assert frame.loc["jiangan", "period_label"] == "as of 2018 Q1"
     assert frame.loc["wuchang", "value"] == 180_000
     assert math.isnan(frame.loc["haizhu", "value"])  # not reported, not 0
 
 
 def test_bundled_headline_investment(bundled):
     frame = bundled.query("headline_figures", snapshot_id=BUNDLED, categories=["investment"], top_n=12)
-    assert set(frame["metric_id"]) == {"investment_attracted"}
+    assert set(frame["concept_id"]) == {"projects_signed"}  # the investment concept most places report
     values = frame.set_index("district_id")["value"]
-    assert values["jiangan"] == 18_880_000_000
-    assert list(frame["district_id"]) == ["wuchang", "jiangan"]  # reporting places only, largest first
-    assert set(frame["places_reporting"]) == {2}
+    assert values["zhenjiang"] == 208
+    assert list(frame["district_id"]) == ["zhenjiang", "wuchang", "jiangan"]  # reporting places only, largest first
+    assert set(frame["places_reporting"]) == {3}
+    assert set(frame["definitions"]) == {2}  # two definitions: the panel says so
+
+
+def test_bundled_headline_organizations_reach_four_places(bundled):
+    frame = bundled.query("headline_figures", snapshot_id=BUNDLED, categories=["organizations"], top_n=12)
+    assert set(frame["concept_id"]) == {"party_organizations"}
+    assert set(frame["district_id"]) == {"jianghan", "haizhu", "zhenjiang", "bazhou"}
 
 
 # --- results on the fixture ------------------------------------------------------------

@@ -34,7 +34,7 @@ paired as (
     full outer join new as n
         on o.district_id = n.district_id
         and o.metric_id = n.metric_id
-        and o.period_start = n.period_start
+        and o.period_start is not distinct from n.period_start  -- null when the period is open
         and o.period_end = n.period_end
     where o.district_id is null
         or n.district_id is null
