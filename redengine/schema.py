@@ -353,9 +353,10 @@ def concept_problems(concepts: pa.Table, metrics: pa.Table) -> list[Problem]:
     """Metrics line up under their concept: the concept's category, and one unit per concept.
 
     A concept is one axis on a chart, so its metrics differ in definition, never in unit.
+    `metrics` has metric_id, category, unit and concept_id (defaults filled in).
     """
     concept_rows = concepts.to_pandas().set_index("concept_id")
-    frame = with_defaults("metrics", metrics).to_pandas()
+    frame = metrics.to_pandas()
     problems = []
     known = frame["concept_id"].isin(concept_rows.index)
     category_of_concept = frame["concept_id"].map(concept_rows["category"])

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from redengine import schema, store
@@ -68,6 +69,28 @@ def _known_ids(database: Database, extras: dict[str, pa.Table]) -> schema.KnownI
     return known
 
 
+def _concept_fit_problems(database: Database, metrics: pa.Table, new_concepts: pa.Table | None) -> list[schema.Problem]:
+    """New metrics fit the concepts they name: the concept's category, and the unit its metrics share."""
+    existing = database.query("concept_units")
+    concepts = pa.Table.from_pandas(existing[["concept_id", "category"]], preserve_index=False)
+    if new_concepts is not None:
+        concepts = pa.concat_tables([concepts, new_concepts.select(["concept_id", "category"])])
+    # The existing concepts' units stand in as one metric each, so a new metric of another unit shows.
+    metrics = schema.with_defaults("metrics", schema.conform(metrics, schema.METRICS))
+    standing = pa.table(
+        {
+            "metric_id": [f"(existing {c})" for c in existing["concept_id"]],
+            "category": existing["category"].tolist(),
+            "unit": existing["unit"].tolist(),
+            "concept_id": existing["concept_id"].tolist(),
+        }
+    )
+    named = set(metrics["concept_id"].to_pylist())
+    standing = standing.filter(pc.is_in(standing["concept_id"], pa.array(sorted(named), pa.string())))
+    together = pa.concat_tables([metrics.select(standing.column_names), standing])
+    return schema.concept_problems(concepts, together)
+
+
 def validate(database: Database, file: Path, supplied: dict[str, Path] | None = None) -> Validation:
     """Checks a snapshot file without writing anything."""
     result = Validation(file=file)
@@ -78,7 +101,10 @@ def validate(database: Database, file: Path, supplied: dict[str, Path] | None = 
             result.problems.append(f"--{kind}: {error}")
             continue
         existing = set(database.query("dimension_ids", kind=kind)["id"])
-        problems = schema.check_dimension(kind, table)
+        concepts = _known_ids(database, result.extras).concepts if kind == "metrics" else None
+        problems = schema.check_dimension(kind, table, concepts)
+        if kind == "metrics" and not problems:
+            problems += _concept_fit_problems(database, table, result.extras.get("concepts"))
         id_column = schema.ID_COLUMN[kind]
         if id_column in table.column_names:
             clashing = sorted(existing & set(table[id_column].to_pylist()))

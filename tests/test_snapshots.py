@@ -259,3 +259,66 @@ def test_add_to_a_missing_data_dir_creates_nothing(tmp_path):
     with pytest.raises(store.DataDirError, match="does not exist"):
         snapshots.add(Database(missing), tmp_path / "f.parquet", "x")
     assert not missing.exists()
+
+
+# --- the concept layer: old contract, and what validate refuses ------------------------------
+
+OLD_CONTRACT_FACT_COLUMNS = [c for c in schema.FACTS.names if c not in ("period_basis", "scope_zh", "scope_en")]
+
+
+def test_a_snapshot_written_to_the_old_contract_loads_with_the_documented_defaults(fixture_dir, tmp_path):
+    """No period basis or scope in the facts, no concept or measure in a new metric: a whole-place
+    figure whose period the text states, of a metric that is a concept of its own, read as a stock."""
+    rows = [*OLD_FACTS, fact("delta", "housing_units", 3541, "3541套", source="src_d")]
+    facts = pa.Table.from_pylist(rows).select(OLD_CONTRACT_FACT_COLUMNS)
+    pq.write_table(facts, tmp_path / "old.parquet")
+    old_metric = {k: v for k, v in HOUSING.items() if k not in ("concept_id", "measure")}
+    pq.write_table(pa.Table.from_pylist([old_metric]), tmp_path / "m.parquet")
+    supplied = {
+        "districts": _dimension_file(tmp_path / "d.parquet", "districts", [DELTA]),
+        "metrics": tmp_path / "m.parquet",
+        "sources": _dimension_file(tmp_path / "s.parquet", "sources", [SRC_D]),
+    }
+    database = Database(fixture_dir)
+    snapshots.add(database, tmp_path / "old.parquet", "old-contract", supplied=supplied)
+    frame = metric_rows(database, "old-contract", "housing_units", ["delta"])
+    assert frame[["period_basis", "measure"]].to_dict("records") == [{"period_basis": "stated", "measure": "stock"}]
+    assert frame["scope_zh"].isna().all()
+    concepts = database.query("concept_coverage", snapshot_id="old-contract", category="governance")
+    assert concepts.set_index("concept_id").at["housing_units", "name_en"] == "Talent housing units"
+
+
+BAD_CONCEPT_LAYER = [
+    ("facts", {"period_basis": "guessed"}, "column 'period_basis'", "use one of stated, inferred, open"),
+    ("facts", {"period_basis": "open"}, "have a start though period_basis is open", "leave period_start empty"),
+    ("facts", {"period_start": None}, "are empty though the period is not open", "set period_basis to open"),
+    ("facts", {"scope_zh": "南华西街"}, "name a scope in one language only", "in both scope_zh and scope_en"),
+    ("metrics", {"measure": "amount"}, "column 'measure'", "use one of stock, flow, change_rate"),
+    ("metrics", {"concept_id": "no_such_concept"}, "name concepts that are not known", "--concepts FILE"),
+    ("metrics", {"concept_id": "Bad Concept"}, "are not safe ids", "lowercase letters"),
+    ("metrics", {"concept_id": "members", "unit": "count"}, "put different units under one concept", "split"),
+    ("metrics", {"concept_id": "members", "category": "governance"}, "another category than their concept", "put"),
+]
+
+
+@pytest.mark.parametrize(("table", "change", "problem", "fix"), BAD_CONCEPT_LAYER, ids=lambda v: str(v)[:40])
+def test_validate_explains_a_bad_concept_layer_and_add_changes_nothing(
+    fixture_dir, tmp_path, table, change, problem, fix
+):
+    new_metric = HOUSING | {"concept_id": None, "measure": "stock"}
+    rows = [*OLD_FACTS, fact("alpha", "housing_units", 12, "12套")]
+    if table == "facts":
+        rows[0] = rows[0] | change
+    else:
+        new_metric |= change
+    supplied = {"metrics": _dimension_file(tmp_path / "m.parquet", "metrics", [new_metric])}
+    file = write_facts(tmp_path / "bad.parquet", rows)
+    database = Database(fixture_dir)
+    result = snapshots.validate(database, file, supplied)
+    text = "\n".join(result.problems)
+    assert problem in text and fix in text, text
+    assert "row 1" in text  # where: the first offending row
+    before = tree_digest(fixture_dir)
+    with pytest.raises(snapshots.SnapshotError):
+        snapshots.add(database, file, "bad", supplied=supplied)
+    assert tree_digest(fixture_dir) == before
