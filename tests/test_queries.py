@@ -43,6 +43,7 @@ def _params(name: str, snapshot: str, other: str, place: str, metric: str, sourc
             "per_month": False,
         },
         "concept_ranking": {"snapshot_id": snapshot, "concept_id": metric, "metric_id": None},
+        "concept_units": {},
         "coverage_matrix": {"snapshot_id": snapshot},
         "dimension_ids": {"kind": "districts"},
         "district_cards": {"snapshot_id": snapshot},
