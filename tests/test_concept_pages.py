@@ -1,0 +1,156 @@
+"""The concept layer on the pages (AppTest): the Overview's evidence matrix and Compare by concept."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pandas as pd
+import pytest
+from test_pages import BUNDLED, COMPARE, LANGS, OVERVIEW, bar_traces, open_page, shown_table, warnings
+
+from redengine import ui
+from redengine.domain import HEADLINE_CATEGORIES
+from redengine.i18n import t
+
+PLACES = ["jiangan", "jianghan", "wuchang", "haizhu", "zhenjiang", "bazhou"]
+
+
+def place_names(lang: str) -> dict[str, str]:
+    cards = ui.database().query("district_cards", snapshot_id=BUNDLED)
+    return dict(zip(cards["district_id"], cards[f"name_{lang}"], strict=True))
+
+
+def concept_name(concept_id: str, lang: str) -> str:
+    concepts = ui.database().query("concept_coverage", snapshot_id=BUNDLED, category=None)
+    return concepts.set_index("concept_id").at[concept_id, f"name_{lang}"]
+
+
+def evidence(at) -> str:
+    return next(h.proto.body for h in at.get("html") if 'class="evidence"' in h.proto.body)
+
+
+def evidence_cells(body: str) -> dict[str, list[str]]:
+    """Concept name → the text of each place's cell, in column order."""
+    rows = {}
+    for row in re.findall(r'<tr><th class="concept" scope="row">(.*?)</tr>', body, re.S):
+        name = html.unescape(row.split("<span", 1)[0])
+        cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+        rows[name] = [html.unescape(re.sub(r"<[^>]+>", " ", c)) for c in cells]
+    return rows
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("category", HEADLINE_CATEGORIES)
+def test_the_evidence_matrix_shows_every_place_that_reports_the_category(lang, category):
+    at = open_page(OVERVIEW, lang=lang, category=category)
+    cells = evidence_cells(evidence(at))
+    coverage = ui.database().query("coverage_matrix", snapshot_id=BUNDLED)
+    reporting = set(coverage[(coverage["category"] == category) & (coverage["figures"] > 0)]["district_id"])
+    assert reporting  # the reports give figures in every headline category
+    names = place_names(lang)
+    header = [html.unescape(h) for h in re.findall(r"<th>(.*?)</th>", evidence(at).split("</thead>")[0])]
+    assert sorted(header) == sorted(names.values())
+    order = [next(p for p, name in names.items() if name == h) for h in header]
+    with_figures = {
+        order[i] for row in cells.values() for i, cell in enumerate(row) if t("not_reported", lang) not in cell
+    }
+    assert with_figures == reporting
+    for row in cells.values():  # "not reported", never a zero in its place
+        assert all(cell.strip() != "0" for cell in row)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_evidence_matrix_marks_scope_and_links_each_figure_to_its_quote(lang):
+    scoped = 0
+    for category in HEADLINE_CATEGORIES:
+        at = open_page(OVERVIEW, lang=lang, category=category)
+        body = evidence(at)
+        links = re.findall(r'<a href="([^"]+)"', body)
+        assert links and all(link.startswith("./sources?") and "fact=" in link for link in links)
+        rows = ui.database().query("evidence_matrix", snapshot_id=BUNDLED, category=category, district_ids=PLACES)
+        for scope in rows[f"scope_{lang}"].dropna():  # a part of the place is never shown as the whole
+            assert html.escape(t("scope_mark", lang, scope=scope)) in body
+            scoped += 1
+    assert scoped > 0
+    at = open_page(OVERVIEW, lang=lang, category="organizations")
+    party = evidence_cells(evidence(at))[concept_name("party_organizations", lang)]
+    assert sum(t("not_reported", lang) not in cell for cell in party) == 4
+    reach = t("evidence_places_reporting", lang, n=4, total=6)
+    assert html.escape(reach) in evidence(at)
+    assert at.query_params["category"] == "organizations"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_compare_by_concept_colours_definitions_and_gives_each_figure_its_verdict(lang):
+    at = open_page(COMPARE, lang=lang, category="organizations", concept="party_organizations", view="table")
+    assert at.selectbox(key="concept").value == "party_organizations"
+    assert at.selectbox(key="metric").value == "all"
+    table = shown_table(at)
+    verdicts = table[t("col_comparable", lang)].tolist()
+    assert verdicts.count(t("verdict_reference", lang)) == 1
+    unlike = [v for v in verdicts if v.startswith(t("verdict_unlike", lang, reasons="")[:4])]
+    assert unlike and all(t("reason_different_definition", lang) in v for v in unlike if v)
+    assert table[t("definition", lang)].nunique() >= 4  # every place's own definition
+    at.button_group(key="view").set_value("chart").run()
+    legend = [trace for trace in ui_chart_traces(at) if trace.get("showlegend")]
+    assert len(legend) == table[t("definition", lang)].nunique()
+
+
+def ui_chart_traces(at) -> list[dict]:
+    import json
+
+    return json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_like_for_like_only_keeps_the_set_and_names_what_it_left_out(lang):
+    at = open_page(
+        COMPARE, lang=lang, category="governance", concept="sub_districts", view="table", places=",".join(PLACES)
+    )
+    everything = shown_table(at)
+    assert len(everything) == 6  # three places report it, three do not
+    at.button_group(key="figures").set_value("like").run()
+    like = shown_table(at)
+    kept = like[like[t("col_value", lang)] != t("not_reported", lang)]
+    names = place_names(lang)
+    assert set(kept[t("col_place", lang)]) == {names["jiangan"], names["wuchang"]}
+    assert set(kept[t("col_comparable", lang)]) <= {t("verdict_reference", lang), t("verdict_like", lang)}
+    captions = " ".join(c.value for c in at.caption)
+    assert t("left_out_not_like", lang, places=names["bazhou"]) in captions
+    assert at.query_params["figures"] == "like"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_shared_concept_link_reopens_the_same_comparison(lang):
+    at = open_page(COMPARE, lang=lang)
+    at.selectbox(key="category").set_value("investment").run()
+    at.selectbox(key="concept").set_value("projects_signed").run()
+    at.button_group(key="amount").set_value("month").run()
+    at.button_group(key="view").set_value("table").run()
+    shared = dict(at.query_params)
+    assert shared["concept"] == "projects_signed" and shared["amount"] == "month"
+    again = open_page(COMPARE, **shared)
+    assert dict(again.query_params) == shared
+    pd.testing.assert_frame_equal(shown_table(again), shown_table(at))
+    assert warnings(again) == warnings(at)
+    assert t("per_month_caveat", lang) in [c.value for c in again.caption]
+
+
+def test_per_month_divides_each_flow_by_the_months_of_its_period():
+    at = open_page(COMPARE, lang="en", category="investment", concept="projects_signed", amount="month")
+    (reported, _) = bar_traces(at)
+    figures = ui.database().query(
+        "concept_figures",
+        snapshot_id=BUNDLED,
+        concept_id="projects_signed",
+        metric_id=None,
+        district_ids=list(ui.database().query("district_cards", snapshot_id=BUNDLED)["district_id"]),
+        like_for_like_only=False,
+        per_month=True,
+    )
+    shown = figures[figures["value"].notna()]
+    zhenjiang = shown[shown["district_id"] == "zhenjiang"].iloc[0]
+    assert zhenjiang["value_per_month"] == pytest.approx(208 / 7)  # 2021 Jan–Jul
+    assert sorted(reported["y"]) == sorted(shown["value_per_month"])
+    assert all(shown["period_basis"] != "open")
