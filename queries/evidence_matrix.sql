@@ -1,4 +1,4 @@
--- grain: one row per concept of one category (with a figure in the snapshot) and figure of a chosen place; concepts ordered by how many places report them
+-- grain: one row per concept of one category (with a figure in the snapshot) and figure of a chosen place; concepts ordered by how many places report them, a place's figures by the reference metric, whole place, then largest
 -- params: $snapshot_id, $category, $district_ids (list of ids: the matrix's columns)
 with category_concepts as (
     select c.*, r.places_reporting, r.reference_metric_id,
@@ -38,4 +38,4 @@ join concept_metrics as m using (metric_id)
 join category_concepts as cc using (concept_id)
 where f.snapshot_id = $snapshot_id and list_contains($district_ids, f.district_id)
 order by cc.places_reporting desc, m.concept_id, f.district_id, f.metric_id = cc.reference_metric_id desc,
-    f.metric_id, f.period_end, f.period_start
+    f.scope_zh is null desc, f.value desc, f.metric_id, f.period_end, f.period_start

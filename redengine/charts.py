@@ -42,6 +42,7 @@ def place_label(row: pd.Series, lang: str) -> str:
 
 UPRIGHT_BARS_MAX = 6  # more bars than this are drawn lying down, one per line, so no label overlaps
 BAR_LINE_PX = 40  # a lying bar's line: the place's name and, under it, the period
+LEGEND_LINE_PX = 22
 
 
 DEFINITION_COLORS = ("#b03a2e", "#2e86c1", "#d68910", "#229954", "#7d3c98", "#17a589", "#5d6d7e", "#af601a")
@@ -184,6 +185,8 @@ def comparison_bars(
         height = max(height, 60 + BAR_LINE_PX * len(rows))
     else:
         layout = {"xaxis": {**places_axis, "tickangle": 0}, "yaxis": {**values_axis, "title": axis_title}}
+    # The legend takes its room from the plot: on a phone each definition is a line of its own.
+    height += LEGEND_LINE_PX * len(metric_ids)
     figure.update_layout(
         **layout,
         font={"family": FONT, "size": 13},

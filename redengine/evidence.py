@@ -14,14 +14,17 @@ from redengine.domain import format_qualified
 from redengine.i18n import t
 from redengine.tables import figure_marks
 
+FIGURES_SHOWN = 3  # per cell; the rest fold away, so one wordy report does not stretch the table
 STYLE = (
-    "<style>.evidence{overflow-x:auto;max-width:100%}.evidence table{border-collapse:collapse;font-size:14px;"
-    "min-width:100%}.evidence th,.evidence td{border:1px solid #e5ddd3;padding:.4rem .5rem;vertical-align:top;"
-    "text-align:left}.evidence thead th{background:#f4efe9;position:sticky;top:0}.evidence th.concept{"
+    "<style>.evidence{overflow:auto;max-width:100%;max-height:640px}"
+    ".evidence table{border-collapse:collapse;font-size:14px;min-width:100%}"
+    ".evidence th,.evidence td{border:1px solid #e5ddd3;padding:.4rem .5rem;vertical-align:top;text-align:left}"
+    ".evidence thead th{background:#f4efe9;position:sticky;top:0}.evidence th.concept{"
     "background:#fdfcfa;position:sticky;left:0;min-width:9rem;max-width:14rem;font-weight:600}"
     ".evidence .reach{display:block;font-weight:400;color:#7f8c8d;font-size:12px}.evidence .figure{"
     "margin-bottom:.35rem}.evidence .figure a{color:#8e2a20;font-weight:600;text-decoration:none}"
     ".evidence .marks{display:block;color:#5d6d7e;font-size:12px}.evidence .nr{color:#95a5a6;font-size:12px}"
+    ".evidence summary{cursor:pointer;color:#5d6d7e;font-size:12px}.evidence thead th{z-index:2}"
     "</style>"
 )
 
@@ -37,6 +40,14 @@ def _figure(row: dict, concept_name: str, lang: str, fact_link: Callable[[str, s
     return (
         f'<div class="figure"><a href="{link}" target="_self">{value}</a><span class="marks">{shown_marks}</span></div>'
     )
+
+
+def _cell(figures: list[str], lang: str) -> str:
+    shown, folded = figures[:FIGURES_SHOWN], figures[FIGURES_SHOWN:]
+    if not folded:
+        return "".join(shown)
+    more = html.escape(t("more_figures", lang, n=len(folded)))
+    return f"{''.join(shown)}<details><summary>{more}</summary>{''.join(folded)}</details>"
 
 
 def evidence_html(
@@ -59,7 +70,7 @@ def evidence_html(
             by_place.setdefault(row["district_id"], []).append(_figure(row, name, lang, fact_link))
         reach = t("evidence_places_reporting", lang, n=int(first["places_reporting"]), total=total_places)
         cells = "".join(
-            f"<td>{''.join(by_place[pid])}</td>"
+            f"<td>{_cell(by_place[pid], lang)}</td>"
             if pid in by_place
             else f'<td><span class="nr">{html.escape(t("not_reported", lang))}</span></td>'
             for pid, _ in places

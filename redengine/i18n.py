@@ -150,6 +150,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "with period and scope; click a figure for its quote. 'Not reported' is not zero.",
     ),
     "evidence_places_reporting": ("{n} / {total} 地", "{n} of {total} places"),
+    "more_figures": ("另有 {n} 个数字", "{n} more figures"),
     # columns
     "col_comparable": ("可比性", "Comparable?"),
     "col_scope": ("范围", "Scope"),

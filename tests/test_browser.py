@@ -80,7 +80,6 @@ def test_a_shared_profile_link_is_the_first_request_after_start(page, base_url):
     open_view(page, f"{base_url}/profile?lang=zh&district=jiangan")
     expect(main(page).get_by_role("heading", name="城区档案")).to_be_visible()
     expect(page.get_by_test_id("stMetricValue").filter(has_text="104,953人")).to_be_visible()
-    expect(page.get_by_test_id("stMetricValue").filter(has_text="188.8亿元")).to_be_visible()
     expect(page.get_by_test_id("stSidebar").get_by_text("数据版本")).to_be_visible()
     assert query(page) == {"lang": "zh", "snapshot": BUNDLED, "district": "jiangan"}
 
@@ -102,7 +101,10 @@ PAGES = {
     ),
     "profile": (
         "profile?district=jiangan",
-        {"zh": ["城区档案", "104,953人", "188.8亿元"], "en": ["District profile", "104,953 people", "CNY 18.88 bn"]},
+        {
+            "zh": ["城区档案", "104,953人", "截至2018年第一季度"],
+            "en": ["District profile", "104,953 people", "as of 2018 Q1"],
+        },
     ),
     "sources": (
         f"sources?source=jiangan_2018q1&fact={JIANGAN_VOLUNTEERS_FACT}",
@@ -145,23 +147,30 @@ def test_compare_table_and_not_reported(page, base_url):
 
 def test_a_copied_url_reopens_the_same_view_in_a_new_browser(page, browser, base_url):
     open_view(page, f"{base_url}/compare?lang=en")
-    assert query(page)["metric"] == "streets"  # the default view
+    # the default view: the headline concept most places report, every definition of it
+    assert (query(page)["concept"], query(page)["metric"]) == ("party_organizations", "all")
 
-    main(page).get_by_test_id("stButtonGroup").get_by_role("radio", name="Table").click()
+    main(page).get_by_test_id("stButtonGroup").get_by_role("radio", name="Table").first.click()
     expect(page).to_have_url(re.compile(r"[?&]view=table"))
-    main(page).get_by_test_id("stSelectbox").filter(has_text="Metric").click()
-    page.get_by_role("option", name=re.compile(r"^Communities \(")).click()
-    expect(page).to_have_url(re.compile(r"[?&]metric=communities"))
+    main(page).get_by_test_id("stSelectbox").filter(has_text="Category").click()
+    page.get_by_role("option", name="Governance").click()
     wait_for_app(page)
-    expect(cell(page, "140")).to_have_count(2)  # Wuchang's communities: value and base value
+    main(page).get_by_test_id("stSelectbox").filter(has_text="Concept").click()
+    page.get_by_role("option", name=re.compile(r"^Communities \(")).click()
+    expect(page).to_have_url(re.compile(r"[?&]concept=communities"))
+    wait_for_app(page)
+    expect(cell(page, "140")).not_to_have_count(0)  # Wuchang's communities
     shown = query(page)
     assert shown == {
         "lang": "en",
         "snapshot": BUNDLED,
         "category": "governance",
-        "metric": "communities",
-        "places": "bazhou,wuchang",  # a new metric starts from the places that report it
+        "concept": "communities",
+        "metric": "all",
+        "places": "bazhou,wuchang",  # a new concept starts from the places that report it
         "view": "table",
+        "figures": "all",
+        "amount": "total",
     }
 
     # A colleague whose browser is set to Chinese opens the copied link: the link wins.
@@ -171,12 +180,12 @@ def test_a_copied_url_reopens_the_same_view_in_a_new_browser(page, browser, base
         open_view(colleague, page.url)
         assert query(colleague) == shown
         expect(main(colleague).get_by_role("heading", name="Compare", exact=True)).to_be_visible()
-        expect(main(colleague).get_by_role("combobox", name="Metric")).to_have_value("Communities (reported by 2)")
+        expect(main(colleague).get_by_role("combobox", name="Concept")).to_have_value("Communities (reported by 2)")
         for place in ("Bazhou District", "Wuchang District"):
             expect(main(colleague).get_by_test_id("stMultiSelect").get_by_text(place)).to_be_visible()
-        expect(main(colleague).get_by_role("radio", name="Table")).to_be_checked()
-        expect(cell(colleague, "140")).to_have_count(2)
-        expect(cell(colleague, "42")).to_have_count(2)  # Bazhou's communities
+        expect(main(colleague).get_by_role("radio", name="Table").first).to_be_checked()
+        expect(cell(colleague, "140")).not_to_have_count(0)
+        expect(cell(colleague, "42")).not_to_have_count(0)  # Bazhou's communities after the restructuring
     finally:
         other.close()
 
@@ -218,7 +227,7 @@ def test_a_fact_link_opens_its_source_with_the_passage_in_view(page, base_url):
     ("path", "named", "expected_query"),
     [
         ("?lang=fr", "lang=fr", {"lang": "en"}),
-        ("compare?lang=en&view=pie&metric=..%2F..%2Fetc", "metric=../../etc", {"view": "chart", "metric": "streets"}),
+        ("compare?lang=en&view=pie&metric=..%2F..%2Fetc", "metric=../../etc", {"view": "chart", "metric": "all"}),
         ("profile?lang=en&district=%3Cscript%3Ealert(1)%3C/script%3E", "district=<script>", {"district": "wuchang"}),
     ],
     ids=["lang", "compare-metric", "profile-district"],
@@ -264,3 +273,60 @@ def test_bundled_chart_labels_stay_apart(page, base_url, path):
     open_view(page, f"{base_url}/{path}")
     expect(main(page).locator(".js-plotly-plot").first).to_be_visible()
     assert overlapping_labels(page) == []
+
+
+# --- the concept layer, as a researcher sees it ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_evidence_matrix_shows_each_place_and_leads_to_the_quote(page, base_url, lang):
+    open_view(page, f"{base_url}/?lang={lang}&category=organizations")
+    matrix = main(page).locator(".evidence table")
+    expect(matrix).to_be_visible()
+    expect(matrix.locator("thead th")).to_have_count(7)  # the concept, then six places
+    party = matrix.locator("tr", has=page.locator("th.concept", has_text="4"))
+    expect(party.first.locator("td .figure")).not_to_have_count(0)
+    not_reported = "未报告" if lang == "zh" else "not reported"
+    expect(matrix.get_by_text(not_reported).first).to_be_visible()
+    full_screenshot(page, f"evidence-{lang}")
+    link = party.first.locator("td .figure a").first
+    href = link.get_attribute("href")
+    link.click()
+    wait_for_app(page)
+    expect(page).to_have_url(re.compile(r"/sources\?"))
+    fact = parse_qs(urlsplit(urljoin(base_url + "/", href)).query)["fact"][0]
+    assert query(page)["fact"] == fact
+    expect(page.locator(f"#fact-{fact} + mark.target")).to_be_visible()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_compare_by_concept_shows_definitions_and_the_like_for_like_switch(page, base_url, lang):
+    open_view(page, f"{base_url}/compare?lang={lang}&category=organizations&concept=party_organizations")
+    chart = main(page).locator(".js-plotly-plot")
+    expect(chart).to_have_count(1)
+    definitions = main(page).get_by_text(re.compile(r"(Definition|口径)")).count()
+    assert definitions  # the definition chooser
+    expect(chart.locator(".legendtext")).to_have_count(18)  # one colour per definition the four places use
+    assert overlapping_labels(page) == []
+    full_screenshot(page, f"compare-concept-{lang}")
+    like = "只看同口径可比" if lang == "zh" else "Like for like only"
+    main(page).get_by_role("radio", name=like).click()
+    expect(page).to_have_url(re.compile(r"[?&]figures=like"))
+    wait_for_app(page)
+    left_out = "已隐藏不可直接比较的数字" if lang == "zh" else "Figures left out as not like for like"
+    expect(main(page).get_by_text(left_out)).to_be_visible()
+    full_screenshot(page, f"compare-concept-like-{lang}")
+
+
+@pytest.mark.parametrize("path", ["?lang=zh&category=organizations", "compare?lang=en&concept=party_organizations"])
+def test_concept_views_fit_a_phone(browser, base_url, path):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
+    try:
+        phone = context.new_page()
+        open_view(phone, f"{base_url}/{path}")
+        expect(main(phone).locator(".js-plotly-plot").first).to_be_visible()
+        overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0  # the evidence table scrolls inside its box, not the page
+        full_screenshot(phone, "phone-" + ("evidence" if path.startswith("?") else "compare-concept"))
+    finally:
+        context.close()
