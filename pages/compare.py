@@ -5,6 +5,7 @@ import streamlit as st
 from redengine import charts, tables, ui
 from redengine.domain import CATEGORIES
 from redengine.i18n import category_name, t
+from redengine.markup import markdown_text
 
 BARS_SHOWN = 30
 view = ui.current_view()
@@ -55,7 +56,7 @@ rows = ui.query(
 ).sort_values("district_id", key=lambda ids: ids.map(chosen.index), kind="stable")
 reported = rows[rows["value"].notna()]
 ui.period_warning(reported["period_label"], lang)
-missing = rows.loc[rows["value"].isna(), "district_id"].map(names).tolist()
+missing = [markdown_text(names[p]) for p in rows.loc[rows["value"].isna(), "district_id"]]
 if missing:
     st.info(
         t("not_reported_by", lang) + "、".join(missing)
@@ -66,7 +67,7 @@ if len(reporters) < 2:
     st.caption(t("only_one_place", lang))
 elif len(reporters) > BARS_SHOWN:
     st.caption(t("top_places_chosen", lang, n=BARS_SHOWN, total=len(reporters)))
-about = f"{metric['description_en']}  \n" if lang == "en" else ""
+about = f"{markdown_text(metric['description_en'])}  \n" if lang == "en" else ""
 st.caption(about + t("qualifier_note", lang))
 
 table = tables.comparison_table(rows, metric["unit"], lang, ui.source_links(view))

@@ -1,12 +1,11 @@
 """Overview: the places at a glance, one chart per headline category, and the coverage gaps."""
 
-import html
-
 import streamlit as st
 
 from redengine import ui
 from redengine.domain import HEADLINE_CATEGORIES, place_color
 from redengine.i18n import category_name, t
+from redengine.markup import markdown_text
 
 CARDS_SHOWN = 6
 HEATMAP_ROWS = 30
@@ -22,7 +21,7 @@ for index, card in enumerate(shown.to_dict("records")):
         row = st.columns(CARDS_PER_ROW)
     with row[index % CARDS_PER_ROW].container(border=True):
         name, other = (card["name_zh"], card["name_en"]) if lang == "zh" else (card["name_en"], card["name_zh"])
-        name, other = html.escape(name), html.escape(other)
+        name, other = markdown_text(name), markdown_text(other)
         city = (
             card["city_zh"] + " · " + card["province_zh"]
             if lang == "zh"
@@ -30,12 +29,12 @@ for index, card in enumerate(shown.to_dict("records")):
         )
         st.markdown(
             f"<span style='color:{place_color(card['district_id'])}'>■</span> **{name}** · {other}<br>"
-            f"<span style='color:#7f8c8d;font-size:0.85rem'>{html.escape(city)} · "
+            f"<span style='color:#7f8c8d;font-size:0.85rem'>{markdown_text(city)} · "
             f"{t('level_' + card['level'], lang)}</span>",
             unsafe_allow_html=True,
         )
         st.metric(t("figures", lang), f"{int(card['figures']):,}")
-        st.caption(f"{t('report_period', lang)}: {ui.report_periods(card['report_periods'], lang)}")
+        st.caption(f"{t('report_period', lang)}: {markdown_text(ui.report_periods(card['report_periods'], lang))}")
         st.page_link(
             "pages/profile.py",
             label=t("open_profile", lang),
@@ -57,13 +56,13 @@ for index, (category, rows) in enumerate((c, by_category[c]) for c in HEADLINE_C
     reporting = int(first["places_reporting"])
     with panels[index % 2].container(border=True):
         metric_name = first["metric_name_zh"] if lang == "zh" else first["metric_name_en"]
-        st.markdown(f"**{category_name(category, lang)}** · {metric_name}")
+        st.markdown(f"**{category_name(category, lang)}** · {markdown_text(metric_name)}")
         st.caption(f"{t('reported_by', lang)}: {reporting:,} / {len(cards):,}")
         if reporting < 2:
             st.caption(t("only_one_place", lang))
         ui.period_warning(rows["period_label"], lang)
         if reporting <= PANEL_BARS:  # every reporting place is here, so the others can be named
-            missing = [name for pid, name in names.items() if pid not in set(rows["district_id"])]
+            missing = [markdown_text(name) for pid, name in names.items() if pid not in set(rows["district_id"])]
             if missing:
                 st.caption(t("not_reported_by", lang) + ("、" if lang == "zh" else ", ").join(missing))
         else:

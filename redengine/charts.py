@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import textwrap
 
 import pandas as pd
@@ -10,6 +9,7 @@ import plotly.graph_objects as go
 
 from redengine.domain import CATEGORIES, axis_scale, format_qualified, period_text, place_color
 from redengine.i18n import category_name, t
+from redengine.markup import plotly_text
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
 QUOTE_WIDTH = 28  # characters per hover line; Chinese has no spaces to wrap on
@@ -18,20 +18,20 @@ QUOTE_WIDTH = 28  # characters per hover line; Chinese has no spaces to wrap on
 def _wrapped(text: str | None) -> str:
     if not isinstance(text, str):
         return ""
-    return "<br>".join(textwrap.wrap(html.escape(text), QUOTE_WIDTH))
+    # Wrapped before escaping, so no line ends inside an entity such as &lt;.
+    return "<br>".join(plotly_text(line) for line in textwrap.wrap(text, QUOTE_WIDTH))
 
 
 def _small(text: str) -> str:
-    return f"<span style='font-size:11px;color:#7f8c8d'>{html.escape(text)}</span>"
+    return f"<span style='font-size:11px;color:#7f8c8d'>{plotly_text(text)}</span>"
 
 
 def _axis_label(row: pd.Series, lang: str, with_period: bool, small_period: bool) -> str:
-    # Escaped for Plotly's HTML-like labels; quote=False keeps the apostrophe of Jiang'an as typed.
-    name = html.escape(place_label(row, lang), quote=False)
+    name = plotly_text(place_label(row, lang))
     if not with_period or pd.isna(row["period_label"]):
         return name
     period = period_text(row["period_label"], lang)
-    return f"{name}<br>{_small(period) if small_period else html.escape(period)}"
+    return f"{name}<br>{_small(period) if small_period else plotly_text(period)}"
 
 
 def place_label(row: pd.Series, lang: str) -> str:
@@ -66,14 +66,14 @@ def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, height: int = 440)
     reported_keys = [k for k, m in zip(keys, missing, strict=True) if not m]
     missing_keys = [k for k, m in zip(keys, missing, strict=True) if m]
     shown = [format_qualified(v, unit, q, lang) for v, q in zip(reported["value"], reported["qualifier"], strict=True)]
-    periods = [html.escape(period_text(p, lang)) for p in reported["period_label"]]
+    periods = [plotly_text(period_text(p, lang)) for p in reported["period_label"]]
     hovers = [
-        f"<b>{html.escape(place_label(r, lang))}</b><br>{html.escape(value)} · {period}"
-        f"<br>{t('col_as_written', lang)}: {html.escape(str(r['value_as_written']))}<br>{_wrapped(r['quote'])}"
+        f"<b>{plotly_text(place_label(r, lang))}</b><br>{plotly_text(value)} · {period}"
+        f"<br>{t('col_as_written', lang)}: {plotly_text(r['value_as_written'])}<br>{_wrapped(r['quote'])}"
         for (_, r), value, period in zip(reported.iterrows(), shown, periods, strict=True)
     ]
     missing_hovers = [
-        f"{html.escape(place_label(r, lang))}: {t('not_reported', lang)}" for _, r in rows[missing].iterrows()
+        f"{plotly_text(place_label(r, lang))}: {t('not_reported', lang)}" for _, r in rows[missing].iterrows()
     ]
 
     def placed(places: list[str], values: list[float]) -> dict:
@@ -90,7 +90,7 @@ def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, height: int = 440)
                     },
                 },
                 text=[
-                    html.escape(v) if lying else f"{html.escape(v)}<br>{p}" for v, p in zip(shown, periods, strict=True)
+                    plotly_text(v) if lying else f"{plotly_text(v)}<br>{p}" for v, p in zip(shown, periods, strict=True)
                 ],
                 hovertext=hovers,
                 hovertemplate="%{hovertext}<extra></extra>",
@@ -158,7 +158,7 @@ def coverage_heatmap(matrix: pd.DataFrame, lang: str) -> go.Figure:
         go.Heatmap(
             z=counts,
             x=[category_name(c, lang) for c in categories],
-            y=list(table.index),
+            y=[plotly_text(place) for place in table.index],
             text=text,
             texttemplate="%{text}",
             colorscale=[[0, "#f4f6f7"], [0.001, "#fadbd8"], [1, "#922b21"]],
