@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -20,6 +21,11 @@ from redengine.domain import BASE_UNITS, CATEGORIES, DISTRICT_LEVELS, QUALIFIERS
 SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 SAFE_SNAPSHOT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
 ROWS_SHOWN = 5
+# In names and titles: HTML-like brackets, Markdown links and code spans.
+NAME_MARKUP = re.compile(r"[<>`]|\[[^\]]*\]\(")
+# Control and format characters (bidi overrides, zero-width spaces and joiners, the byte-order mark).
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf"})
+NAME_SHOWN = 60  # characters of a refused name quoted in the message
 
 DISTRICTS = pa.schema(
     [
@@ -90,6 +96,11 @@ NULLABLE = {
 }
 DIMENSIONS = {"districts": DISTRICTS, "metrics": METRICS, "sources": SOURCES}
 ID_COLUMN = {"districts": "district_id", "metrics": "metric_id", "sources": "source_id"}
+NAME_COLUMNS = {
+    "districts": ("name_zh", "name_en", "city_zh", "city_en", "province_zh", "province_en"),
+    "metrics": ("name_zh", "name_en"),
+    "sources": ("title_zh", "title_en", "publisher"),
+}
 FACT_KEY = ["district_id", "metric_id", "period_start", "period_end"]
 
 
@@ -265,6 +276,7 @@ def check_dimension(kind: str, table: pa.Table, existing: Mapping[str, set[str]]
     ):
         if problem:
             problems.append(problem)
+    problems += _markup_problems(frame, NAME_COLUMNS[kind])
     allowed = {"districts": ("level", DISTRICT_LEVELS), "metrics": ("category", CATEGORIES)}
     if kind == "metrics":
         problems += _allowed(frame, "unit", BASE_UNITS)
@@ -274,6 +286,32 @@ def check_dimension(kind: str, table: pa.Table, existing: Mapping[str, set[str]]
     if kind == "sources":
         reversed_ = frame["period_start"] > frame["period_end"]
         problem = _rows_problem("period_start", reversed_, frame["period_start"], "start after period_end", "swap them")
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def _has_markup(name: str) -> bool:
+    return bool(NAME_MARKUP.search(name)) or any(unicodedata.category(c) in INVISIBLE_CATEGORIES for c in name)
+
+
+def _markup_problems(frame: pd.DataFrame, columns: Iterable[str]) -> list[Problem]:
+    """Names and titles holding markup or invisible characters: they are shown on every page and in
+    charts, and unlike quotes they need not match a report's text, so they are refused outright."""
+    problems = []
+    for column in columns:
+        values = frame[column].astype("string")
+        has_markup = values.fillna("").map(_has_markup).astype(bool)
+        # Cut; the message shows it with repr, which writes invisible characters as \u escapes.
+        shown = values.map(lambda v: v[:NAME_SHOWN] + ("…" if len(v) > NAME_SHOWN else ""), na_action="ignore")
+        problem = _rows_problem(
+            column,
+            has_markup,
+            shown,
+            "contain markup or invisible characters",
+            "write the name as plain text, without <, >, [text](link), backticks, control characters, "
+            "bidi overrides or zero-width characters",
+        )
         if problem:
             problems.append(problem)
     return problems
