@@ -55,7 +55,8 @@ def comparison_bars(rows: pd.DataFrame, unit: str, lang: str, height: int = 440)
     largest = float(reported["value"].abs().max()) if len(reported) else 0.0
     divisor, axis_title = axis_scale(unit, largest, lang)
     # Bars are placed by place id and period; names label them (two places may share a name).
-    keys = (rows["district_id"] + "|" + rows["period_label"].fillna("")).tolist()
+    # Category values are text Plotly may draw (say, if a tick label were missing): escaped too.
+    keys = (rows["district_id"] + "|" + rows["period_label"].fillna("").map(plotly_text)).tolist()
     several_periods = rows.groupby("district_id")["period_label"].nunique().max() > 1
     labels = [
         _axis_label(r, lang, with_period=lying or several_periods, small_period=lying) for _, r in rows.iterrows()

@@ -16,7 +16,7 @@ import re
 
 # Characters that reorder the text around them (Unicode bidi controls) and control characters:
 # shown as a visible code point, since invisible they could make a value read as something else.
-_HIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_HIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # Every ASCII punctuation character that Markdown, GitHub's extensions or Streamlit give a meaning to
 # (emphasis, code, links, images, HTML, entities, lists, headings, tables, strikethrough, math,
 # directives, arrows such as -> and >=, autolinks such as www.x.org), escaped with a backslash as

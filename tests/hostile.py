@@ -1,0 +1,158 @@
+"""Hostile text, in one place: what an attacker puts in a link or a snapshot, and the checks that
+what the dashboard renders still shows it as text.
+
+Used by test_markup (the helpers), test_hostile (every page through AppTest) and
+test_browser_hostile (every page in Chromium).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+HOSTILE = [
+    # Markdown links and images, to places outside and to scripts
+    "[Click to verify](https://example.org)",
+    "![](https://example.org/pixel.png)",
+    "[x](javascript:alert(1))",
+    "[data](data:text/html,<b>x</b>)",
+    "[a](https://example.org 'title')",
+    "[ref][1]\n\n[1]: https://example.org",
+    "<https://example.org/autolink>",
+    "https://example.org/bare",
+    "www.example.org",
+    "user@example.org",
+    "javascript:alert(document.cookie)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    # Plotly's HTML subset and plain HTML
+    '<span style="font-size:300px;color:red">BIG</span>',
+    "<a href='https://example.org'>link</a>",
+    "line<br>break",
+    "<b>bold</b><i>italic</i><sup>2</sup><sub>3</sub>",
+    "<img src=https://example.org/x.png>",
+    "<script>alert(1)</script>",
+    "<iframe src='https://example.org'></iframe>",
+    "<style>*{font-size:300px}</style>",
+    "&lt;b&gt;entity&lt;/b&gt; &#60;i&#62; &amp;",
+    # LaTeX
+    "$x^2$",
+    "$$\\int_0^1 f(x)\\,dx$$",
+    # Streamlit's icons, emoji and directives
+    ":material/home: icon",
+    ":material_warning:",
+    ":streamlit:",
+    ":smile: :+1: :-1:",
+    ":red[red text]",
+    ":red-background[background]",
+    ":small[tiny] :blue-badge[badge]",
+    ':color[c]{foreground="red"}',
+    # Markdown that restyles
+    "**bold** _italic_ ~~strike~~",
+    "`code` ``two``",
+    "```\nfenced\n```",
+    "# Heading",
+    "> quote",
+    "- list item",
+    "1. ordered",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
+    "---",
+    "line one\n\n    indented code",
+    "-> <- >= <= -- arrows",
+    "\\*escaped\\* \\[x\\](y)",
+    # Characters that hide or reorder text
+    "\u202eevil\u202c reversed",
+    "\u2066isolate\u2069 \u200fmark",
+    "a\u200bb\u200cc\u200dd\ufeffe zero-width",
+    "\x00\x07\x1b[31m control",
+    # Odd but harmless, which must survive as typed
+    "%{y} %{text} plotly template",
+    "'; DROP TABLE facts; --",
+    '🏮 江岸区 Jiang\'an & "quotes"',
+    # Very long
+    "x" * 10_000,
+]
+assert len(HOSTILE) >= 40
+
+HOSTILE_IDS = [
+    f"{index:02d}-{re.sub(r'[^a-z0-9]+', '-', text[:24].lower()).strip('-') or 'x'}"
+    for index, text in enumerate(HOSTILE)
+]
+
+
+def hostile(index: int) -> str:
+    """The corpus as an endless cycle: any index names a string."""
+    return HOSTILE[index % len(HOSTILE)]
+
+
+# --- Markdown as Streamlit receives it ------------------------------------------------------------
+
+_CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
+_ESCAPED = re.compile(r"\\.", re.DOTALL)
+# The only HTML the dashboard writes into Markdown itself: the Overview cards' swatch and caption.
+_OWN_HTML = re.compile(
+    r"<br>|</span>|<span style='color:#[0-9a-f]{6}'>|<span style='color:#7f8c8d;font-size:0\.85rem'>"
+)
+_MARKDOWN_MARKUP = {
+    "link or image": re.compile(r"\]\(|\]\[|!\[|\]:"),
+    "HTML tag or autolink": re.compile(r"<[A-Za-z/!?]"),
+    "entity": re.compile(r"&#?\w+;"),
+    "LaTeX": re.compile(r"\$"),
+    "directive, shortcode or URL": re.compile(r":(?=[^\s\u2060])"),
+    "bare domain": re.compile(r"(?i)www\."),
+    "bidi control": re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]"),
+}
+# Replaced by Streamlit in the raw source or in parsed text, where a backslash no longer counts.
+_SHORTCODE = re.compile(r":material/|:material_\w+:|:streamlit:|:[\w+-]+:")
+
+
+def markdown_problems(body: str) -> list[str]:
+    """What in a Markdown source Streamlit would turn into markup: unescaped links, images, tags,
+    entities, formulas, directives and shortcodes (code spans are literal, except for shortcodes)."""
+    problems = [f"shortcode {m.group()!r}" for m in _SHORTCODE.finditer(body.replace("\\", ""))]
+    outside_code = _OWN_HTML.sub(" ", _ESCAPED.sub("□", _CODE_SPAN.sub("□", body)))
+    for name, pattern in _MARKDOWN_MARKUP.items():
+        problems += [
+            f"{name} {outside_code[max(0, m.start() - 20) : m.end() + 20]!r}" for m in pattern.finditer(outside_code)
+        ]
+    return problems
+
+
+# --- st.html: the Sources page's report text --------------------------------------------------------
+
+# The report's frame, marks and anchors, and the script that scrolls to a followed figure.
+_HTML_OWN = re.compile(
+    r"<style>[^<]*</style>|<div class=\"report\">|</div>|<mark class=\"fact(?: target)?\">|</mark>|<br>"
+    r"|<a id=\"fact-[0-9a-f]+\"></a>"
+    r"|<script>document\.getElementById\('fact-[0-9a-f]+'\)\?\.scrollIntoView\(\{block:'center'\}\)</script>"
+)
+
+
+def html_problems(body: str) -> list[str]:
+    """Tags in st.html that the dashboard did not write itself."""
+    return [body[max(0, m.start() - 20) : m.end() + 40] for m in re.finditer(r"<[A-Za-z/!?]", _HTML_OWN.sub("", body))]
+
+
+# --- Plotly figures -------------------------------------------------------------------------------
+
+# The tags the dashboard's own chart code writes; anything else would be markup from outside.
+_PLOTLY_OWN_TAG = re.compile(r"<br>|<b>|</b>|<extra></extra>|<span style='font-size:11px;color:#7f8c8d'>|</span>")
+_PLOTLY_MARKUP = re.compile(r"<[A-Za-z/!?]|&(?!amp;|lt;|gt;)#?\w+;")
+
+
+def strings_in(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings_in(item)
+
+
+def plotly_problems(spec: str) -> list[str]:
+    """Tags or entities in a figure's text that the dashboard did not write itself."""
+    figure = json.loads(spec)
+    texts = strings_in({"data": figure.get("data"), "layout": figure.get("layout")})
+    return [text[:120] for text in texts if _PLOTLY_MARKUP.search(_PLOTLY_OWN_TAG.sub("", text))]
