@@ -22,9 +22,11 @@ _HIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2
 # directives, arrows such as -> and >=, autolinks such as www.x.org), escaped with a backslash as
 # CommonMark allows. Quotes, commas, slashes and the like mean nothing and stay as they are.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=^@])")
-# Streamlit replaces `:material_x:`, `:streamlit:` and emoji shortcodes inside text already parsed,
-# where a backslash escape no longer shows: an invisible word joiner after the colon breaks them.
-_SHORTCODE_COLON = re.compile(r":(?=[\w+-])")
+# Some markup is found in text already parsed, where a backslash escape no longer shows: Streamlit's
+# `:material_x:`, `:streamlit:` and emoji shortcodes, and GitHub's bare links (https://…, www.…,
+# name@host.org). An invisible word joiner after every colon and @, and before the dot of www.,
+# breaks them all.
+_PARSED_TEXT_MARKUP = re.compile(r"(?<=[:@])|(?<=[wW]{3})(?=\.)")
 WORD_JOINER = "\u2060"
 _LINE_BREAK = re.compile(r"[ \t]*(?:\r\n|\r|\n)\s*")
 CODE_LIMIT = 80  # characters of a rejected value worth echoing; the rest is cut
@@ -40,7 +42,7 @@ def markdown_text(text: object) -> str:
 
     Line breaks become Markdown line breaks (a blank line or indent would start a new block).
     """
-    plain = _SHORTCODE_COLON.sub(":" + WORD_JOINER, _visible_controls(str(text)).strip())
+    plain = _PARSED_TEXT_MARKUP.sub(WORD_JOINER, _visible_controls(str(text)).strip())
     return _LINE_BREAK.sub("  \n", _MARKDOWN_SPECIAL.sub(r"\\\1", plain))
 
 
@@ -50,8 +52,8 @@ def markdown_code(text: object, limit: int = CODE_LIMIT) -> str:
     if len(plain) > limit:
         plain = plain[:limit] + "…"
     plain = _LINE_BREAK.sub(" ", plain)
-    # Streamlit rewrites ':material/' in the raw source, code spans included: the joiner keeps it as typed.
-    plain = _SHORTCODE_COLON.sub(":" + WORD_JOINER, plain)
+    # Streamlit rewrites ':material/' in the raw source, code spans included: the joiners keep it as typed.
+    plain = _PARSED_TEXT_MARKUP.sub(WORD_JOINER, plain)
     # A fence longer than any run of backticks inside; padded when the value starts or ends with a backtick
     # or a space, which CommonMark would otherwise take as part of the fence or strip.
     longest = max((len(run) for run in re.findall(r"`+", plain)), default=0)

@@ -8,8 +8,15 @@ test_browser_hostile (every page in Chromium).
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+
+from redengine import schema, store
 
 HOSTILE = [
     # Markdown links and images, to places outside and to scripts
@@ -102,14 +109,18 @@ _MARKDOWN_MARKUP = {
     "bare domain": re.compile(r"(?i)www\."),
     "bidi control": re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]"),
 }
-# Replaced by Streamlit in the raw source or in parsed text, where a backslash no longer counts.
-_SHORTCODE = re.compile(r":material/|:material_\w+:|:streamlit:|:[\w+-]+:")
+# Found by Streamlit in the raw source or in parsed text, where a backslash no longer counts:
+# icon and emoji shortcodes, and GitHub's bare links.
+_PARSED_TEXT_MARKUP = re.compile(
+    r":material/|:material_\w+:|:streamlit:|:[\w+-]+:|https?://|www\.|[\w.+-]@[\w-]+\.\w", re.IGNORECASE
+)
 
 
 def markdown_problems(body: str) -> list[str]:
     """What in a Markdown source Streamlit would turn into markup: unescaped links, images, tags,
     entities, formulas, directives and shortcodes (code spans are literal, except for shortcodes)."""
-    problems = [f"shortcode {m.group()!r}" for m in _SHORTCODE.finditer(body.replace("\\", ""))]
+    parsed = body.replace("\\", "")
+    problems = [f"shortcode or bare link {m.group()!r}" for m in _PARSED_TEXT_MARKUP.finditer(parsed)]
     outside_code = _OWN_HTML.sub(" ", _ESCAPED.sub("□", _CODE_SPAN.sub("□", body)))
     for name, pattern in _MARKDOWN_MARKUP.items():
         problems += [
@@ -156,3 +167,84 @@ def plotly_problems(spec: str) -> list[str]:
     figure = json.loads(spec)
     texts = strings_in({"data": figure.get("data"), "layout": figure.get("layout")})
     return [text[:120] for text in texts if _PLOTLY_MARKUP.search(_PLOTLY_OWN_TAG.sub("", text))]
+
+
+# --- a data directory whose every text field is hostile ----------------------------------------------
+
+PLACES = 13  # all drawn in the Overview's coverage matrix and in Compare's chart at once
+CATEGORIES = ("organizations", "volunteers", "service_centers", "investment")
+VARIANTS = math.ceil(len(HOSTILE) / PLACES)  # variant k, row r: string 13k + r (+ a field offset)
+LANGS = ("zh", "en")
+
+
+def hostile_data_dir(root: Path, variant: int) -> Path:
+    """A data directory whose every text field is hostile, written without validation (names with
+    markup are refused by `snapshot add`, but the pages must not trust that)."""
+    first = PLACES * variant
+
+    def text(row: int, field: int) -> str:
+        return hostile(first + row + field)
+
+    districts = [
+        {
+            "district_id": f"place_{r}",
+            **{column: text(r, j) for j, column in enumerate(schema.NAME_COLUMNS["districts"])},
+            "level": "district",
+        }
+        for r in range(PLACES)
+    ]
+    metrics = [
+        {
+            "metric_id": f"metric_{m}",
+            "category": category,
+            "name_zh": text(m, 1),
+            "name_en": text(m, 2),
+            "unit": "count",
+            "description_en": text(m, 3),
+        }
+        for m, category in enumerate(CATEGORIES)
+    ]
+    sources = [
+        {
+            "source_id": f"src_{r}",
+            "title_zh": text(r, 4),
+            "title_en": text(r, 5),
+            "publisher": text(r, 6),
+            "published": date(2021, 1, 1),
+            "file": f"sources/src_{r}.txt",
+            "period_start": date(2020, 1, 1),
+            "period_end": date(2020, 12, 31),
+            "period_label": text(r, 7),
+            "period_note": text(r, 8),
+        }
+        for r in range(PLACES)
+    ]
+    facts = [
+        {
+            "district_id": f"place_{r}",
+            "metric_id": f"metric_{m}",
+            "value": float(100 * (r + 1) + m),
+            "qualifier": "exact",
+            "period_start": date(2020, 1, 1 + m),
+            "period_end": date(2020, 12, 31),
+            "period_label": text(r, 9 + 7 * m),
+            "value_as_written": text(r, 10 + 7 * m),
+            "source_id": f"src_{r}",
+            "quote": text(r, 11 + 7 * m),
+            "note": text(r, 12 + 7 * m),
+        }
+        for r in range(PLACES)
+        for m in range(len(CATEGORIES))
+    ]
+    data_dir = root / f"hostile-{variant}"
+    for kind, rows in (("districts", districts), ("metrics", metrics), ("sources", sources)):
+        store.write_parquet(data_dir / store.DIMENSION_FILES[kind], pa.Table.from_pylist(rows, schema.DIMENSIONS[kind]))
+    (data_dir / "sources").mkdir()
+    for r in range(PLACES):
+        quotes = "。".join(f["quote"] for f in facts if f["source_id"] == f"src_{r}")
+        (data_dir / "sources" / f"src_{r}.txt").write_text(f"{text(r, 13)}\n{quotes}", encoding="utf-8")
+    table = pa.Table.from_pylist(facts, schema.FACTS)
+    table = table.append_column("snapshot_id", pa.array(["hostile"] * len(table), pa.string()))
+    written = store.write_snapshot_files(data_dir / "snapshots", "hostile.parquet", table)
+    store.write_manifest(data_dir, [store.SnapshotEntry(id="hostile", added="2026-01-01T00:00:00+00:00", **written)])
+    return data_dir

@@ -9,21 +9,31 @@ rotated between runs) and through every text field of a snapshot and its compani
 from __future__ import annotations
 
 import json
-import math
 from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import streamlit as st
-from hostile import HOSTILE, hostile, html_problems, markdown_problems, plotly_problems
+from hostile import (
+    HOSTILE,
+    LANGS,
+    PLACES,
+    VARIANTS,
+    hostile,
+    hostile_data_dir,
+    html_problems,
+    markdown_problems,
+    plotly_problems,
+)
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
 from redengine import schema, store, view_state
 from redengine.db import Database
-from redengine.markup import markdown_code, plotly_text
+from redengine.markup import WORD_JOINER, markdown_code, plotly_text
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
@@ -134,89 +144,12 @@ def test_a_rejected_value_is_shown_as_code_and_cut():
     at = session_on(PROFILE)
     visit(at, {"lang": "en", "district": "[Click to verify](https://example.org)" + "x" * 500})
     (notice,) = [w for w in warnings(at) if "district=" in w]
-    assert "district=`[Click to verify](https://example.org)xxx" in notice  # literal inside a code span
+    # Literal inside a code span; the invisible joiner keeps the URL from becoming a bare link.
+    assert f"district=`[Click to verify](https:{WORD_JOINER}//example.org)xxx" in notice
     assert "x" * 41 + "…`" in notice and "x" * 60 not in notice
 
 
 # --- snapshot and companion-table text --------------------------------------------------------
-
-PLACES = 13  # all drawn in the Overview's coverage matrix and in Compare's chart at once
-CATEGORIES = ("organizations", "volunteers", "service_centers", "investment")
-VARIANTS = math.ceil(len(HOSTILE) / PLACES)  # variant k, row r: string 13k + r (+ a field offset)
-LANGS = ("zh", "en")
-
-
-def hostile_data_dir(root: Path, variant: int) -> Path:
-    """A data directory whose every text field is hostile, written without validation (names with
-    markup are refused by `snapshot add`, but the pages must not trust that)."""
-    first = PLACES * variant
-
-    def text(row: int, field: int) -> str:
-        return hostile(first + row + field)
-
-    districts = [
-        {
-            "district_id": f"place_{r}",
-            **{column: text(r, j) for j, column in enumerate(schema.NAME_COLUMNS["districts"])},
-            "level": "district",
-        }
-        for r in range(PLACES)
-    ]
-    metrics = [
-        {
-            "metric_id": f"metric_{m}",
-            "category": category,
-            "name_zh": text(m, 1),
-            "name_en": text(m, 2),
-            "unit": "count",
-            "description_en": text(m, 3),
-        }
-        for m, category in enumerate(CATEGORIES)
-    ]
-    sources = [
-        {
-            "source_id": f"src_{r}",
-            "title_zh": text(r, 4),
-            "title_en": text(r, 5),
-            "publisher": text(r, 6),
-            "published": date(2021, 1, 1),
-            "file": f"sources/src_{r}.txt",
-            "period_start": date(2020, 1, 1),
-            "period_end": date(2020, 12, 31),
-            "period_label": text(r, 7),
-            "period_note": text(r, 8),
-        }
-        for r in range(PLACES)
-    ]
-    facts = [
-        {
-            "district_id": f"place_{r}",
-            "metric_id": f"metric_{m}",
-            "value": float(100 * (r + 1) + m),
-            "qualifier": "exact",
-            "period_start": date(2020, 1, 1 + m),
-            "period_end": date(2020, 12, 31),
-            "period_label": text(r, 9 + 7 * m),
-            "value_as_written": text(r, 10 + 7 * m),
-            "source_id": f"src_{r}",
-            "quote": text(r, 11 + 7 * m),
-            "note": text(r, 12 + 7 * m),
-        }
-        for r in range(PLACES)
-        for m in range(len(CATEGORIES))
-    ]
-    data_dir = root / f"hostile-{variant}"
-    for kind, rows in (("districts", districts), ("metrics", metrics), ("sources", sources)):
-        store.write_parquet(data_dir / store.DIMENSION_FILES[kind], pa.Table.from_pylist(rows, schema.DIMENSIONS[kind]))
-    (data_dir / "sources").mkdir()
-    for r in range(PLACES):
-        quotes = "。".join(f["quote"] for f in facts if f["source_id"] == f"src_{r}")
-        (data_dir / "sources" / f"src_{r}.txt").write_text(f"{text(r, 13)}\n{quotes}", encoding="utf-8")
-    table = pa.Table.from_pylist(facts, schema.FACTS)
-    table = table.append_column("snapshot_id", pa.array(["hostile"] * len(table), pa.string()))
-    written = store.write_snapshot_files(data_dir / "snapshots", "hostile.parquet", table)
-    store.write_manifest(data_dir, [store.SnapshotEntry(id="hostile", added="2026-01-01T00:00:00+00:00", **written)])
-    return data_dir
 
 
 def followed_fact(database: Database, source_id: str) -> str:
@@ -251,3 +184,45 @@ def test_every_snapshot_text_field_is_shown_as_text(variant, tmp_path, monkeypat
             heatmap = json.loads(at.get("plotly_chart")[-1].proto.spec)["data"][0]
             names_en = [hostile(PLACES * variant + r + 1) for r in range(PLACES)]
             assert sorted(heatmap["y"]) == sorted(plotly_text(name) for name in names_en)
+
+
+# --- the upload box on What changed ---------------------------------------------------------------
+
+UPLOAD_ROWS = 5  # schema.ROWS_SHOWN: the rows a problem quotes
+
+
+def hostile_upload(first: int) -> bytes:
+    """A snapshot file whose ids, qualifiers and one column's name are hostile: every problem quotes them."""
+    rows = [
+        {
+            "district_id": hostile(first + r),
+            "metric_id": hostile(first + r + 1),
+            "value": 1.0,
+            "qualifier": hostile(first + r + 2),
+            "period_start": date(2020, 1, 1),
+            "period_end": date(2020, 12, 31),
+            "period_label": hostile(first + r + 3),
+            "value_as_written": hostile(first + r + 4),
+            "source_id": hostile(first + r + 5),
+            "quote": hostile(first + r + 6),
+            "note": None,
+        }
+        for r in range(UPLOAD_ROWS)
+    ]
+    table = pa.Table.from_pylist(rows, schema.FACTS)
+    table = table.append_column(hostile(first)[:200], pa.array(["x"] * UPLOAD_ROWS))  # a column not in the contract
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    return sink.getvalue().to_pybytes()
+
+
+def test_the_upload_box_shows_every_problem_as_text():
+    at = session_on(CHANGES)
+    visit(at, {"lang": "en"})
+    for first in range(0, len(HOSTILE), UPLOAD_ROWS):
+        at.file_uploader[0].set_value((f"upload-{first}.parquet", hostile_upload(first), "application/octet-stream"))
+        at.run()
+        assert not at.exception
+        (error,) = [e.value for e in at.error]
+        assert error.count("Fix\\:") >= 4  # unknown places, metrics, sources; bad qualifiers
+        assert markup_found(at) == [], first
