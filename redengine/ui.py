@@ -99,7 +99,7 @@ def choose(
     # Said where the rejected value would have been used, in the language now chosen.
     lang = st.session_state.get("lang", "en")
     for notice in resolution.notices:
-        fallback = notice.fallback or t("nothing_selected", lang)
+        fallback = markdown_text(notice.fallback) if notice.fallback else t("nothing_selected", lang)
         text = t("bad_param", lang, name=notice.name, value=markdown_code(notice.value), fallback=fallback)
         st.warning(text, icon=":material/warning:")
 

@@ -33,7 +33,7 @@ from streamlit.testing.v1 import app_test as app_test_module
 
 from redengine import schema, store, view_state
 from redengine.db import Database
-from redengine.markup import WORD_JOINER, markdown_code, plotly_text
+from redengine.markup import WORD_JOINER, markdown_code, markdown_text, plotly_text
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
@@ -226,3 +226,9 @@ def test_the_upload_box_shows_every_problem_as_text():
         (error,) = [e.value for e in at.error]
         assert error.count("Fix\\:") >= 4  # unknown places, metrics, sources; bad qualifiers
         assert markup_found(at) == [], first
+    # A file that is not Parquet at all: the message names it.
+    at.file_uploader[0].set_value(("![](https:example.org) <b>x.parquet", b"not parquet", "application/octet-stream"))
+    at.run()
+    (error,) = [e.value for e in at.error]
+    assert markdown_text("![](https:example.org) <b>x.parquet") in error
+    assert markup_found(at) == []
