@@ -4,6 +4,7 @@ import streamlit as st
 
 from redengine import store, ui
 from redengine.i18n import t
+from redengine.markup import markdown_text
 
 st.set_page_config(page_title="红色引擎 Red Engine", page_icon="🏮", layout="wide")
 
@@ -11,7 +12,7 @@ try:
     view = ui.common_controls()
 except store.DataDirError as error:
     st.title("红色引擎 · Red Engine")
-    st.error(f"**数据无法读取 · The data cannot be read**\n\n{error}")
+    st.error(f"**数据无法读取 · The data cannot be read**\n\n{markdown_text(error)}")
     st.stop()
 
 pages = [
@@ -32,4 +33,4 @@ pages = [
 try:
     st.navigation(pages, position="top").run()
 except store.DataDirError as error:
-    st.error(f"**{t('data_error', view.lang)}**\n\n{error}")
+    st.error(f"**{t('data_error', view.lang)}**\n\n{markdown_text(error)}")

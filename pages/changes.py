@@ -7,6 +7,7 @@ import streamlit as st
 
 from redengine import snapshots, tables, ui
 from redengine.i18n import t
+from redengine.markup import markdown_text
 
 ROWS_SHOWN = 1000
 view = ui.current_view()
@@ -43,6 +44,6 @@ with st.expander(t("upload_title", lang)):
             st.success(t("upload_ok", lang, n=result.rows))
             st.dataframe(result.facts.to_pandas().head(50), hide_index=True)
         else:
-            st.error("\n".join(f"- {p}" for p in result.problems))
+            st.error("\n".join(f"- {markdown_text(p)}" for p in result.problems))
 
 ui.write_url(["from", "to"])

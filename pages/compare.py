@@ -5,6 +5,7 @@ import streamlit as st
 from redengine import tables, ui
 from redengine.domain import CATEGORIES, HEADLINE_CATEGORIES
 from redengine.i18n import category_name, localized, t
+from redengine.markup import markdown_text
 
 BARS_SHOWN = 30
 EVERY_DEFINITION = "all"
@@ -106,12 +107,19 @@ rows = ui.query("concept_figures", snapshot_id=view.snapshot_id, district_ids=ch
 comparison = tables.comparison_summary(rows, lang)
 ui.period_warning(comparison.periods, lang)
 if comparison.not_reported:
-    st.info(t("not_reported_by", lang) + tables.list_join(comparison.not_reported, lang))
+    st.info(t("not_reported_by", lang) + tables.list_join([markdown_text(n) for n in comparison.not_reported], lang))
 if comparison.left_out:
-    st.caption(t("left_out_not_like", lang, places=tables.list_join(comparison.left_out, lang)))
+    left_out = tables.list_join([markdown_text(n) for n in comparison.left_out], lang)
+    st.caption(t("left_out_not_like", lang, places=left_out))
 if comparison.reference:
     st.caption(
-        t("verdict_summary", lang, reference=comparison.reference, like=comparison.like, unlike=comparison.unlike)
+        t(
+            "verdict_summary",
+            lang,
+            reference=markdown_text(comparison.reference),
+            like=comparison.like,
+            unlike=comparison.unlike,
+        )
     )
 if len(reporters) < 2:
     st.caption(t("only_one_place", lang))
@@ -119,7 +127,7 @@ elif len(reporters) > BARS_SHOWN:
     st.caption(t("top_places_chosen", lang, n=BARS_SHOWN, total=len(reporters)))
 if per_month:
     st.caption(t("per_month_caveat", lang))
-about = f"{concept['description_en']}  \n" if lang == "en" else ""
+about = f"{markdown_text(concept['description_en'])}  \n" if lang == "en" else ""
 st.caption(about + t("qualifier_note", lang))
 
 table = tables.concept_table(rows, concept["unit"], lang, ui.source_links(view))

@@ -1,13 +1,12 @@
 """Overview: the places at a glance, one chart per headline category, and the coverage gaps."""
 
-import html
-
 import streamlit as st
 
 from redengine import tables, ui
 from redengine.domain import HEADLINE_CATEGORIES, place_color
 from redengine.evidence import evidence_html
 from redengine.i18n import category_name, localized, t
+from redengine.markup import markdown_text
 
 CARDS_SHOWN = 6
 HEATMAP_ROWS = 30
@@ -24,7 +23,7 @@ for index, card in enumerate(shown.to_dict("records")):
         row = st.columns(CARDS_PER_ROW)
     with row[index % CARDS_PER_ROW].container(border=True):
         name, other = (card["name_zh"], card["name_en"]) if lang == "zh" else (card["name_en"], card["name_zh"])
-        name, other = html.escape(name), html.escape(other)
+        name, other = markdown_text(name), markdown_text(other)
         city = (
             card["city_zh"] + " · " + card["province_zh"]
             if lang == "zh"
@@ -32,12 +31,12 @@ for index, card in enumerate(shown.to_dict("records")):
         )
         st.markdown(
             f"<span style='color:{place_color(card['district_id'])}'>■</span> **{name}** · {other}<br>"
-            f"<span style='color:#7f8c8d;font-size:0.85rem'>{html.escape(city)} · "
+            f"<span style='color:#7f8c8d;font-size:0.85rem'>{markdown_text(city)} · "
             f"{t('level_' + card['level'], lang)}</span>",
             unsafe_allow_html=True,
         )
         st.metric(t("figures", lang), f"{int(card['figures']):,}")
-        st.caption(f"{t('report_period', lang)}: {ui.report_periods(card['report_periods'], lang)}")
+        st.caption(f"{t('report_period', lang)}: {markdown_text(ui.report_periods(card['report_periods'], lang))}")
         st.page_link(
             "pages/profile.py",
             label=t("open_profile", lang),
@@ -76,16 +75,16 @@ for index, (category, rows) in enumerate(tables.by_category(headline, HEADLINE_C
     first = rows.iloc[0]
     reporting = int(first["places_reporting"])
     with panels[index % 2].container(border=True):
-        st.markdown(f"**{category_name(category, lang)}** · {localized(first, 'concept_name', lang)}")
+        st.markdown(f"**{category_name(category, lang)}** · {markdown_text(localized(first, 'concept_name', lang))}")
         st.caption(f"{t('reported_by', lang)}: {reporting:,} / {len(cards):,}")
         if reporting < 2:
             st.caption(t("only_one_place", lang))
         if first["definitions"] > 1:
-            definitions = tables.list_join(tables.definitions_in(rows, lang), lang)
+            definitions = tables.list_join([markdown_text(d) for d in tables.definitions_in(rows, lang)], lang)
             st.caption(t("definitions_differ", lang, definitions=definitions))
         ui.period_warning(rows["period_label"], lang)
         if reporting <= PANEL_BARS:  # every reporting place is here, so the others can be named
-            missing = tables.places_missing_from(rows, names)
+            missing = [markdown_text(name) for name in tables.places_missing_from(rows, names)]
             if missing:
                 st.caption(t("not_reported_by", lang) + tables.list_join(missing, lang))
         else:

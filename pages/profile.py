@@ -5,6 +5,7 @@ import streamlit as st
 from redengine import tables, ui
 from redengine.domain import CATEGORIES, format_qualified
 from redengine.i18n import category_name, t
+from redengine.markup import markdown_text
 
 HEADLINES_PER_ROW = 3
 view = ui.current_view()
@@ -25,12 +26,13 @@ where = (
     f"{place['city_zh']} · {place['province_zh']}" if lang == "zh" else f"{place['city_en']}, {place['province_en']}"
 )
 other_name = place["name_en"] if lang == "zh" else place["name_zh"]
-st.markdown(f"### {names[district_id]} · {other_name}")
+st.markdown(f"### {markdown_text(names[district_id])} · {markdown_text(other_name)}")
 periods = ui.report_periods(place["report_periods"], lang)
-st.caption(f"{where} · {t('level_' + place['level'], lang)} · {t('report_period', lang)}: {periods}")
+level = t("level_" + place["level"], lang)
+st.caption(f"{markdown_text(where)} · {level} · {t('report_period', lang)}: {markdown_text(periods)}")
 reports = place["report_titles_zh"] if lang == "zh" else place["report_titles_en"]
 if isinstance(reports, str):
-    st.caption(f"{t('source', lang)}: {reports}")
+    st.caption(f"{t('source', lang)}: {markdown_text(reports)}")
 
 facts = ui.query("district_facts", snapshot_id=view.snapshot_id, district_id=district_id)
 if facts.empty:
@@ -44,11 +46,12 @@ else:
             row = st.columns(HEADLINES_PER_ROW)
         column = row[index % HEADLINES_PER_ROW]
         column.metric(
-            f"{category_name(fact['category'], lang)} · {fact['metric_name_zh' if lang == 'zh' else 'metric_name_en']}",
+            f"{category_name(fact['category'], lang)} · "
+            f"{markdown_text(fact['metric_name_zh' if lang == 'zh' else 'metric_name_en'])}",
             format_qualified(fact["value"], fact["unit"], fact["qualifier"], lang),
-            help=fact["quote"],
+            help=markdown_text(fact["quote"]),
         )
-        column.caption(" · ".join(tables.figure_marks(fact, lang)))
+        column.caption(markdown_text(" · ".join(tables.figure_marks(fact, lang))))
 
     st.subheader(t("all_figures", lang))
     compare = ui.compare_links(view)

@@ -1,12 +1,11 @@
 """Sources: each report's metadata and full text, every curated figure highlighted."""
 
-import html
-
 import streamlit as st
 
 from redengine import ui
 from redengine.domain import period_text
 from redengine.i18n import t
+from redengine.markup import markdown_text
 
 view = ui.current_view()
 lang = view.lang
@@ -32,20 +31,21 @@ details = {
     t("report_period", lang): period_text(source["period_label"], lang),
     t("figures", lang): f"{int(source['figures'])}",
 }
-st.markdown(f"### {html.escape(source['title_zh'])}")
-st.caption(source["title_en"])
-st.markdown("  \n".join(f"**{k}**: {html.escape(str(v))}" for k, v in details.items()))
+st.markdown(f"### {markdown_text(source['title_zh'])}")
+st.caption(markdown_text(source["title_en"]))
+st.markdown("  \n".join(f"**{k}**: {markdown_text(v)}" for k, v in details.items()))
 if isinstance(source["period_note"], str):
-    st.caption(f"{t('period_note', lang)}: {source['period_note']}")
+    st.caption(f"{t('period_note', lang)}: {markdown_text(source['period_note'])}")
 
 if target:
     fact = facts.set_index("fact_id").loc[target]
     with st.container(border=True):
         st.markdown(
-            f"**{t('highlighted_fact', lang)}**: {fact['metric_name_zh' if lang == 'zh' else 'metric_name_en']} — "
-            f"{html.escape(str(fact['value_as_written']))} ({period_text(fact['period_label'], lang)})"
+            f"**{t('highlighted_fact', lang)}**: "
+            f"{markdown_text(fact['metric_name_zh' if lang == 'zh' else 'metric_name_en'])} — "
+            f"{markdown_text(fact['value_as_written'])} ({markdown_text(period_text(fact['period_label'], lang))})"
         )
-        st.markdown(f"> {html.escape(fact['quote'])}")
+        st.markdown(f"> {markdown_text(fact['quote'])}")
 
 st.subheader(t("full_text", lang))
 marked = ui.highlighted_source(view.snapshot_id, source_id, source["file"], target)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import textwrap
 
 import pandas as pd
@@ -10,6 +9,7 @@ import plotly.graph_objects as go
 
 from redengine.domain import CATEGORIES, axis_scale, format_qualified, period_text, place_color
 from redengine.i18n import category_name, t
+from redengine.markup import plotly_text
 from redengine.tables import verdict_text
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
@@ -19,20 +19,20 @@ QUOTE_WIDTH = 28  # characters per hover line; Chinese has no spaces to wrap on
 def _wrapped(text: str | None) -> str:
     if not isinstance(text, str):
         return ""
-    return "<br>".join(textwrap.wrap(html.escape(text), QUOTE_WIDTH))
+    # Wrapped before escaping, so no line ends inside an entity such as &lt;.
+    return "<br>".join(plotly_text(line) for line in textwrap.wrap(text, QUOTE_WIDTH))
 
 
 def _small(text: str) -> str:
-    return f"<span style='font-size:11px;color:#7f8c8d'>{html.escape(text)}</span>"
+    return f"<span style='font-size:11px;color:#7f8c8d'>{plotly_text(text)}</span>"
 
 
 def _axis_label(row: pd.Series, lang: str, with_period: bool, small_period: bool) -> str:
-    # Escaped for Plotly's HTML-like labels; quote=False keeps the apostrophe of Jiang'an as typed.
-    name = html.escape(place_label(row, lang), quote=False)
+    name = plotly_text(place_label(row, lang))
     if not with_period or pd.isna(row["period_label"]):
         return name
     period = period_text(row["period_label"], lang)
-    return f"{name}<br>{_small(period) if small_period else html.escape(period)}"
+    return f"{name}<br>{_small(period) if small_period else plotly_text(period)}"
 
 
 def place_label(row: pd.Series, lang: str) -> str:
@@ -78,7 +78,8 @@ def comparison_bars(
     if per_month:
         axis_title += t("per_month_unit", lang)
     # Bars are placed by place id, definition and period; names label them (two places may share a name).
-    keys = rows["district_id"] + "|" + rows["period_label"].fillna("")
+    # Category values are text Plotly may draw (say, if a tick label were missing): escaped too.
+    keys = rows["district_id"] + "|" + rows["period_label"].fillna("").map(plotly_text)
     if by_definition:
         keys = keys + "|" + rows["metric_id"].fillna("")
     keys = keys.tolist()
@@ -96,10 +97,10 @@ def comparison_bars(
         format_qualified(v, unit, q, lang) + suffix
         for v, q in zip(reported["value"], reported["qualifier"], strict=True)
     ]
-    periods = [html.escape(period_text(p, lang)) for p in reported["period_label"]]
+    periods = [plotly_text(period_text(p, lang)) for p in reported["period_label"]]
     hovers = [
-        f"<b>{html.escape(place_label(r, lang))}</b><br>{html.escape(value)} · {period}{_definition_lines(r, lang)}"
-        f"<br>{t('col_as_written', lang)}: {html.escape(str(r['value_as_written']))}<br>{_wrapped(r['quote'])}"
+        f"<b>{plotly_text(place_label(r, lang))}</b><br>{plotly_text(value)} · {period}{_definition_lines(r, lang)}"
+        f"<br>{t('col_as_written', lang)}: {plotly_text(r['value_as_written'])}<br>{_wrapped(r['quote'])}"
         for (_, r), value, period in zip(reported.iterrows(), shown, periods, strict=True)
     ]
     metric_ids = list(dict.fromkeys(reported["metric_id"])) if by_definition else []
@@ -111,7 +112,7 @@ def comparison_bars(
         opacity = [1.0] * len(reported)
     left_out = rows.loc[missing, "figures_left_out"].tolist() if "figures_left_out" in rows else [0] * missing.sum()
     missing_hovers = [
-        f"{html.escape(place_label(r, lang))}: {t('not_reported', lang)}" for _, r in rows[missing].iterrows()
+        f"{plotly_text(place_label(r, lang))}: {t('not_reported', lang)}" for _, r in rows[missing].iterrows()
     ]
 
     def placed(places: list[str], values: list[float]) -> dict:
@@ -129,7 +130,7 @@ def comparison_bars(
                     },
                 },
                 text=[
-                    html.escape(v) if lying else f"{html.escape(v)}<br>{p}" for v, p in zip(shown, periods, strict=True)
+                    plotly_text(v) if lying else f"{plotly_text(v)}<br>{p}" for v, p in zip(shown, periods, strict=True)
                 ],
                 hovertext=hovers,
                 hovertemplate="%{hovertext}<extra></extra>",
@@ -162,7 +163,7 @@ def comparison_bars(
             go.Bar(
                 **placed([None], [None]),
                 marker_color=DEFINITION_COLORS[index % len(DEFINITION_COLORS)],
-                name=html.escape(str(metric_names[metric_id])),
+                name=plotly_text(str(metric_names[metric_id])),
                 showlegend=True,
                 hoverinfo="skip",
             )
@@ -208,11 +209,11 @@ def _definition_lines(row: pd.Series, lang: str) -> str:
     """The definition, scope and verdict of a concept's figure, for its hover text."""
     if "reasons" not in row:
         return ""
-    lines = [html.escape(str(row[_metric_name(lang)]))]
+    lines = [plotly_text(str(row[_metric_name(lang)]))]
     scope = row["scope_zh"] if lang == "zh" else row["scope_en"]
     if isinstance(scope, str):
-        lines.append(html.escape(t("scope_mark", lang, scope=scope)))
-    lines.append(html.escape(verdict_text(row["is_reference"], row["reasons"], lang)))
+        lines.append(plotly_text(t("scope_mark", lang, scope=scope)))
+    lines.append(plotly_text(verdict_text(row["is_reference"], row["reasons"], lang)))
     return "".join(f"<br>{line}" for line in lines)
 
 
@@ -228,7 +229,7 @@ def coverage_heatmap(matrix: pd.DataFrame, lang: str) -> go.Figure:
         go.Heatmap(
             z=counts,
             x=[category_name(c, lang) for c in categories],
-            y=list(table.index),
+            y=[plotly_text(place) for place in table.index],
             text=text,
             texttemplate="%{text}",
             colorscale=[[0, "#f4f6f7"], [0.001, "#fadbd8"], [1, "#922b21"]],

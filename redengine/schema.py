@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -20,6 +21,11 @@ from redengine.domain import BASE_UNITS, CATEGORIES, DISTRICT_LEVELS, MEASURES, 
 SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 SAFE_SNAPSHOT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
 ROWS_SHOWN = 5
+# In names and titles: HTML-like brackets, Markdown links and code spans.
+NAME_MARKUP = re.compile(r"[<>`]|\[[^\]]*\]\(")
+# Control and format characters (bidi overrides, zero-width spaces and joiners, the byte-order mark).
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf"})
+NAME_SHOWN = 60  # characters of a refused name quoted in the message
 
 DISTRICTS = pa.schema(
     [
@@ -114,6 +120,14 @@ NULLABLE = {
 DIMENSIONS = {"districts": DISTRICTS, "concepts": CONCEPTS, "metrics": METRICS, "sources": SOURCES}
 OPTIONAL_DIMENSION_COLUMNS = {"metrics": OPTIONAL_METRIC_COLUMNS}
 ID_COLUMN = {"districts": "district_id", "concepts": "concept_id", "metrics": "metric_id", "sources": "source_id"}
+# Text shown as a name: no markup, no invisible characters (see _markup_problems).
+NAME_COLUMNS = {
+    "districts": ("name_zh", "name_en", "city_zh", "city_en", "province_zh", "province_en"),
+    "concepts": ("name_zh", "name_en"),
+    "metrics": ("name_zh", "name_en"),
+    "sources": ("title_zh", "title_en", "publisher"),
+}
+SCOPE_COLUMNS = ("scope_zh", "scope_en")  # a part of a place is named like a place
 FACT_KEY = ["district_id", "metric_id", "period_start", "period_end"]
 
 
@@ -311,6 +325,7 @@ def check_dimension(kind: str, table: pa.Table, concepts: set[str] | None = None
     ):
         if problem:
             problems.append(problem)
+    problems += _markup_problems(frame, NAME_COLUMNS[kind])
     allowed = {
         "districts": ("level", DISTRICT_LEVELS),
         "metrics": ("category", CATEGORIES),
@@ -390,6 +405,32 @@ def _present(*problems: Problem | None) -> list[Problem]:
 def _some(ids: Iterable[str], shown: int = 8) -> str:
     ids = sorted(ids)
     return ", ".join(ids[:shown]) + (" …" if len(ids) > shown else "")
+
+
+def _has_markup(name: str) -> bool:
+    return bool(NAME_MARKUP.search(name)) or any(unicodedata.category(c) in INVISIBLE_CATEGORIES for c in name)
+
+
+def _markup_problems(frame: pd.DataFrame, columns: Iterable[str]) -> list[Problem]:
+    """Names and titles holding markup or invisible characters: they are shown on every page and in
+    charts, and unlike quotes they need not match a report's text, so they are refused outright."""
+    problems = []
+    for column in columns:
+        values = frame[column].astype("string")
+        has_markup = values.fillna("").map(_has_markup).astype(bool)
+        # Cut; the message shows it with repr, which writes invisible characters as \u escapes.
+        shown = values.map(lambda v: v[:NAME_SHOWN] + ("…" if len(v) > NAME_SHOWN else ""), na_action="ignore")
+        problem = _rows_problem(
+            column,
+            has_markup,
+            shown,
+            "contain markup or invisible characters",
+            "write the name as plain text, without <, >, [text](link), backticks, control characters, "
+            "bidi overrides or zero-width characters",
+        )
+        if problem:
+            problems.append(problem)
+    return problems
 
 
 def _allowed(frame: pd.DataFrame, column: str, allowed: Iterable[str]) -> list[Problem]:
@@ -477,6 +518,7 @@ def check_facts(table: pa.Table, known: KnownIds) -> list[Problem]:
         problems.append(problem)
     problems += [p for p in _allowed(frame.dropna(subset=["qualifier"]), "qualifier", QUALIFIERS)]
     problems += _period_basis_problems(frame)
+    problems += _markup_problems(frame, SCOPE_COLUMNS)
     reversed_ = frame["period_start"] > frame["period_end"]
     problem = _rows_problem(
         "period_start",

@@ -21,6 +21,7 @@ from redengine.db import Database
 from redengine.domain import distinct_periods, period_text
 from redengine.highlight import highlighted_html
 from redengine.i18n import LANGUAGES, language_from_locale, t
+from redengine.markup import markdown_code, markdown_text
 
 URL_WRITTEN = "_url_written"
 
@@ -98,8 +99,8 @@ def choose(
     # Said where the rejected value would have been used, in the language now chosen.
     lang = st.session_state.get("lang", "en")
     for notice in resolution.notices:
-        fallback = notice.fallback or t("nothing_selected", lang)
-        text = t("bad_param", lang, name=notice.name, value=notice.value, fallback=fallback)
+        fallback = markdown_text(notice.fallback) if notice.fallback else t("nothing_selected", lang)
+        text = t("bad_param", lang, name=notice.name, value=markdown_code(notice.value), fallback=fallback)
         st.warning(text, icon=":material/warning:")
 
 
@@ -247,7 +248,8 @@ def period_warning(period_labels: pd.Series, lang: str) -> None:
     if len(periods) > 1:
         shown = "、".join if lang == "zh" else ", ".join
         st.warning(
-            t("period_warning", lang, periods=shown(period_text(p, lang) for p in periods)), icon=":material/schedule:"
+            t("period_warning", lang, periods=shown(markdown_text(period_text(p, lang)) for p in periods)),
+            icon=":material/schedule:",
         )
 
 

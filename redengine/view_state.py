@@ -14,7 +14,8 @@ LIST_SEPARATOR = ","
 
 @dataclass(frozen=True)
 class Notice:
-    """A URL parameter that was not valid, and what is shown instead."""
+    """A URL parameter that was not valid (its value whole: showing it safely and briefly is the page's job),
+    and what is shown instead."""
 
     name: str
     value: str
@@ -50,7 +51,7 @@ def choose_one(
     else:
         chosen = fallback
         if raw is not None:
-            resolution.notices.append(Notice(name, raw[:80], fallback or ""))
+            resolution.notices.append(Notice(name, raw, fallback or ""))
     resolution.values[name] = chosen
     return chosen
 
@@ -75,7 +76,7 @@ def choose_many(
         unknown = [item for item in items if item not in allowed]
         chosen = known or list(fallback)
         if unknown or not known:
-            shown = LIST_SEPARATOR.join(unknown)[:80] or raw[:80]
+            shown = LIST_SEPARATOR.join(unknown) or raw
             resolution.notices.append(Notice(name, shown, LIST_SEPARATOR.join(chosen)))
     resolution.values[name] = chosen
     return chosen

@@ -29,6 +29,7 @@ from streamlit.testing.v1 import app_test as app_test_module
 from redengine import snapshots, store, ui
 from redengine.db import Database
 from redengine.i18n import t
+from redengine.markup import markdown_code, markdown_text
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
@@ -250,7 +251,7 @@ def test_profile_shows_jiangan_headline_figures(lang):
     investment = next(k for k in shown if k.startswith(t("cat_investment", lang)))
     assert volunteers == SHOWN[lang]["jiangan_volunteers"]
     # Each category's headline is of the concept most places report: projects signed, in investment.
-    assert investment.endswith(localized_metric(lang, "modern_service_projects_introduced_10bn_class"))
+    assert investment.endswith(markdown_text(localized_metric(lang, "modern_service_projects_introduced_10bn_class")))
     # Every figure, with its quote, in the tables below.
     quotes = pd.concat([frame.value for frame in at.dataframe])[t("col_quote", lang)]
     assert JIANGAN_VOLUNTEERS_QUOTE in set(quotes)
@@ -352,8 +353,8 @@ def test_a_place_that_does_not_report_is_marked_not_reported(lang, view):
 def test_period_warning_when_periods_differ(lang):
     at = open_page(COMPARE, lang=lang, **VOLUNTEERS, places="jiangan,wuchang")
     (warning,) = period_warnings(at, lang)
-    assert SHOWN[lang]["period_jiangan"] in warning
-    assert SHOWN[lang]["period_wuchang"] in warning
+    assert markdown_text(SHOWN[lang]["period_jiangan"]) in warning
+    assert markdown_text(SHOWN[lang]["period_wuchang"]) in warning
 
 
 @pytest.mark.parametrize(
@@ -401,7 +402,8 @@ BAD = [
 def test_a_bad_parameter_falls_back_with_a_visible_notice(page, params, named, after):
     at = open_page(page, **params)  # asserts: no exception
     assert not at.error
-    notices = [w for w in warnings(at) if named in w]
+    name, value = named.split("=", 1)
+    notices = [w for w in warnings(at) if f"{name}={markdown_code(value)}" in w]  # the value shown as code
     assert notices, f"no notice naming {named!r}; warnings shown: {warnings(at)}"
     for name, value in after.items():
         assert at.query_params[name] == value
@@ -517,7 +519,7 @@ def test_a_fact_link_highlights_its_quote_in_the_source(lang):
 def test_sources_show_the_publication_date_or_say_it_is_not_stated(source, published):
     at = open_page(SOURCES, lang="en", source=source)
     details = next(m.value for m in at.markdown if "**Published**" in m.value)
-    assert f"**Published**: {published}" in details
+    assert f"**Published**: {markdown_text(published)}" in details
     assert "NaT" not in details
 
 
@@ -607,8 +609,8 @@ def test_a_missing_data_directory_shows_its_path(lang, monkeypatch, tmp_path):
     at.run()
     assert not at.exception
     (error,) = [e.value for e in at.error]
-    assert str(missing) in error
-    assert store.DATA_DIR_ENV in error  # and the fix
+    assert markdown_text(missing) in error
+    assert markdown_text(store.DATA_DIR_ENV) in error  # and the fix
 
 
 def test_a_snapshot_added_meanwhile_appears_on_the_next_run(monkeypatch, tmp_path):
@@ -655,6 +657,6 @@ def test_changes_between_a_snapshot_and_itself_are_none(lang):
 
 def test_a_notice_about_an_unknown_fact_does_not_say_none():
     at = open_page(SOURCES, lang="zh", source="jiangan_2018q1", fact="zzz")
-    notices = [w for w in warnings(at) if "fact=zzz" in w]
+    notices = [w for w in warnings(at) if f"fact={markdown_code('zzz')}" in w]
     assert notices, f"no notice naming fact=zzz; warnings shown: {warnings(at)}"
     assert "None" not in notices[0]  # the fallback is "no figure highlighted", in the reader's words

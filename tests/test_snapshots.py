@@ -293,6 +293,12 @@ BAD_CONCEPT_LAYER = [
     ("facts", {"period_basis": "open"}, "have a start though period_basis is open", "leave period_start empty"),
     ("facts", {"period_start": None}, "are empty though the period is not open", "set period_basis to open"),
     ("facts", {"scope_zh": "南华西街"}, "name a scope in one language only", "in both scope_zh and scope_en"),
+    (
+        "facts",
+        {"scope_zh": "<b>南华西街</b>", "scope_en": "Nanhuaxi"},
+        "contain markup",
+        "write the name as plain text",
+    ),
     ("metrics", {"measure": "amount"}, "column 'measure'", "use one of stock, flow, change_rate"),
     ("metrics", {"concept_id": "no_such_concept"}, "name concepts that are not known", "--concepts FILE"),
     ("metrics", {"concept_id": "Bad Concept"}, "are not safe ids", "lowercase letters"),
