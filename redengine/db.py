@@ -17,8 +17,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
-from redengine import store
+from redengine import integrity, store
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 SETUP_DIR = QUERIES_DIR / "setup"  # run once per connection: views and empty summary tables
@@ -75,23 +76,32 @@ class Database:
     def _connect(self, snapshots: list[store.SnapshotEntry]) -> duckdb.DuckDBPyConnection:
         connection = duckdb.connect(":memory:", config={"threads": 2})
         for kind, file in store.DIMENSION_FILES.items():
-            files = [self._existing(file)]
-            files += [self._existing(f"snapshots/{s.extras[kind]}") for s in snapshots if kind in s.extras]
+            files = [self._verified(file)]
+            files += [self._verified(f"snapshots/{s.extras[kind]}") for s in snapshots if kind in s.extras]
             # A few thousand rows: held in memory rather than re-read from Parquet by every query.
-            connection.read_parquet(files, union_by_name=True).create(kind)
+            with self._reading():
+                connection.read_parquet(files, union_by_name=True).create(kind)
         # Which file holds which snapshot in which sort order (a snapshot listed without its copy
         # sorted by place is read from its one file in both). The facts views join on it, so a
         # query naming one snapshot opens that snapshot's file only: DuckDB prunes the rest by name.
+        # A snapshot whose file is missing is left out, so the others keep working; it is said so
+        # when that snapshot is asked for (see _verify_snapshots).
         listing = pd.DataFrame(
             [
-                (s.id, order, self._existing(f"snapshots/{file}"))
+                (s.id, order, str(self.data_dir / "snapshots" / file))
                 for s in snapshots
                 for order, file in (("metric", s.file), ("place", s.by_place_file or s.file))
+                if all((self.data_dir / "snapshots" / f).is_file() for f in s.stored_files())
             ],
             columns=["snapshot_id", "sorted_by", "file"],
         )
+        if listing.empty:
+            self._verify_snapshots(snapshots[-1:])  # raises: the latest snapshot's file is missing
         connection.from_df(listing).create("snapshot_files")
-        connection.read_parquet(sorted(set(listing["file"])), filename=True).create_view("stored_facts_files")
+        # Only the file names are read here (no data): DuckDB opens a file when a query names its snapshot,
+        # and query() verifies that snapshot's files first.
+        with self._reading():
+            connection.read_parquet(sorted(set(listing["file"])), filename=True).create_view("stored_facts_files")
         for setup in sorted(SETUP_DIR.glob("*.sql")):
             connection.execute(setup.read_text(encoding="utf-8"))
         return connection
@@ -117,23 +127,23 @@ class Database:
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[None]:
-        """A file that DuckDB cannot read (damaged, truncated, replaced by hand) becomes a clear error."""
+        """A file that DuckDB or Arrow cannot read (damaged, truncated, replaced by hand) becomes a clear error."""
+        # Every DuckDB error counts: a damaged footer can rename a column, which DuckDB reports as a binder error.
         try:
             yield
-        except (duckdb.IOException, duckdb.InvalidInputException) as error:
-            raise store.DataDirError(
-                f"A data file under {self.data_dir} could not be read ({str(error)[:300]}). "
-                "Fix: run 'redengine snapshot list --verify' to find it, then restore it from a backup or git."
-            ) from None
+        except (duckdb.Error, pa.ArrowException) as error:
+            raise integrity.read_error(error, self.data_dir) from None
 
-    def _existing(self, relative: str) -> str:
-        path = self.data_dir / relative
-        if not path.is_file():
-            raise store.DataDirError(
-                f"{path} is missing. Fix: run 'make data' to rebuild the bundled tables, "
-                f"or restore the file; the manifest {store.manifest_path(self.data_dir)} lists it."
-            )
-        return str(path)
+    def _verified(self, relative: str) -> str:
+        """The file's path, once its pages have passed their checksums."""
+        integrity.verify(self.data_dir, relative)
+        return str(self.data_dir / relative)
+
+    def _verify_snapshots(self, snapshots: list[store.SnapshotEntry]) -> None:
+        """Raises the clear error for the first of these snapshots whose files are not intact."""
+        for snapshot in snapshots:
+            for file, sha256 in snapshot.stored_files().items():
+                integrity.verify(self.data_dir, f"snapshots/{file}", sha256, snapshot.rows)
 
     def _current(self) -> duckdb.DuckDBPyConnection:
         with self._lock:
@@ -142,8 +152,7 @@ class Database:
                 snapshots = store.read_manifest(self.data_dir)
                 if not snapshots:
                     raise store.DataDirError(
-                        f"{store.manifest_path(self.data_dir)} lists no snapshot. "
-                        "Fix: run 'make data' or 'redengine snapshot add FILE'."
+                        f"{store.MANIFEST} lists no snapshot. Fix: run 'make data' or 'redengine snapshot add FILE'."
                     )
                 self._connection = self._connect(snapshots)
                 # What each connection has summarised travels with it, so a query still on an
@@ -178,6 +187,8 @@ class Database:
             value = bound.get(key)
             named.update(value if isinstance(value, list) else [value] if isinstance(value, str) else [])
         known = {s.id for s in self._snapshots}
+        # Checked before served: DuckDB reads a snapshot's files only after they pass (cached per file state).
+        self._verify_snapshots([s for s in self._snapshots if s.id in named])
         filled = self._filled[connection]
         for snapshot_id in sorted(named & known - filled):
             self._fill_once(connection, SUMMARIES_DIR, snapshot_id, {"snapshot_id": snapshot_id})
@@ -199,7 +210,15 @@ class Database:
         root = (self.data_dir / "sources").resolve()
         path = (self.data_dir / file).resolve()
         if root not in path.parents:
-            raise store.DataDirError(f"source file {file!r} is outside {root}")
-        if not path.is_file():
-            raise store.DataDirError(f"the source text {path} is missing. Fix: restore it from git.")
-        return path.read_text(encoding="utf-8")
+            raise store.DataDirError(
+                f"source file {file[:200]!r} is outside sources/. Fix: correct its 'file' in sources.parquet."
+            )
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise store.DataDirError(f"the source text {file} is missing. Fix: restore it from git.") from None
+        except (OSError, UnicodeDecodeError) as error:
+            reason = "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error.strerror
+            raise store.DataDirError(
+                f"the source text {file} cannot be read ({reason}). Fix: restore it from git, saved as UTF-8."
+            ) from None
