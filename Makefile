@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# Only this machine can reach the dashboard unless told otherwise: make run HOST=0.0.0.0
+HOST ?= 127.0.0.1
 
 .PHONY: run test lint format data bench system-deps clean
 
@@ -21,7 +23,7 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/activate
 
 ## run: set up and serve the dashboard on the bundled data
 run: $(VENV)/.installed
-	$(BIN)/streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --browser.gatherUsageStats false
 
 ## test: set up (Python packages, Chromium, a CJK font) and run every test
 test: $(VENV)/.dev-installed system-deps

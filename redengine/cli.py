@@ -97,6 +97,8 @@ def run(argv: list[str] | None = None) -> int:
             counts = curation.build(database.data_dir)
             print(", ".join(f"{n} {kind}" for kind, n in counts.items()) + f" written to {database.data_dir}")
             return 0
+        if args.action in ("validate", "add"):
+            snapshots.release_memory_promptly()
         if args.action == "validate":
             result = snapshots.validate(database, args.file, _supplied(args))
             print(result.report(), file=sys.stdout if result.ok else sys.stderr)
