@@ -289,16 +289,33 @@ def _allowed(frame: pd.DataFrame, column: str, allowed: Iterable[str]) -> list[P
     return [problem] if problem else []
 
 
-def _repeated_keys(facts: pa.Table) -> pd.Series:
-    """True for each row whose (district, metric, period) an earlier row already gave.
+FACT_KEY_SCHEMA = pa.schema([FACTS.field(name) for name in FACT_KEY])
 
-    Grouped in Arrow on the typed columns: pandas would first turn the dates into Python objects.
+
+def duplicate_problem(facts: pa.Table) -> Problem | None:
+    """Rows whose (district, metric, period) an earlier row already gave; facts has FACT_KEY_SCHEMA's columns.
+
+    Grouped in Arrow on the typed columns (pandas would first turn the dates into Python objects),
+    and only the rows shown are formatted: formatting every repeat cost minutes and gigabytes on a
+    small file of a million identical rows.
     """
-    rows = facts.select(FACT_KEY).append_column("row", pa.array(np.arange(len(facts))))
-    first = rows.group_by(FACT_KEY, use_threads=False).aggregate([("row", "min")])["row_min"]
-    repeated = np.ones(len(facts), dtype=bool)
+    keys = facts.select(FACT_KEY)
+    numbered = keys.append_column("row", pa.array(np.arange(len(keys))))
+    first = numbered.group_by(FACT_KEY, use_threads=False).aggregate([("row", "min")])["row_min"]
+    repeated = np.ones(len(keys), dtype=bool)
     repeated[first.to_numpy()] = False
-    return pd.Series(repeated)
+    shown = np.flatnonzero(repeated)[:ROWS_SHOWN]
+    texts = [
+        " / ".join("(empty)" if value is None else str(value) for value in row.values())
+        for row in keys.take(pa.array(shown, pa.int64())).to_pylist()
+    ]
+    return _rows_problem(
+        "district_id, metric_id, period_start, period_end",
+        pd.Series(repeated),
+        pd.Series(texts, index=shown, dtype=object),
+        "repeat a (district, metric, period) already given in an earlier row",
+        "keep one row per district, metric and period",
+    )
 
 
 def check_facts(table: pa.Table, known: KnownIds) -> list[Problem]:
@@ -348,18 +365,7 @@ def check_facts(table: pa.Table, known: KnownIds) -> list[Problem]:
     )
     if problem:
         problems.append(problem)
-    duplicated = _repeated_keys(conformed)
-    # Only the rows shown are formatted: joining the key of every duplicate costs minutes and
-    # gigabytes on a small file of a million identical rows.
-    shown = duplicated[duplicated].index[:ROWS_SHOWN]
-    keys = frame.loc[shown, FACT_KEY].astype("string").fillna("(empty)").agg(" / ".join, axis=1)
-    problem = _rows_problem(
-        "district_id, metric_id, period_start, period_end",
-        duplicated,
-        keys,
-        "repeat a (district, metric, period) already given in an earlier row",
-        "keep one row per district, metric and period",
-    )
+    problem = duplicate_problem(conformed)
     if problem:
         problems.append(problem)
     return problems

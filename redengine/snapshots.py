@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from redengine import schema, store
@@ -33,6 +34,11 @@ UPLOAD_MAX_ROWS = 1_000_000
 UPLOAD_MAX_MB = 10  # server.maxUploadSize in .streamlit/config.toml (a test keeps them equal)
 UPLOAD_SECONDS = 20
 PROBLEMS_SHOWN = 20
+# Text is read as dictionaries (a value repeated a million times is stored once); every check but the
+# one for repeated rows needs it decoded. Past this many decoded bytes, a file whose rows repeat is
+# refused on its repeats alone, and the upload box refuses any file.
+REPEATS_TEXT_BYTES = 64 * 1024 * 1024
+UPLOAD_MAX_TEXT_BYTES = 64 * 1024 * 1024
 PREVIEW_ROWS = 50
 
 
@@ -97,7 +103,8 @@ def read_parquet(path: Path, label: str | None = None, max_rows: int = CLI_MAX_R
                 "Fix: split the file, or check it with 'redengine snapshot validate' (up to "
                 f"{CLI_MAX_ROWS:,} rows)"
             )
-        return parquet.read()
+        text = [f.name for f in parquet.schema_arrow if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        return pq.read_table(path, page_checksum_verification=True, read_dictionary=text)
     except (pa.ArrowException, OSError, ValueError) as error:
         reason = str(error).replace(str(path), label).splitlines()[0][:200] if str(error) else type(error).__name__
         raise SnapshotError(
@@ -178,8 +185,35 @@ def validate(
     return check_facts_file(result, _known_ids(database, result.extras), max_rows)
 
 
-def check_facts_file(result: Validation, known: schema.KnownIds, max_rows: int = CLI_MAX_ROWS) -> Validation:
+def decoded_text_bytes(table: pa.Table) -> int:
+    """The bytes the table's text takes once its dictionaries are decoded, counted without decoding them."""
+    total = 0
+    for column in table.columns:
+        for chunk in column.chunks:
+            if pa.types.is_dictionary(chunk.type):
+                lengths = pc.binary_length(chunk.dictionary)
+                total += pc.sum(pc.take(lengths, chunk.indices)).as_py() or 0
+            elif pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type):
+                total += pc.sum(pc.binary_length(chunk)).as_py() or 0
+    return total
+
+
+def _repeats(table: pa.Table) -> schema.Problem | None:
+    """The repeated-rows problem, from the key columns alone; None when they repeat nothing or are unusable."""
+    keys = table.select([c for c in schema.FACT_KEY if c in table.column_names])
+    if schema.check_columns(keys, schema.FACT_KEY_SCHEMA):
+        return None
+    return schema.duplicate_problem(schema.conform(keys, schema.FACT_KEY_SCHEMA))
+
+
+def check_facts_file(
+    result: Validation,
+    known: schema.KnownIds,
+    max_rows: int = CLI_MAX_ROWS,
+    max_text_bytes: int | None = None,
+) -> Validation:
     """Checks result.file's facts against the contract and the known ids; adds to result."""
+    name = result.label or result.file
     try:
         table = read_parquet(result.file, result.label, max_rows)
     except SnapshotError as error:
@@ -187,8 +221,20 @@ def check_facts_file(result: Validation, known: schema.KnownIds, max_rows: int =
         return result
     result.rows = len(table)
     if len(table) == 0:
+        result.problems.append(f"{name}: the table has no rows. Fix: a snapshot needs at least one figure")
+        return result
+    text_bytes = decoded_text_bytes(table)
+    if text_bytes > REPEATS_TEXT_BYTES and (repeats := _repeats(table)):
+        result.problems += [
+            str(repeats),
+            f"{name}: its text takes {text_bytes / 1024 / 1024:.0f} MB once decoded, so the other checks "
+            "were skipped. Fix: remove the repeated rows, then check the file again",
+        ]
+        return result
+    if max_text_bytes is not None and text_bytes > max_text_bytes:
         result.problems.append(
-            f"{result.label or result.file}: the table has no rows. Fix: a snapshot needs at least one figure"
+            f"{name}: its text takes {text_bytes / 1024 / 1024:.0f} MB once decoded, more than the "
+            f"{max_text_bytes // 1024 // 1024} MB checked here. Fix: check it with 'redengine snapshot validate FILE'"
         )
         return result
     problems = schema.check_facts(table, known)
@@ -330,7 +376,7 @@ def _check_upload_in_child(path: str, label: str) -> None:
     """The child process of check_upload: reads the known ids as JSON, prints the validation as JSON."""
     release_memory_promptly()
     known = schema.KnownIds(**{kind: set(ids) for kind, ids in json.load(sys.stdin).items()})
-    result = check_facts_file(Validation(file=Path(path), label=label), known, UPLOAD_MAX_ROWS)
+    result = check_facts_file(Validation(file=Path(path), label=label), known, UPLOAD_MAX_ROWS, UPLOAD_MAX_TEXT_BYTES)
     print(json.dumps({"rows": result.rows, "problems": result.problems}, ensure_ascii=False))
 
 

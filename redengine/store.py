@@ -200,8 +200,10 @@ def manifest_problems(raw: object) -> list[str]:
             if entry["id"] in seen_ids:
                 problems.append(f"{where}: the id is listed twice")
             seen_ids.add(entry["id"])
-        files = [entry.get("file"), entry.get("by_place_file"), *(entry.get("extras") or {}).values()]
-        files += entry.get("backups") or []
+        extras, backups = entry.get("extras"), entry.get("backups")
+        files = [entry.get("file"), entry.get("by_place_file")]
+        files += [*extras.values()] if isinstance(extras, dict) else []
+        files += backups if isinstance(backups, list) else []
         for file in (f for f in files if isinstance(f, str)):
             if file in seen_files:
                 problems.append(f"{where}: the file {file[:80]!r} is listed twice")
