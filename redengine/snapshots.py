@@ -39,6 +39,9 @@ PROBLEMS_SHOWN = 20
 # refused on its repeats alone, and the upload box refuses any file.
 REPEATS_TEXT_BYTES = 64 * 1024 * 1024
 UPLOAD_MAX_TEXT_BYTES = 64 * 1024 * 1024
+NOT_TEXT = frozenset(
+    f.name for table in (schema.FACTS, *schema.DIMENSIONS.values()) for f in table if not pa.types.is_string(f.type)
+)
 PREVIEW_ROWS = 50
 
 
@@ -103,7 +106,12 @@ def read_parquet(path: Path, label: str | None = None, max_rows: int = CLI_MAX_R
                 "Fix: split the file, or check it with 'redengine snapshot validate' (up to "
                 f"{CLI_MAX_ROWS:,} rows)"
             )
-        text = [f.name for f in parquet.schema_arrow if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+        # A text column where the contract wants a number or a date keeps its type: the problem names it.
+        text = [
+            f.name
+            for f in parquet.schema_arrow
+            if (pa.types.is_string(f.type) or pa.types.is_large_string(f.type)) and f.name not in NOT_TEXT
+        ]
         return pq.read_table(path, page_checksum_verification=True, read_dictionary=text)
     except (pa.ArrowException, OSError, ValueError) as error:
         reason = str(error).replace(str(path), label).splitlines()[0][:200] if str(error) else type(error).__name__
