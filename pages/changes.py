@@ -35,7 +35,7 @@ with st.expander(t("upload_title", lang)):
         st.success(f"{verdict.name}: " + t("upload_ok", lang, n=verdict.rows))
         st.dataframe(verdict.preview, hide_index=True)
     elif verdict is not None:
-        st.error("\n".join(f"- {p}" for p in verdict.problems))
+        st.error(f"{verdict.name}:\n\n" + "\n".join(f"- {p}" for p in verdict.problems))
     upload = st.file_uploader(
         "Parquet", type=["parquet"], key=upload_box.widget_key(), max_upload_size=snapshots.UPLOAD_MAX_MB
     )
