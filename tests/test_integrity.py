@@ -14,12 +14,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import NEW, OLD, OLD_FACTS, REPO, write_facts
+from conftest import NEW, OLD, OLD_FACTS, REPO, SOURCES, tree_digest, write_facts
 from streamlit.testing.v1 import AppTest
 
-from redengine import cli, integrity, snapshots, store
+from redengine import cli, integrity, schema, snapshots, store
 from redengine.db import Database
 
 APP = str(REPO / "app.py")
@@ -244,3 +245,25 @@ def test_the_check_runs_without_duckdb():
         check=True,
     )
     assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "expected"),
+    [
+        ("../../../../etc/passwd", None, "row 1 ('../../../../etc/passwd') is outside sources/. Fix:"),
+        ("sources/src_c.txt", "丙区报告".encode("gb18030"), "row 1 ('sources/src_c.txt') cannot be read (not UTF-8"),
+    ],
+)
+def test_add_refuses_a_new_source_the_app_could_not_read(file, text, expected, fixture_dir, tmp_path):
+    if text is not None:
+        (fixture_dir / file).write_bytes(text)
+    source = {**SOURCES[0], "source_id": "src_c", "file": file}
+    supplied = tmp_path / "sources.parquet"
+    pq.write_table(pa.Table.from_pylist([source], schema=schema.SOURCES), supplied)
+    before = tree_digest(fixture_dir)
+    with pytest.raises(snapshots.SnapshotError) as raised:
+        snapshots.add(
+            Database(fixture_dir), write_facts(tmp_path / "f.parquet", OLD_FACTS), "x", supplied={"sources": supplied}
+        )
+    assert expected in str(raised.value)
+    assert tree_digest(fixture_dir) == before
