@@ -157,15 +157,9 @@ def _known_ids(database: Database, extras: dict[str, pa.Table]) -> schema.KnownI
     return known
 
 
-def validate(
-    database: Database,
-    file: Path,
-    supplied: dict[str, Path] | None = None,
-    label: str = "",
-    max_rows: int = CLI_MAX_ROWS,
-) -> Validation:
+def validate(database: Database, file: Path, supplied: dict[str, Path] | None = None) -> Validation:
     """Checks a snapshot file without writing anything."""
-    result = Validation(file=file, label=label)
+    result = Validation(file=file)
     for kind, path in (supplied or {}).items():
         try:
             table = read_parquet(path)
@@ -190,7 +184,7 @@ def validate(
         result.problems += [f"--{kind} {path}: {p}" for p in problems]
         if not problems:
             result.extras[kind] = schema.conform(table, schema.DIMENSIONS[kind])
-    return check_facts_file(result, _known_ids(database, result.extras), max_rows)
+    return check_facts_file(result, _known_ids(database, result.extras))
 
 
 def decoded_text_bytes(table: pa.Table) -> int:
