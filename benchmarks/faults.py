@@ -117,7 +117,7 @@ def random_flips(data_dir: Path, count: int, seed: int) -> list[dict]:
 # -- interrupted adds ---------------------------------------------------------------------------------
 
 
-def write_snapshot_file(path: Path, data_dir: Path, copies: int = 6) -> Path:
+def write_snapshot_file(path: Path, data_dir: Path, copies: int = 200) -> Path:
     """A valid facts file for data_dir: the latest snapshot's rows, copied with periods moved back 30, 60 … years."""
     entry = store.read_manifest(data_dir)[-1]
     facts = pq.read_table(data_dir / "snapshots" / entry.file).drop_columns(["snapshot_id"]).to_pandas()
@@ -149,8 +149,8 @@ def interrupted_adds(data_dir: Path, file: Path, count: int, seed: int) -> dict:
     for k in range(count):
         command, env = add_command(data_dir, file, f"killed-{k}")
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        # Most of an add is starting Python and validating; the files are written in its last tenth.
-        time.sleep(chooser.uniform(0.7, 1.05) * duration)
+        # Most of an add is starting Python and validating; the files are written near its end.
+        time.sleep(chooser.uniform(0.5, 1.1) * duration)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
         else:

@@ -76,31 +76,33 @@ class Database:
     def _connect(self, snapshots: list[store.SnapshotEntry]) -> duckdb.DuckDBPyConnection:
         connection = duckdb.connect(":memory:", config={"threads": 2})
         for kind, file in store.DIMENSION_FILES.items():
-            files = [self._verified(file)]
-            files += [self._verified(f"snapshots/{s.extras[kind]}") for s in snapshots if kind in s.extras]
+            files = [file, *(f"snapshots/{s.extras[kind]}" for s in snapshots if kind in s.extras)]
+            for relative in files:
+                integrity.verify(self.data_dir, relative)
             # A few thousand rows: held in memory rather than re-read from Parquet by every query.
-            with self._reading():
-                connection.read_parquet(files, union_by_name=True).create(kind)
+            with self._reading(files):
+                connection.read_parquet([str(self.data_dir / f) for f in files], union_by_name=True).create(kind)
         # Which file holds which snapshot in which sort order (a snapshot listed without its copy
         # sorted by place is read from its one file in both). The facts views join on it, so a
         # query naming one snapshot opens that snapshot's file only: DuckDB prunes the rest by name.
-        # A snapshot whose file is missing is left out, so the others keep working; it is said so
-        # when that snapshot is asked for (see _verify_snapshots).
+        # DuckDB reads every listed file's footer here. A snapshot whose file is missing or has a footer
+        # that cannot be read is left out, so the others keep working; it is said so when that snapshot
+        # is asked for (see _verify_snapshots).
         listing = pd.DataFrame(
             [
                 (s.id, order, str(self.data_dir / "snapshots" / file))
                 for s in snapshots
                 for order, file in (("metric", s.file), ("place", s.by_place_file or s.file))
-                if all((self.data_dir / "snapshots" / f).is_file() for f in s.stored_files())
+                if all(integrity.footer_readable(self.data_dir / "snapshots" / f, s.rows) for f in s.stored_files())
             ],
             columns=["snapshot_id", "sorted_by", "file"],
         )
         if listing.empty:
             self._verify_snapshots(snapshots[-1:])  # raises: the latest snapshot's file is missing
         connection.from_df(listing).create("snapshot_files")
-        # Only the file names are read here (no data): DuckDB opens a file when a query names its snapshot,
-        # and query() verifies that snapshot's files first.
-        with self._reading():
+        # No data is read here: DuckDB reads a file's pages when a query names its snapshot, and query()
+        # verifies that snapshot's files first.
+        with self._reading(sorted(f"snapshots/{Path(f).name}" for f in set(listing["file"]))):
             connection.read_parquet(sorted(set(listing["file"])), filename=True).create_view("stored_facts_files")
         for setup in sorted(SETUP_DIR.glob("*.sql")):
             connection.execute(setup.read_text(encoding="utf-8"))
@@ -118,7 +120,7 @@ class Database:
                 return
             cursor = connection.cursor()
             try:
-                with self._reading():
+                with self._reading(self._files_of(set(key) if isinstance(key, tuple) else {key})):
                     for summary in sorted(folder.glob("*.sql")):
                         cursor.execute(summary.read_text(encoding="utf-8"), params)
             finally:
@@ -126,18 +128,17 @@ class Database:
             filled.add(key)
 
     @contextlib.contextmanager
-    def _reading(self) -> Iterator[None]:
-        """A file that DuckDB or Arrow cannot read (damaged, truncated, replaced by hand) becomes a clear error."""
+    def _reading(self, files: Sequence[str] = ()) -> Iterator[None]:
+        """A file that DuckDB or Arrow cannot read (damaged, truncated, replaced by hand) becomes a clear
+        error naming the files being read (relative to the data directory)."""
         # Every DuckDB error counts: a damaged footer can rename a column, which DuckDB reports as a binder error.
         try:
             yield
         except (duckdb.Error, pa.ArrowException) as error:
-            raise integrity.read_error(error, self.data_dir) from None
+            raise integrity.read_error(error, self.data_dir, files) from None
 
-    def _verified(self, relative: str) -> str:
-        """The file's path, once its pages have passed their checksums."""
-        integrity.verify(self.data_dir, relative)
-        return str(self.data_dir / relative)
+    def _files_of(self, snapshot_ids: set[str]) -> list[str]:
+        return [f"snapshots/{f}" for s in self._snapshots if s.id in snapshot_ids for f in s.stored_files()]
 
     def _verify_snapshots(self, snapshots: list[store.SnapshotEntry]) -> None:
         """Raises the clear error for the first of these snapshots whose files are not intact."""
@@ -198,7 +199,7 @@ class Database:
             self._fill_once(connection, PAIR_SUMMARIES_DIR, pair, params)
         cursor = connection.cursor()  # one cursor per query: a connection is not thread-safe
         try:
-            with self._reading():
+            with self._reading(self._files_of(named)):
                 # Through Arrow: text columns stay in Arrow buffers (pandas' str dtype), 3-5 ms less
                 # than .df() for a few thousand rows with quotes.
                 return cursor.execute(sql, bound).to_arrow_table().to_pandas(date_as_object=False)

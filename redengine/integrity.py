@@ -10,6 +10,7 @@ names it relative to the data directory; files that pass keep working.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -78,12 +79,21 @@ def describe(error: BaseException, *folders: Path) -> str:
     return text.splitlines()[0][:200] if text else type(error).__name__
 
 
-def read_error(error: BaseException, data_dir: Path) -> store.DataDirError:
+def read_error(error: BaseException, data_dir: Path, files: Sequence[str] = ()) -> store.DataDirError:
     """A DuckDB or Arrow error met while reading data, as the one clear error the app and the CLI show."""
+    which = f"{', '.join(files)} could not be read" if files else "A data file could not be read"
     return store.DataDirError(
-        f"A data file could not be read ({describe(error, data_dir, data_dir / 'snapshots')}). "
-        "Fix: run 'redengine snapshot list --verify' to find it, then restore it from a backup or git."
+        f"{which} ({describe(error, data_dir, data_dir / 'snapshots')}). "
+        "Fix: run 'redengine snapshot list --verify' to find the damaged file, then restore it from a backup or git."
     )
+
+
+def footer_readable(path: Path, rows: int) -> bool:
+    """The file exists and its footer parses with the manifest's row count (cheap: no page is read)."""
+    try:
+        return pq.read_metadata(path).num_rows == rows
+    except (pa.ArrowException, OSError, ValueError):
+        return False
 
 
 def damaged(data_dir: Path, entries: list[store.SnapshotEntry]) -> list[str]:
