@@ -117,15 +117,16 @@ def random_flips(data_dir: Path, count: int, seed: int) -> list[dict]:
 # -- interrupted adds ---------------------------------------------------------------------------------
 
 
-def write_snapshot_file(path: Path, data_dir: Path, copies: int = 200) -> Path:
-    """A valid facts file for data_dir: the latest snapshot's rows, copied with periods moved back 30, 60 … years."""
+def write_snapshot_file(path: Path, data_dir: Path, copies: int = 150) -> Path:
+    """A valid facts file for data_dir: the latest snapshot's rows, copied with periods moved back 10, 20 … years
+    (the reports' periods span less than 10 years, so no copy repeats another's period)."""
     entry = store.read_manifest(data_dir)[-1]
     facts = pq.read_table(data_dir / "snapshots" / entry.file).drop_columns(["snapshot_id"]).to_pandas()
     moved = []
     for k in range(1, copies + 1):
         copy = facts.copy()
         for column in ("period_start", "period_end"):
-            copy[column] = pd.to_datetime(copy[column]) - pd.DateOffset(years=30 * k)
+            copy[column] = pd.to_datetime(copy[column]) - pd.DateOffset(years=10 * k)
         moved.append(copy)
     pd.concat(moved).to_parquet(path, index=False)
     return path

@@ -239,7 +239,14 @@ def check_facts_file(
             f"{max_text_bytes // 1024 // 1024} MB checked here. Fix: check it with 'redengine snapshot validate FILE'"
         )
         return result
-    problems = schema.check_facts(table, known)
+    try:
+        problems = schema.check_facts(table, known)
+    except (pa.ArrowException, ValueError, OverflowError) as error:  # e.g. a date in year -20
+        result.problems.append(
+            f"{name}: its values cannot be read ({str(error)[:200]}). Fix: give dates between the years 1 and 9999 "
+            "and the column types of the contract (README, 'Adding a snapshot')"
+        )
+        return result
     result.problems += [str(p) for p in problems]
     if not problems:
         result.facts = schema.conform(

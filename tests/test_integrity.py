@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import NEW, OLD, OLD_FACTS, REPO, SOURCES, tree_digest, write_facts
+from conftest import NEW, OLD, OLD_FACTS, REPO, SOURCES, facts_table, tree_digest, write_facts
 from streamlit.testing.v1 import AppTest
 
 from redengine import cli, integrity, schema, snapshots, store
@@ -267,3 +267,15 @@ def test_add_refuses_a_new_source_the_app_could_not_read(file, text, expected, f
         )
     assert expected in str(raised.value)
     assert tree_digest(fixture_dir) == before
+
+
+def test_a_date_pandas_cannot_hold_is_a_clear_problem(tmp_path, fixture_template):
+    table = facts_table(OLD_FACTS)
+    days = table["period_start"].cast(pa.int32()).to_pylist()
+    days[0] = -719162 - 21 * 365  # 1 January of the year 1 is day -719162: this is about 21 years before
+    table = table.set_column(4, "period_start", pa.array(days, pa.int32()).cast(pa.date32()))
+    pq.write_table(table, tmp_path / "ancient.parquet")
+    result = snapshots.validate(Database(fixture_template), tmp_path / "ancient.parquet")
+    (problem,) = result.problems
+    assert problem.startswith(f"{tmp_path / 'ancient.parquet'}: its values cannot be read (year ")
+    assert "is out of range). Fix: give dates between the years 1 and 9999" in problem
