@@ -98,7 +98,7 @@ class Database:
             columns=["snapshot_id", "sorted_by", "file"],
         )
         if listing.empty:
-            self._verify_snapshots(snapshots[-1:])  # raises: the latest snapshot's file is missing
+            self._verify_snapshots(snapshots[-1:])  # raises: the latest snapshot's files are missing or damaged
         connection.from_df(listing).create("snapshot_files")
         # No data is read here: DuckDB reads a file's pages when a query names its snapshot, and query()
         # verifies that snapshot's files first.
