@@ -4,8 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# Only this machine can reach the dashboard unless told otherwise: make run HOST=0.0.0.0
+HOST ?= 127.0.0.1
 
-.PHONY: run test lint format data bench system-deps clean
+.PHONY: run test lint format data bench bench-faults system-deps clean
 
 $(BIN)/activate:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 needed, found {sys.version}"'
@@ -21,7 +23,7 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/activate
 
 ## run: set up and serve the dashboard on the bundled data
 run: $(VENV)/.installed
-	$(BIN)/streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --browser.gatherUsageStats false
 
 ## test: set up (Python packages, Chromium, a CJK font) and run every test
 test: $(VENV)/.dev-installed system-deps
@@ -48,6 +50,10 @@ data: $(VENV)/.installed
 ## bench: the 11.2 M-fact benchmark and load test (not part of make test)
 bench: $(VENV)/.dev-installed system-deps
 	$(BIN)/python benchmarks/run.py
+
+## bench-faults: 200 bit flips, 20 interrupted adds and the 1 M-row upload on a copy of data/ (not part of make test)
+bench-faults: $(VENV)/.dev-installed
+	$(BIN)/python benchmarks/faults.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts

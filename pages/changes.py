@@ -1,11 +1,8 @@
 """What changed: figures added, removed and revised between two snapshots; a file check for analysts."""
 
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
-from redengine import snapshots, tables, ui
+from redengine import snapshots, tables, ui, upload_box
 from redengine.i18n import t
 from redengine.markup import markdown_text
 
@@ -33,17 +30,17 @@ else:
     st.dataframe(tables.changes_table(changes, lang), hide_index=True, column_config=ui.link_columns(lang))
 
 with st.expander(t("upload_title", lang)):
-    upload = st.file_uploader("Parquet", type=["parquet"])
+    st.caption(t("upload_limits", lang, mb=snapshots.UPLOAD_MAX_MB, rows=snapshots.UPLOAD_MAX_ROWS))
+    verdict = upload_box.last_verdict()
+    if verdict is not None and not verdict.problems:
+        st.success(f"{markdown_text(verdict.name)}: " + t("upload_ok", lang, n=verdict.rows))
+        st.dataframe(verdict.preview, hide_index=True)
+    elif verdict is not None:
+        st.error(f"{markdown_text(verdict.name)}:\n\n" + "\n".join(f"- {markdown_text(p)}" for p in verdict.problems))
+    upload = st.file_uploader(
+        "Parquet", type=["parquet"], key=upload_box.widget_key(), max_upload_size=snapshots.UPLOAD_MAX_MB
+    )
     if upload is not None:
-        # Checked from a temporary copy outside the data directory: nothing there is written.
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / Path(upload.name).name
-            path.write_bytes(upload.getvalue())
-            result = snapshots.validate(ui.database(), path)
-        if result.ok:
-            st.success(t("upload_ok", lang, n=result.rows))
-            st.dataframe(result.facts.to_pandas().head(50), hide_index=True)
-        else:
-            st.error("\n".join(f"- {markdown_text(p)}" for p in result.problems))
+        upload_box.check(upload)
 
 ui.write_url(["from", "to"])

@@ -13,6 +13,14 @@ concept_metrics as (
     where m.concept_id = $concept_id and ($metric_id is null or m.metric_id = $metric_id)
 ),
 
+-- the snapshot's rows on their own, first: joined with the rest, DuckDB would open every snapshot's file
+snapshot_facts as materialized (
+    select * from facts
+    where snapshot_id = $snapshot_id
+        and metric_id in (select metric_id from metrics where concept_id = $concept_id)
+        and list_contains($district_ids, district_id)
+),
+
 figures as (
     select
         f.*,
@@ -21,10 +29,8 @@ figures as (
         m.name_zh as metric_name_zh,
         m.name_en as metric_name_en,
         m.is_reference_metric,
-    from facts as f
+    from snapshot_facts as f
     join concept_metrics as m using (metric_id)
-    semi join chosen using (district_id)
-    where f.snapshot_id = $snapshot_id
 ),
 
 pairs as (

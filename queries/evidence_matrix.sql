@@ -7,6 +7,14 @@ with category_concepts as (
     where r.snapshot_id = $snapshot_id and c.category = $category
 ),
 
+-- the snapshot's rows on their own, first: joined with the rest, DuckDB would open every snapshot's file
+snapshot_facts as materialized (
+    select * from facts
+    where snapshot_id = $snapshot_id
+        and metric_id in (select metric_id from metrics where category = $category)
+        and list_contains($district_ids, district_id)
+),
+
 concept_metrics as (
     select m.*, cc.places_reporting,
     from metrics as m
@@ -33,9 +41,8 @@ select
     f.scope_en,
     f.value_as_written,
     f.source_id,
-from facts as f
+from snapshot_facts as f
 join concept_metrics as m using (metric_id)
 join category_concepts as cc using (concept_id)
-where f.snapshot_id = $snapshot_id and list_contains($district_ids, f.district_id)
 order by cc.places_reporting desc, m.concept_id, f.district_id, f.metric_id = cc.reference_metric_id desc,
     f.scope_zh is null desc, f.value desc, f.metric_id, f.period_end, f.period_start

@@ -1,4 +1,4 @@
-"""Command line: `redengine build-data` and `redengine snapshot validate|add|list|diff`.
+"""Command line: `redengine build-data` and `redengine snapshot validate|add|list|diff|gc`.
 
 Exit codes: 0 success, 2 invalid input (every problem printed, nothing written).
 """
@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from redengine import curation, snapshots, store
+from redengine import curation, integrity, snapshots, store
 from redengine.db import Database
 from redengine.domain import format_qualified
 
@@ -36,7 +36,14 @@ def _parser() -> argparse.ArgumentParser:
             action.add_argument("--id", dest="snapshot_id", help="snapshot id (default: the file name)")
             action.add_argument("--replace", action="store_true", help="replace a snapshot with this id")
     listing = actions.add_parser("list", help="every snapshot: id, added, figures, places, metrics, checksum")
-    listing.add_argument("--verify", action="store_true", help="also check each file's sha256 against the manifest")
+    listing.add_argument(
+        "--verify",
+        action="store_true",
+        help="also check every file (sha256, row count, page checksums) and list files interrupted adds left",
+    )
+    gc = actions.add_parser("gc", help="remove files interrupted adds left; lists them only, unless --delete")
+    gc.add_argument("--backups", action="store_true", help="also the files --replace kept as backups")
+    gc.add_argument("--delete", action="store_true", help="remove them (default: only list them)")
     diff = actions.add_parser("diff", help="figures added, removed and revised from A to B")
     diff.add_argument("old", metavar="A")
     diff.add_argument("new", metavar="B")
@@ -90,6 +97,8 @@ def run(argv: list[str] | None = None) -> int:
             counts = curation.build(database.data_dir)
             print(", ".join(f"{n} {kind}" for kind, n in counts.items()) + f" written to {database.data_dir}")
             return 0
+        if args.action in ("validate", "add"):
+            snapshots.release_memory_promptly()
         if args.action == "validate":
             result = snapshots.validate(database, args.file, _supplied(args))
             print(result.report(), file=sys.stdout if result.ok else sys.stderr)
@@ -99,19 +108,54 @@ def run(argv: list[str] | None = None) -> int:
             print(f"added snapshot {entry.id}: {entry.rows} figures, sha256 {entry.sha256}")
             return 0
         if args.action == "list":
-            if args.verify:
-                damaged = store.damaged_files(database.data_dir, store.read_manifest(database.data_dir))
-                for problem in damaged:
-                    print(problem, file=sys.stderr)
-                if damaged:
-                    print("Fix: restore these files from a backup or git; the manifest lists them.", file=sys.stderr)
-                    return INVALID
+            if args.verify and not _verify(database.data_dir):
+                return INVALID
             _list(database)
             return 0
+        if args.action == "gc":
+            return _collect_garbage(database.data_dir, args.backups, args.delete)
         return _diff(database, args.old, args.new)
-    except (snapshots.SnapshotError, curation.CurationError, store.DataDirError) as error:
+    except (snapshots.SnapshotError, curation.CurationError) as error:
         print(error, file=sys.stderr)
         return INVALID
+    except store.DataDirError as error:
+        print(f"{error}\n(data directory: {database.data_dir})", file=sys.stderr)
+        return INVALID
+    except OSError as error:
+        print(
+            f"{error.filename or 'a file'}: {error.strerror}. Fix: check that the file exists and this user may "
+            "read it (and, to add or build, write the data directory)",
+            file=sys.stderr,
+        )
+        return INVALID
+
+
+def _verify(data_dir: Path) -> bool:
+    """Prints every damaged file and what interrupted adds left; False when a listed file is damaged."""
+    entries = store.read_manifest(data_dir)
+    damaged = integrity.damaged(data_dir, entries)
+    for problem in damaged:
+        print(problem, file=sys.stderr)
+    left_over = store.orphans(data_dir, entries)
+    if left_over:
+        print(
+            f"{len(left_over)} file(s) under snapshots/ no manifest entry lists (left by interrupted adds): "
+            f"{', '.join(left_over)}. Fix: 'redengine snapshot gc --delete' removes them.",
+            file=sys.stderr,
+        )
+    return not damaged
+
+
+def _collect_garbage(data_dir: Path, backups: bool, delete: bool) -> int:
+    garbage = snapshots.collect_garbage(data_dir, backups, delete)
+    verb = "removed" if delete else "would remove"
+    for file in garbage:
+        print(f"{verb} snapshots/{file}")
+    if not garbage:
+        print("nothing to remove")
+    elif not delete:
+        print("(dry run: pass --delete to remove them)")
+    return 0
 
 
 def main() -> None:

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from redengine import store
+from redengine import integrity, store
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 SETUP_DIR = QUERIES_DIR / "setup"  # run once per connection: views and empty summary tables
@@ -29,6 +31,16 @@ SNAPSHOT_PARAMS = ("snapshot_id", "old_snapshot_id", "new_snapshot_id", "snapsho
 # DuckDB suggests con.sql(...) over a cursor's Arrow output, to save one copy of the rows; measured
 # on the pages' queries, the cursor is faster still (a relation is planned again), so the hint is muted.
 warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+
+
+def _has_columns(file: str, columns: Sequence[str]) -> bool:
+    """Whether a Parquet file's schema has the columns; an unreadable footer counts as yes (the file is
+    verified, and refused clearly, before a query reads it)."""
+    try:
+        names = set(pq.read_schema(file).names)
+    except (pa.ArrowException, OSError):
+        return True
+    return set(columns) <= names
 
 
 class UnknownQueryError(KeyError):
@@ -77,30 +89,47 @@ class Database:
         connection = duckdb.connect(":memory:", config={"threads": 2})
         for kind, file in store.DIMENSION_FILES.items():
             optional = kind in store.OPTIONAL_DIMENSION_FILES and not (self.data_dir / file).is_file()
-            files = [] if optional else [self._existing(file)]
-            files += [self._existing(f"snapshots/{s.extras[kind]}") for s in snapshots if kind in s.extras]
+            files = [
+                *([] if optional else [file]),
+                *(f"snapshots/{s.extras[kind]}" for s in snapshots if kind in s.extras),
+            ]
+            for relative in files:
+                integrity.verify(self.data_dir, relative)
             if files:
                 # A few thousand rows: held in memory rather than re-read from Parquet by every query.
-                connection.read_parquet(files, union_by_name=True).create(kind)
+                with self._reading(files):
+                    connection.read_parquet([str(self.data_dir / f) for f in files], union_by_name=True).create(kind)
         # Which file holds which snapshot in which sort order (a snapshot listed without its copy
         # sorted by place is read from its one file in both). The facts views join on it, so a
         # query naming one snapshot opens that snapshot's file only: DuckDB prunes the rest by name.
+        # DuckDB reads every listed file's footer here. A snapshot whose file is missing or has a footer
+        # that cannot be read is left out, so the others keep working; it is said so when that snapshot
+        # is asked for (see _verify_snapshots).
         listing = pd.DataFrame(
             [
-                (s.id, order, self._existing(f"snapshots/{file}"))
+                (s.id, order, str(self.data_dir / "snapshots" / file))
                 for s in snapshots
                 for order, file in (("metric", s.file), ("place", s.by_place_file or s.file))
+                if all(integrity.footer_readable(self.data_dir / "snapshots" / f, s.rows) for f in s.stored_files())
             ],
             columns=["snapshot_id", "sorted_by", "file"],
         )
+        if listing.empty:
+            self._verify_snapshots(snapshots[-1:])  # raises: the latest snapshot's files are missing or damaged
         connection.from_df(listing).create("snapshot_files")
-        stored = connection.read_parquet(sorted(set(listing["file"])), filename=True, union_by_name=True)
-        # Files written before period bases and scopes existed lack those columns: null, read as
-        # the contract's defaults by the facts views.
-        absent = [c for c in FACT_COLUMNS_ADDED_LATER if c not in stored.columns]
-        if absent:
-            stored = stored.project(", ".join(["*", *(f"null::varchar as {c}" for c in absent)]))
-        stored.create_view("stored_facts_files")
+        # No data is read here: DuckDB reads a file's pages when a query names its snapshot, and query()
+        # verifies that snapshot's files first.
+        with self._reading(sorted(f"snapshots/{Path(f).name}" for f in set(listing["file"]))):
+            files = sorted(set(listing["file"]))
+            # Files written before period bases and scopes existed lack those columns: null, read as
+            # the contract's defaults by the facts views. Unifying schemas makes DuckDB read every file's
+            # footer on every query (a damaged old one too), so only a mix of old and new files does it.
+            older = [f for f in files if not _has_columns(f, FACT_COLUMNS_ADDED_LATER)]
+            stored = connection.read_parquet(files, filename=True, union_by_name=bool(older))
+            absent = [c for c in FACT_COLUMNS_ADDED_LATER if c not in stored.columns]
+            if absent:
+                stored = stored.project(", ".join(["*", *(f"null::varchar as {c}" for c in absent)]))
+            stored.create_view("stored_facts_files")
         for setup in sorted(SETUP_DIR.glob("*.sql")):
             connection.execute(setup.read_text(encoding="utf-8"))
         return connection
@@ -117,7 +146,7 @@ class Database:
                 return
             cursor = connection.cursor()
             try:
-                with self._reading():
+                with self._reading(self._files_of(set(key) if isinstance(key, tuple) else {key})):
                     for summary in sorted(folder.glob("*.sql")):
                         cursor.execute(summary.read_text(encoding="utf-8"), params)
             finally:
@@ -125,24 +154,23 @@ class Database:
             filled.add(key)
 
     @contextlib.contextmanager
-    def _reading(self) -> Iterator[None]:
-        """A file that DuckDB cannot read (damaged, truncated, replaced by hand) becomes a clear error."""
+    def _reading(self, files: Sequence[str] = ()) -> Iterator[None]:
+        """A file that DuckDB or Arrow cannot read (damaged, truncated, replaced by hand) becomes a clear
+        error naming the files being read (relative to the data directory)."""
+        # Every DuckDB error counts: a damaged footer can rename a column, which DuckDB reports as a binder error.
         try:
             yield
-        except (duckdb.IOException, duckdb.InvalidInputException) as error:
-            raise store.DataDirError(
-                f"A data file under {self.data_dir} could not be read ({str(error)[:300]}). "
-                "Fix: run 'redengine snapshot list --verify' to find it, then restore it from a backup or git."
-            ) from None
+        except (duckdb.Error, pa.ArrowException) as error:
+            raise integrity.read_error(error, self.data_dir, files) from None
 
-    def _existing(self, relative: str) -> str:
-        path = self.data_dir / relative
-        if not path.is_file():
-            raise store.DataDirError(
-                f"{path} is missing. Fix: run 'make data' to rebuild the bundled tables, "
-                f"or restore the file; the manifest {store.manifest_path(self.data_dir)} lists it."
-            )
-        return str(path)
+    def _files_of(self, snapshot_ids: set[str]) -> list[str]:
+        return [f"snapshots/{f}" for s in self._snapshots if s.id in snapshot_ids for f in s.stored_files()]
+
+    def _verify_snapshots(self, snapshots: list[store.SnapshotEntry]) -> None:
+        """Raises the clear error for the first of these snapshots whose files are not intact."""
+        for snapshot in snapshots:
+            for file, sha256 in snapshot.stored_files().items():
+                integrity.verify(self.data_dir, f"snapshots/{file}", sha256, snapshot.rows)
 
     def _current(self) -> duckdb.DuckDBPyConnection:
         with self._lock:
@@ -151,8 +179,7 @@ class Database:
                 snapshots = store.read_manifest(self.data_dir)
                 if not snapshots:
                     raise store.DataDirError(
-                        f"{store.manifest_path(self.data_dir)} lists no snapshot. "
-                        "Fix: run 'make data' or 'redengine snapshot add FILE'."
+                        f"{store.MANIFEST} lists no snapshot. Fix: run 'make data' or 'redengine snapshot add FILE'."
                     )
                 self._connection = self._connect(snapshots)
                 # What each connection has summarised travels with it, so a query still on an
@@ -187,6 +214,8 @@ class Database:
             value = bound.get(key)
             named.update(value if isinstance(value, list) else [value] if isinstance(value, str) else [])
         known = {s.id for s in self._snapshots}
+        # Checked before served: DuckDB reads a snapshot's files only after they pass (cached per file state).
+        self._verify_snapshots([s for s in self._snapshots if s.id in named])
         filled = self._filled[connection]
         for snapshot_id in sorted(named & known - filled):
             self._fill_once(connection, SUMMARIES_DIR, snapshot_id, {"snapshot_id": snapshot_id})
@@ -196,7 +225,7 @@ class Database:
             self._fill_once(connection, PAIR_SUMMARIES_DIR, pair, params)
         cursor = connection.cursor()  # one cursor per query: a connection is not thread-safe
         try:
-            with self._reading():
+            with self._reading(self._files_of(named)):
                 # Through Arrow: text columns stay in Arrow buffers (pandas' str dtype), 3-5 ms less
                 # than .df() for a few thousand rows with quotes.
                 return cursor.execute(sql, bound).to_arrow_table().to_pandas(date_as_object=False)
@@ -208,7 +237,15 @@ class Database:
         root = (self.data_dir / "sources").resolve()
         path = (self.data_dir / file).resolve()
         if root not in path.parents:
-            raise store.DataDirError(f"source file {file!r} is outside {root}")
-        if not path.is_file():
-            raise store.DataDirError(f"the source text {path} is missing. Fix: restore it from git.")
-        return path.read_text(encoding="utf-8")
+            raise store.DataDirError(
+                f"source file {file[:200]!r} is outside sources/. Fix: correct its 'file' in sources.parquet."
+            )
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise store.DataDirError(f"the source text {file} is missing. Fix: restore it from git.") from None
+        except (OSError, UnicodeDecodeError) as error:
+            reason = "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error.strerror
+            raise store.DataDirError(
+                f"the source text {file} cannot be read ({reason}). Fix: restore it from git, saved as UTF-8."
+            ) from None

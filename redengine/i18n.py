@@ -209,6 +209,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "change_removed": ("删除", "removed"),
     "change_revised": ("修订", "revised"),
     "upload_title": ("检查一个快照文件（不会写入）", "Check a snapshot file (nothing is written)"),
+    "upload_limits": (
+        "最多 {mb} MB、{rows:,} 行；检查完即从服务器删除。更大的文件用命令行 redengine snapshot validate 检查。",
+        "Up to {mb} MB and {rows:,} rows; the file is dropped from the server once checked. "
+        "Check larger files with: redengine snapshot validate",
+    ),
     "upload_ok": (
         "文件有效：{n} 个数字。用命令行 redengine snapshot add 添加。",
         "Valid: {n} figures. Add it with: redengine snapshot add",

@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from redengine.schema import SAFE_SNAPSHOT_ID
 
 DATA_DIR_ENV = "REDENGINE_DATA_DIR"
 MANIFEST = Path("snapshots") / "manifest.json"
@@ -37,6 +40,17 @@ OPTIONAL_DIMENSION_FILES = frozenset({"concepts"})
 FACT_SORT = [("metric_id", "ascending"), ("district_id", "ascending"), ("period_start", "ascending")]
 PLACE_SORT = [("district_id", "ascending"), ("metric_id", "ascending"), ("period_start", "ascending")]
 ROW_GROUP_SIZE = 122_880
+# A file the manifest may name: a plain name inside snapshots/ (no folder, no '..').
+SAFE_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,200}\.parquet$")
+SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+# What an interrupted 'snapshot add' can leave: its temporary files, and files named by its
+# time stamp that no manifest lists (see store.orphans).
+ADD_STAMP = r"\d{8}T\d{12}Z"
+ADDED_FILE = re.compile(
+    rf"^[A-Za-z0-9][A-Za-z0-9_-]{{0,79}}\.{ADD_STAMP}(\.by-place|\.districts|\.metrics|\.sources)?\.parquet$"
+)
+TEMPORARY_FILE = re.compile(r"^\..+\.tmp$")
+DEFAULT_FILE_MODE = 0o644
 
 
 class DataDirError(RuntimeError):
@@ -66,6 +80,8 @@ class SnapshotEntry:
     # then the file above serves both reads, only more slowly.
     by_place_file: str | None = None
     by_place_sha256: str | None = None
+    # Files of earlier versions that '--replace' kept; they stay named here until 'snapshot gc --backups'.
+    backups: list[str] = field(default_factory=list)
 
     def stored_files(self) -> dict[str, str]:
         """Each listed facts file with its sha256."""
@@ -74,43 +90,156 @@ class SnapshotEntry:
             files[self.by_place_file] = self.by_place_sha256 or ""
         return files
 
+    def named_files(self) -> list[str]:
+        """Every file under snapshots/ this entry names: facts, extras and backups."""
+        return [*self.stored_files(), *self.extras.values(), *self.backups]
+
 
 def manifest_path(data_dir: Path) -> Path:
     return data_dir / MANIFEST
 
 
 def read_manifest(data_dir: Path) -> list[SnapshotEntry]:
+    """The manifest's entries, checked as a whole before any file they name is read."""
     path = manifest_path(data_dir)
     if not data_dir.is_dir():
         raise DataDirError(
-            f"The data directory {data_dir} does not exist. Fix: point {DATA_DIR_ENV} at a "
+            f"The data directory '{data_dir.name}' does not exist. Fix: point {DATA_DIR_ENV} at a "
             "directory made by 'make data', or unset it to use the bundled data/."
         )
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        entries = [SnapshotEntry(**entry) for entry in raw["snapshots"]]
     except FileNotFoundError:
         raise DataDirError(
-            f"{path} is missing, so no snapshot is listed. Fix: run 'make data' (bundled data) "
+            f"{MANIFEST} is missing, so no snapshot is listed. Fix: run 'make data' (bundled data) "
             "or 'redengine snapshot add FILE'."
         ) from None
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) else str(error)[:200]
         raise DataDirError(
-            f"{path} cannot be read ({error}). Fix: restore it from git or a backup; "
+            f"{MANIFEST} cannot be read ({reason}). Fix: restore it from git or a backup; "
             "the snapshot files beside it are untouched."
         ) from None
-    return entries
+    problems = manifest_problems(raw)
+    if problems:
+        shown = "; ".join(problems[:MANIFEST_PROBLEMS_SHOWN])
+        more = (
+            f" (and {len(problems) - MANIFEST_PROBLEMS_SHOWN} more)" if len(problems) > MANIFEST_PROBLEMS_SHOWN else ""
+        )
+        raise DataDirError(
+            f"{MANIFEST} is not a valid manifest: {shown}{more}. Fix: restore it from git or a backup; "
+            "the snapshot files beside it are untouched."
+        )
+    return [SnapshotEntry(**entry) for entry in raw["snapshots"]]
+
+
+MANIFEST_PROBLEMS_SHOWN = 5
+_FIELD_RULES: dict[str, tuple[bool, str]] = {
+    # field: (required, what it must be)
+    "id": (True, "a snapshot id (letters, digits, '-' and '_')"),
+    "file": (True, "a .parquet file name inside snapshots/"),
+    "sha256": (True, "64 lowercase hex digits"),
+    "rows": (True, "a whole number ≥ 1"),
+    "added": (True, "a date and time as text"),
+    "extras": (False, "an object of kind → .parquet file name inside snapshots/"),
+    "replaces": (False, "null or a .parquet file name inside snapshots/"),
+    "by_place_file": (False, "null or a .parquet file name inside snapshots/"),
+    "by_place_sha256": (False, "null or 64 lowercase hex digits"),
+    "backups": (False, "a list of .parquet file names inside snapshots/"),
+}
+
+
+def _safe_file(value: object) -> bool:
+    return isinstance(value, str) and bool(SAFE_FILE_NAME.fullmatch(value))
+
+
+def _field_ok(name: str, value: object) -> bool:
+    if name == "id":
+        return isinstance(value, str) and bool(SAFE_SNAPSHOT_ID.fullmatch(value))
+    if name in ("file",):
+        return _safe_file(value)
+    if name in ("replaces", "by_place_file"):
+        return value is None or _safe_file(value)
+    if name == "sha256":
+        return isinstance(value, str) and bool(SHA256_HEX.fullmatch(value))
+    if name == "by_place_sha256":
+        return value is None or (isinstance(value, str) and bool(SHA256_HEX.fullmatch(value)))
+    if name == "rows":
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    if name == "added":
+        return isinstance(value, str)
+    if name == "extras":
+        return isinstance(value, dict) and all(k in DIMENSION_FILES and _safe_file(v) for k, v in value.items())
+    if name == "backups":
+        return isinstance(value, list) and all(_safe_file(v) for v in value)
+    return False
+
+
+def manifest_problems(raw: object) -> list[str]:
+    """Everything wrong with a parsed manifest: shape, field types, file names outside snapshots/,
+    a snapshot or a file listed twice (which would count its figures twice)."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("snapshots"), list):
+        return ['it must be an object with a list "snapshots"']
+    problems = []
+    seen_ids: set[str] = set()
+    seen_files: set[str] = set()
+    for number, entry in enumerate(raw["snapshots"], start=1):
+        where = f"snapshot {number}"
+        if not isinstance(entry, dict):
+            problems.append(f"{where} is not an object")
+            continue
+        if isinstance(entry.get("id"), str):
+            where += f" ({entry['id'][:80]!r})"
+        for name in entry.keys() - _FIELD_RULES.keys():
+            problems.append(f"{where}: unknown field {str(name)[:40]!r}")
+        for name, (required, expected) in _FIELD_RULES.items():
+            if name not in entry:
+                if required:
+                    problems.append(f"{where}: field {name!r} is missing")
+            elif not _field_ok(name, entry[name]):
+                problems.append(f"{where}: field {name!r} is {str(entry[name])[:60]!r}, not {expected}")
+        if bool(entry.get("by_place_file")) != bool(entry.get("by_place_sha256")):
+            problems.append(f"{where}: by_place_file and by_place_sha256 go together")
+        if isinstance(entry.get("id"), str):
+            if entry["id"] in seen_ids:
+                problems.append(f"{where}: the id is listed twice")
+            seen_ids.add(entry["id"])
+        extras, backups = entry.get("extras"), entry.get("backups")
+        files = [entry.get("file"), entry.get("by_place_file")]
+        files += [*extras.values()] if isinstance(extras, dict) else []
+        files += backups if isinstance(backups, list) else []
+        for file in (f for f in files if isinstance(f, str)):
+            if file in seen_files:
+                problems.append(f"{where}: the file {file[:80]!r} is listed twice")
+            seen_files.add(file)
+    return problems
 
 
 def manifest_text(entries: list[SnapshotEntry]) -> str:
-    return json.dumps({"snapshots": [asdict(e) for e in entries]}, ensure_ascii=False, indent=2) + "\n"
+    # Without backups the text is what it was before the field existed: a rebuilt manifest stays byte-identical.
+    listed = [{k: v for k, v in asdict(e).items() if k != "backups" or v} for e in entries]
+    return json.dumps({"snapshots": listed}, ensure_ascii=False, indent=2) + "\n"
+
+
+def file_mode(path: Path) -> int:
+    """The permissions a new file at `path` gets: those of the file it replaces, else of a file
+    beside it, else rw-r--r--. Never mkstemp's 0600, which a server running as another user cannot read."""
+    candidates = [path] if path.is_file() else []
+    with contextlib.suppress(OSError), os.scandir(path.parent) as siblings:
+        candidates += [Path(e.path) for e in siblings if e.is_file() and not TEMPORARY_FILE.match(e.name)][:1]
+    for candidate in candidates:
+        with contextlib.suppress(OSError):
+            return candidate.stat().st_mode & 0o666
+    return DEFAULT_FILE_MODE
 
 
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
     """Writes to a temporary file beside the target, flushes it to disk, then renames."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = file_mode(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(handle, mode)
         with os.fdopen(handle, "wb") as out:
             out.write(payload)
             out.flush()
@@ -162,17 +291,18 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def damaged_files(data_dir: Path, entries: list[SnapshotEntry]) -> list[str]:
-    """Listed snapshot files that are missing or whose bytes no longer match the manifest's sha256."""
-    damaged = []
-    for entry in entries:
-        for file, sha256 in entry.stored_files().items():
-            path = data_dir / MANIFEST.parent / file
-            if not path.is_file():
-                damaged.append(f"{path}: missing")
-            elif sha256_file(path) != sha256:
-                damaged.append(f"{path}: sha256 differs from the manifest's (the file changed or is damaged)")
-    return damaged
+def orphans(data_dir: Path, entries: list[SnapshotEntry]) -> list[str]:
+    """Files under snapshots/ that an interrupted 'snapshot add' left: its temporary files, and
+    files named as add names them that no manifest entry lists. Any other file is left alone."""
+    named = {file for entry in entries for file in entry.named_files()}
+    directory = data_dir / MANIFEST.parent
+    return sorted(
+        path.name
+        for path in directory.iterdir()
+        if path.is_file()
+        and path.name not in named
+        and (TEMPORARY_FILE.match(path.name) or ADDED_FILE.match(path.name))
+    )
 
 
 def by_place_name(file: str) -> str:

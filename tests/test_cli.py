@@ -400,7 +400,7 @@ def test_build_data_never_drops_snapshots_behind_an_unreadable_manifest(real_dat
     before = tree_digest(real_data_copy)
     done = run_process(real_data_copy, "build-data")
     assert done.returncode == INVALID
-    assert f"{manifest} cannot be read" in done.stderr
+    assert "snapshots/manifest.json cannot be read" in done.stderr
     assert "restore it from git or a backup" in done.stderr
     assert tree_digest(real_data_copy) == before
 
@@ -409,7 +409,8 @@ def test_a_missing_data_dir_is_explained(tmp_path, use_data_dir, capsys):
     use_data_dir(tmp_path / "nowhere")
     code, _, err = run(capsys, "snapshot", "list")
     assert code == INVALID
-    assert f"The data directory {tmp_path / 'nowhere'} does not exist" in err
+    assert "The data directory 'nowhere' does not exist" in err
+    assert f"(data directory: {tmp_path / 'nowhere'})" in err  # the CLI says which one it looked at
     assert not (tmp_path / "nowhere").exists()
 
 
@@ -565,11 +566,10 @@ def test_list_verify_names_a_damaged_snapshot_file(real_data_copy, use_data_dir,
     use_data_dir(real_data_copy)
     code, out, err = run(capsys, "snapshot", "list", "--verify")
     assert code == 0 and "2026-11-23-curated" in out
-    damaged = real_data_copy / "snapshots" / file
-    _damage(damaged)
+    _damage(real_data_copy / "snapshots" / file)
     code, out, err = run(capsys, "snapshot", "list", "--verify")
     assert code == INVALID
-    assert f"{damaged}: sha256 differs" in err
+    assert f"snapshots/{file} does not match the manifest's sha256" in err
     assert "Traceback" not in err
 
 
@@ -577,6 +577,6 @@ def test_a_damaged_file_gives_a_clear_error_not_a_traceback(real_data_copy):
     _damage(real_data_copy / "snapshots" / "2026-11-23-curated.parquet")
     result = run_process(real_data_copy, "snapshot", "diff", "2026-11-23-curated", "2026-11-23-curated")
     assert result.returncode == INVALID
-    assert "could not be read" in result.stderr
-    assert "snapshot list --verify" in result.stderr  # how to find it
+    assert "snapshots/2026-11-23-curated.parquet does not match the manifest's sha256" in result.stderr
+    assert "snapshot list --verify" in result.stderr  # how to find the others
     assert "Traceback" not in result.stderr

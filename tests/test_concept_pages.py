@@ -7,7 +7,18 @@ import re
 
 import pandas as pd
 import pytest
-from test_pages import BUNDLED, COMPARE, LANGS, OVERVIEW, bar_traces, open_page, shown_table, warnings
+from test_pages import (  # noqa: F401 (autouse: bundled data, app.py on every run)
+    BUNDLED,
+    COMPARE,
+    LANGS,
+    OVERVIEW,
+    bar_traces,
+    bundled_data,
+    navigation_only,
+    open_page,
+    shown_table,
+    warnings,
+)
 
 from redengine import ui
 from redengine.domain import HEADLINE_CATEGORIES

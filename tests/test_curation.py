@@ -242,7 +242,7 @@ def test_build_keeps_snapshots_analysts_added(tmp_path):
     text = manifest.read_text(encoding="utf-8")
     extra = text.replace(
         '"snapshots": [',
-        '"snapshots": [\n    {"id": "mine", "file": "mine.parquet", "sha256": "00",'
+        '"snapshots": [\n    {"id": "mine", "file": "mine.parquet", "sha256": "' + "0" * 64 + '",'
         ' "rows": 1, "added": "2026-12-01T00:00:00+00:00", "extras": {}, "replaces": null},',
         1,
     )

@@ -178,7 +178,7 @@ def test_a_failed_manifest_write_removes_the_new_files(fixture_dir, tmp_path, mo
 
     monkeypatch.setattr(store, "write_manifest", fail)
     supplied = {"districts": _dimension_file(tmp_path / "d.parquet", "districts", [DELTA])}
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(snapshots.SnapshotError, match=r"cannot be written \(disk full\); nothing was added"):
         snapshots.add(Database(fixture_dir), _revision(tmp_path), "rev", supplied=supplied)
     assert tree_digest(fixture_dir) == before
 
