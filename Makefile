@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+HOST ?= 127.0.0.1
 
 .PHONY: run test lint format data bench system-deps clean
 
@@ -19,9 +20,9 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-## run: set up and serve the dashboard on the bundled data
+## run: set up and serve the dashboard and its data API (/api/v1/) on the bundled data, on one port
 run: $(VENV)/.installed
-	$(BIN)/streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
+	$(BIN)/streamlit run server.py --server.port $(PORT) --server.address $(HOST) --browser.gatherUsageStats false
 
 ## test: set up (Python packages, Chromium, a CJK font) and run every test
 test: $(VENV)/.dev-installed system-deps

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from redengine import snapshots, tables, ui
+from redengine import get_data, snapshots, tables, ui
 from redengine.i18n import t
 
 ROWS_SHOWN = 1000
@@ -45,4 +45,5 @@ with st.expander(t("upload_title", lang)):
         else:
             st.error("\n".join(f"- {p}" for p in result.problems))
 
+get_data.show(view, snapshots=[old, new])
 ui.write_url(["from", "to"])

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from redengine import charts, tables, ui
+from redengine import charts, get_data, tables, ui
 from redengine.domain import CATEGORIES
 from redengine.i18n import category_name, t
 
@@ -99,4 +99,5 @@ if len(reporters) > BARS_SHOWN:  # too many to choose by hand: all of them as a 
         icon=":material/download:",
     )
 
+get_data.show(view, metric=metric_id, district=chosen)
 ui.write_url(["category", "metric", "places", "view"])

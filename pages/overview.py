@@ -4,7 +4,7 @@ import html
 
 import streamlit as st
 
-from redengine import ui
+from redengine import get_data, ui
 from redengine.domain import HEADLINE_CATEGORIES, place_color
 from redengine.i18n import category_name, t
 
@@ -88,4 +88,5 @@ if len(cards) > HEATMAP_ROWS:
     st.caption(t("more_places_hidden", lang, n=HEATMAP_ROWS))
 st.plotly_chart(ui.coverage_chart(coverage, lang), key="coverage", config={"displayModeBar": False})
 
+get_data.show(view)
 ui.write_url()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from redengine import tables, ui
+from redengine import get_data, tables, ui
 from redengine.domain import CATEGORIES, format_qualified, period_text
 from redengine.i18n import category_name, t
 
@@ -62,4 +62,5 @@ else:
                 placeholder="—",
             )
 
+get_data.show(view, district=district_id)
 ui.write_url(["district"])
