@@ -57,7 +57,11 @@ _running = threading.BoundedSemaphore(CONCURRENT_QUERIES)
 def _child(answer: Connection, data_dir: str, snapshot_id: str, sql: str, limits: Limits) -> None:
     os.nice(10)  # a runaway query yields the CPU to the dashboard's own work
     try:
-        tables = package.snapshot_tables(db.Database(data_dir), snapshot_id)
+        database = db.Database(data_dir)
+        known = [entry.id for entry in database.snapshots()]
+        if snapshot_id not in known:
+            raise db.UntrustedSqlError(f"No snapshot {snapshot_id!r}. Fix: use one of {', '.join(known)}.")
+        tables = package.snapshot_tables(database, snapshot_id)
         table, truncated = db.run_untrusted(tables, sql, limits.row_cap, limits.memory_limit)
         if table.nbytes > limits.result_bytes:
             raise db.UntrustedSqlError(
