@@ -9,4 +9,4 @@ import streamlit as st
 
 from redengine import web
 
-app = st.App("app.py", routes=web.ROUTES, middleware=web.MIDDLEWARE)
+app = st.App("app.py", routes=web.ROUTES, middleware=web.MIDDLEWARE, lifespan=web.lifespan)

@@ -10,6 +10,7 @@ answer and then kills the process, so no query can outlast its limit or touch th
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import threading
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ MAX_SQL_CHARS = 10_000
 # Two cores serve everyone: at most this many queries at once, the others are asked to retry.
 CONCURRENT_QUERIES = 2
 WALL_SECONDS_ENV = "REDENGINE_SQL_SECONDS"
+# Starting the fork server (the first query only) and loading the snapshot: trusted work, timed apart.
+LOAD_SECONDS = 60
+LOAD_LATE = f"The snapshot could not be loaded within {LOAD_SECONDS} s. Fix: try again in a minute."
 
 
 @dataclass(frozen=True)
@@ -54,14 +58,20 @@ _context.set_forkserver_preload(["__main__", "redengine.sql_sandbox"])
 _running = threading.BoundedSemaphore(CONCURRENT_QUERIES)
 
 
+def start() -> None:
+    """Starts the fork server now (seconds on a busy machine), so the first query does not wait for it."""
+    multiprocessing.forkserver.ensure_running()
+
+
 def _child(answer: Connection, data_dir: str, snapshot_id: str, sql: str, limits: Limits) -> None:
-    os.nice(10)  # a runaway query yields the CPU to the dashboard's own work
     try:
         database = db.Database(data_dir)
         known = [entry.id for entry in database.snapshots()]
         if snapshot_id not in known:
             raise db.UntrustedSqlError(f"No snapshot {snapshot_id!r}. Fix: use one of {', '.join(known)}.")
         tables = package.snapshot_tables(database, snapshot_id)
+        answer.send(("loaded", None, False))  # the query's own time starts now
+        os.nice(10)  # and a runaway query yields the CPU to the dashboard's own work
         table, truncated = db.run_untrusted(tables, sql, limits.row_cap, limits.memory_limit)
         if table.nbytes > limits.result_bytes:
             raise db.UntrustedSqlError(
@@ -101,18 +111,13 @@ def _run_in_process(data_dir: str, snapshot_id: str, sql: str, limits: Limits) -
     process.start()
     send.close()  # the child holds the only sending end: a dead child reads as end of file here
     try:
-        if not receive.poll(limits.wall_seconds):
-            raise SqlRefused(
+        status, payload, truncated = _receive(receive, LOAD_SECONDS, LOAD_LATE)
+        if status == "loaded":
+            late = (
                 f"The query was stopped after {limits.wall_seconds:g} s, the time limit. "
                 "Fix: filter or aggregate earlier, avoid cross joins and huge ranges, or add a LIMIT."
             )
-        try:
-            status, payload, truncated = receive.recv()
-        except EOFError:
-            raise SqlRefused(
-                "The query's process ended without an answer: it ran out of memory or crashed. "
-                "Fix: aggregate or filter so that it needs less memory."
-            ) from None
+            status, payload, truncated = _receive(receive, limits.wall_seconds, late)
     finally:
         process.kill()
         process.join()
@@ -120,3 +125,16 @@ def _run_in_process(data_dir: str, snapshot_id: str, sql: str, limits: Limits) -
     if status != "ok":
         raise SqlRefused(payload)
     return Result(pa.ipc.open_stream(payload).read_all(), truncated)
+
+
+def _receive(receive: Connection, seconds: float, late: str) -> tuple[str, object, bool]:
+    """The child's next message, or SqlRefused when it is late or the child died."""
+    if not receive.poll(seconds):
+        raise SqlRefused(late)
+    try:
+        return receive.recv()
+    except EOFError:
+        raise SqlRefused(
+            "The query's process ended without an answer: it ran out of memory or crashed. "
+            "Fix: aggregate or filter so that it needs less memory."
+        ) from None

@@ -1,16 +1,20 @@
 """What the server adds to the Streamlit app: extra routes and a middleware, in one place.
 
-server.py (the launcher `make run` starts) passes ROUTES and MIDDLEWARE to st.App. A new route
+server.py (the launcher `make run` starts) passes ROUTES, MIDDLEWARE and lifespan to st.App. A new route
 (chart images, link previews) is one more entry in ROUTES; it must not start with /_stcore/,
 /media/, /component/ or /static/, which Streamlit keeps for itself.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import AsyncIterator
+
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from redengine import api
+from redengine import api, sql_sandbox
 
 # Nobody may frame the dashboard (clickjacking); browsers must not guess a response's type.
 SECURITY_HEADERS = [
@@ -45,6 +49,13 @@ class SecurityMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+@contextlib.asynccontextmanager
+async def lifespan(_app: object) -> AsyncIterator[None]:
+    """At start-up: the SQL sandbox's fork server starts in the background."""
+    threading.Thread(target=sql_sandbox.start, name="sql-sandbox-start", daemon=True).start()
+    yield
 
 
 ROUTES = [*api.routes()]
