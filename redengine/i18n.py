@@ -168,7 +168,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "the URL, so a shared link reruns it.",
     ),
     "sql_query": ("SQL 查询", "SQL query"),
-    "sql_rows": ("{n:,} 行", "{n:,} rows"),
+    "sql_rows": ("共 {n:,} 行", "Rows: {n:,}"),
     "sql_truncated": (
         "结果超过 {n:,} 行，只显示前 {n:,} 行。请加 LIMIT 或汇总。",
         "The result has more than {n:,} rows; the first {n:,} are shown. Add a LIMIT or aggregate.",
