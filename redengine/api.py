@@ -27,12 +27,11 @@ from starlette.routing import BaseRoute, Route
 
 from redengine import package, sql_sandbox, store
 from redengine.db import Database
+from redengine.schema import ID_COLUMN
 from redengine.tables import CSV_ENCODING
 
 PREFIX = "/api/v1"
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json", "parquet": "application/vnd.apache.parquet"}
-# The dimension tables served at /api/v1/<name>.<format>. The concept layer adds "concepts" here.
-DIMENSIONS = ("districts", "metrics", "sources")
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,6 @@ FACT_FILTERS = {
 }
 # The facts query takes the ids of each dimension table a filter selects.
 FILTER_PARAMS = {"districts": "district_ids", "metrics": "metric_ids", "sources": "source_ids"}
-ID_COLUMNS = {"districts": "district_id", "metrics": "metric_id", "sources": "source_id"}
 VALUES_LISTED = 30
 SNAPSHOT_LISTING = pa.schema(
     [("id", pa.string()), ("added", pa.string()), ("rows", pa.int64()), ("sha256", pa.string())]
@@ -129,7 +127,7 @@ def _fact_filters(request: Request, data: Database) -> dict[str, list[str] | Non
         if unknown:
             listed = _listing(valid, f"{PREFIX}/{spec.table}.csv")
             raise BadRequest(f"Unknown {name}: {', '.join(unknown)[:200]}. Fix: use one of {listed}.")
-        ids = set(table.loc[table[spec.column].isin(wanted), ID_COLUMNS[spec.table]])
+        ids = set(table.loc[table[spec.column].isin(wanted), ID_COLUMN[spec.table]])
         selected[spec.table] = selected[spec.table] & ids if spec.table in selected else ids
     return {param: sorted(selected[table]) if table in selected else None for table, param in FILTER_PARAMS.items()}
 
@@ -339,7 +337,7 @@ def not_found(request: Request) -> Response:
 ENDPOINTS = [
     f"{PREFIX}/snapshots.{{csv,json,parquet}}",
     f"{PREFIX}/facts.{{csv,json,parquet}}?snapshot=&{'=&'.join(FACT_FILTERS)}=",
-    *(f"{PREFIX}/{kind}.{{csv,json,parquet}}?snapshot=" for kind in DIMENSIONS),
+    *(f"{PREFIX}/{kind}.{{csv,json,parquet}}?snapshot=" for kind in package.DIMENSIONS),
     f"{PREFIX}/snapshots/ID.zip",
     f"{PREFIX}/sql.{{csv,json,parquet}}?q=&snapshot=",
 ]
@@ -353,6 +351,6 @@ def routes() -> list[BaseRoute]:
         Route(f"{PREFIX}/snapshots/{{snapshot_id}}.zip", data_package, methods=["GET"]),
         Route(f"{PREFIX}/facts.{{fmt}}", facts, methods=["GET"]),
         Route(f"{PREFIX}/sql.{{fmt}}", sql, methods=["GET"]),
-        *(Route(f"{PREFIX}/{kind}.{{fmt}}", dimension(kind), methods=["GET"]) for kind in DIMENSIONS),
+        *(Route(f"{PREFIX}/{kind}.{{fmt}}", dimension(kind), methods=["GET"]) for kind in package.DIMENSIONS),
         Route(f"{PREFIX}/{{rest:path}}", not_found),
     ]

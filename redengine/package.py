@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 
 from redengine import store
 from redengine.db import Database
+from redengine.schema import ID_COLUMN
 
 TITLE = "Red Engine (红色引擎): Party-building figures of Chinese districts, with their sources"
 AUTHOR = "Red Engine dashboard project"
@@ -26,7 +27,8 @@ LICENSE = {
     "path": "https://creativecommons.org/licenses/by/4.0/",
     "title": "Creative Commons Attribution 4.0",
 }
-TABLES = ("facts", "districts", "metrics", "sources")
+# The dimension tables served beside the facts (package, API, SQL sandbox). The concept layer adds "concepts".
+DIMENSIONS = ("districts", "metrics", "sources")
 FIELD_TYPES = {"string": "string", "double": "number", "int64": "integer", "date32[day]": "date", "bool": "boolean"}
 DESCRIPTIONS = {
     "snapshot_id": "The snapshot this figure belongs to.",
@@ -59,14 +61,13 @@ DESCRIPTIONS = {
     "period_note": "How the report's period was inferred, when it does not print a year.",
 }
 FOREIGN_KEYS = {"district_id": "districts", "metric_id": "metrics", "source_id": "sources"}
-PRIMARY_KEYS = {"districts": "district_id", "metrics": "metric_id", "sources": "source_id"}
 
 
 def snapshot_tables(database: Database, snapshot_id: str) -> dict[str, pa.Table]:
     """The snapshot's facts and the dimension tables, with the API's column names."""
     no_filter = {"district_ids": None, "metric_ids": None, "source_ids": None}
     tables = {"facts": database.query_arrow("snapshot_facts", snapshot_id=snapshot_id, **no_filter)}
-    for kind in TABLES[1:]:
+    for kind in DIMENSIONS:
         tables[kind] = database.query_arrow("dimension_table", kind=kind)
     return tables
 
@@ -90,8 +91,8 @@ def _schema(name: str, table: pa.Table) -> dict:
             described["description"] = DESCRIPTIONS[field.name]
         fields.append(described)
     schema: dict = {"fields": fields}
-    if name in PRIMARY_KEYS:
-        schema["primaryKey"] = [PRIMARY_KEYS[name]]
+    if name in ID_COLUMN:
+        schema["primaryKey"] = [ID_COLUMN[name]]
     else:
         schema["foreignKeys"] = [
             {"fields": [column], "reference": {"resource": table_name, "fields": [column]}}
