@@ -21,9 +21,9 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/activate
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-## run: set up and serve the dashboard on the bundled data
+## run: set up and serve the dashboard and its data API (/api/v1/) on the bundled data, on one port
 run: $(VENV)/.installed
-	$(BIN)/streamlit run app.py --server.address $(HOST) --server.port $(PORT) --browser.gatherUsageStats false
+	$(BIN)/streamlit run server.py --server.address $(HOST) --server.port $(PORT) --browser.gatherUsageStats false
 
 ## test: set up (Python packages, Chromium, a CJK font) and run every test
 test: $(VENV)/.dev-installed system-deps

@@ -29,6 +29,7 @@ pages = [
     st.Page(
         "pages/changes.py", title=t("page_changes", view.lang), icon=":material/compare_arrows:", url_path="changes"
     ),
+    st.Page("pages/sql.py", title=t("page_sql", view.lang), icon=":material/terminal:", url_path="sql"),
 ]
 try:
     st.navigation(pages, position="top").run()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from redengine import snapshots, tables, ui, upload_box
+from redengine import get_data, snapshots, tables, ui, upload_box
 from redengine.i18n import t
 from redengine.markup import markdown_text
 
@@ -43,4 +43,5 @@ with st.expander(t("upload_title", lang)):
     if upload is not None:
         upload_box.check(upload)
 
+get_data.show(view, snapshots=[old, new])
 ui.write_url(["from", "to"])

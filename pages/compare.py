@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from redengine import tables, ui
+from redengine import get_data, tables, ui
 from redengine.domain import CATEGORIES, HEADLINE_CATEGORIES
 from redengine.i18n import category_name, localized, t
 from redengine.markup import markdown_text
@@ -157,4 +157,5 @@ if len(reporters) > BARS_SHOWN:  # too many to choose by hand: all of them as a 
         icon=":material/download:",
     )
 
+get_data.show(view, concept=concept_id, metric=metric_id, district=chosen)
 ui.write_url(["category", "concept", "metric", "places", "view", "figures", "amount"])

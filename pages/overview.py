@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from redengine import tables, ui
+from redengine import get_data, tables, ui
 from redengine.domain import HEADLINE_CATEGORIES, place_color
 from redengine.evidence import evidence_html
 from redengine.i18n import category_name, localized, t
@@ -109,4 +109,5 @@ if len(cards) > HEATMAP_ROWS:
     st.caption(t("more_places_hidden", lang, n=HEATMAP_ROWS))
 st.plotly_chart(ui.coverage_chart(coverage, lang), key="coverage", config={"displayModeBar": False})
 
+get_data.show(view)
 ui.write_url(["category"])

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from redengine import tables, ui
+from redengine import get_data, tables, ui
 from redengine.domain import CATEGORIES, format_qualified
 from redengine.i18n import category_name, t
 from redengine.markup import markdown_text
@@ -65,4 +65,5 @@ else:
                 placeholder="—",
             )
 
+get_data.show(view, district=district_id)
 ui.write_url(["district"])

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from redengine import ui
+from redengine import get_data, ui
 from redengine.domain import period_text
 from redengine.i18n import t
 from redengine.markup import markdown_text
@@ -62,4 +62,5 @@ if target:
         unsafe_allow_javascript=True,
     )
 
+get_data.show(view, source=source_id)
 ui.write_url(["source", "fact"])

@@ -1,4 +1,4 @@
-"""Command line: `redengine build-data` and `redengine snapshot validate|add|list|diff|gc`.
+"""Command line: `redengine build-data` and `redengine snapshot validate|add|list|diff|gc|export`.
 
 Exit codes: 0 success, 2 invalid input (every problem printed, nothing written).
 """
@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from redengine import curation, integrity, snapshots, store
+from redengine import api, curation, integrity, package, snapshots, store
 from redengine.db import Database
 from redengine.domain import format_qualified
 
@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     gc = actions.add_parser("gc", help="remove files interrupted adds left; lists them only, unless --delete")
     gc.add_argument("--backups", action="store_true", help="also the files --replace kept as backups")
     gc.add_argument("--delete", action="store_true", help="remove them (default: only list them)")
+    export = actions.add_parser("export", help="write a snapshot as a citable data package (zip)")
+    export.add_argument("snapshot_id", metavar="ID")
+    export.add_argument("out", metavar="OUT.zip", type=Path)
     diff = actions.add_parser("diff", help="figures added, removed and revised from A to B")
     diff.add_argument("old", metavar="A")
     diff.add_argument("new", metavar="B")
@@ -89,6 +92,22 @@ def _diff(database: Database, old: str, new: str) -> int:
     return 0
 
 
+def _export(database: Database, snapshot_id: str, out: Path) -> int:
+    known = [e.id for e in database.snapshots()]
+    if snapshot_id not in known:
+        print(f"unknown snapshot {snapshot_id}. Fix: use one of {', '.join(known)}", file=sys.stderr)
+        return INVALID
+    if out.suffix != ".zip" or not out.parent.is_dir():
+        print(
+            f"{out}: not a .zip file in an existing directory. Fix: name a file like ./{snapshot_id}.zip",
+            file=sys.stderr,
+        )
+        return INVALID
+    store.atomic_write_bytes(out, package.build(database, snapshot_id))
+    print(f"wrote {out}: snapshot {snapshot_id}'s data package, as served at {api.PREFIX}/snapshots/{snapshot_id}.zip")
+    return 0
+
+
 def run(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     database = Database()
@@ -114,6 +133,8 @@ def run(argv: list[str] | None = None) -> int:
             return 0
         if args.action == "gc":
             return _collect_garbage(database.data_dir, args.backups, args.delete)
+        if args.action == "export":
+            return _export(database, args.snapshot_id, args.out)
         return _diff(database, args.old, args.new)
     except (snapshots.SnapshotError, curation.CurationError) as error:
         print(error, file=sys.stderr)

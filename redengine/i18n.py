@@ -218,6 +218,38 @@ LABELS: dict[str, tuple[str, str]] = {
         "文件有效：{n} 个数字。用命令行 redengine snapshot add 添加。",
         "Valid: {n} figures. Add it with: redengine snapshot add",
     ),
+    # get this data
+    "get_data": ("获取这些数据", "Get this data"),
+    "get_data_intro": (
+        "下面的网址返回此处显示的数据（CSV；把 .csv 改为 .json 或 .parquet 可得其他格式），"
+        "固定于数据版本 {snapshot}，日后不变。",
+        "The URL below returns exactly what is shown here (CSV; change .csv to .json or .parquet for those formats), "
+        "pinned to snapshot {snapshot}, so it returns the same data later.",
+    ),
+    "get_data_url": ("数据网址", "Data URL"),
+    "get_data_pandas": ("用 Python pandas 读取", "Load it in Python (pandas)"),
+    "get_data_r": ("用 R 读取", "Load it in R"),
+    "get_data_cite": ("引用", "How to cite"),
+    "get_data_package": (
+        "下载整个数据版本（数据包：CSV、Parquet、datapackage.json、CITATION.cff 和原文）",
+        "Download the whole snapshot (data package: CSV, Parquet, datapackage.json, CITATION.cff and the reports)",
+    ),
+    # sql
+    "page_sql": ("SQL 查询", "SQL"),
+    "sql_intro": (
+        "对当前数据版本写一条只读 SELECT 查询。表：facts、districts、metrics、sources（列名与 CSV 相同）。"
+        "限制：{seconds:g} 秒、{rows:,} 行、{memory} 内存；查询写在网址中，分享链接即可重跑。",
+        "Write one read-only SELECT over the current snapshot. Tables: facts, districts, metrics, sources (the "
+        "same columns as the CSVs). Limits: {seconds:g} s, {rows:,} rows, {memory} of memory. The query is in "
+        "the URL, so a shared link reruns it.",
+    ),
+    "sql_query": ("SQL 查询", "SQL query"),
+    "sql_rows": ("共 {n:,} 行", "Rows: {n:,}"),
+    "sql_truncated": (
+        "结果超过 {n:,} 行，只显示前 {n:,} 行。请加 LIMIT 或汇总。",
+        "The result has more than {n:,} rows; the first {n:,} are shown. Add a LIMIT or aggregate.",
+    ),
+    "download_sql_csv": ("下载结果 CSV", "Download the result (CSV)"),
     # notices and errors
     "bad_param": (
         "链接参数 {name}={value} 无效，已改用默认值 {fallback}。",

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from redengine import charts, tables, view_state
+from redengine import charts, sql_sandbox, tables, view_state
 from redengine.db import Database
 from redengine.domain import distinct_periods, period_text
 from redengine.highlight import highlighted_html
@@ -123,6 +123,16 @@ def linked_record(name: str, frame: pd.DataFrame, id_column: str) -> dict | None
 def place_names(places: pd.DataFrame, lang: str) -> dict[str, str]:
     """Place id → name in the reader's language, in the order of `places`."""
     return dict(zip(places["district_id"], places[f"name_{lang}"], strict=True))
+
+
+def choose_text(name: str, fallback: str, max_chars: int) -> None:
+    """Free text for widget `name` (a SQL query): from the URL when it comes from outside, else as choose()."""
+    params = st.query_params.to_dict()
+    if _url_is_fresh() and name in params:
+        value = params[name][:max_chars]
+    else:
+        value = st.session_state.get(name, st.session_state.get(f"_last_{name}", fallback))
+    st.session_state[name] = value
 
 
 def remember(*names: str) -> None:
@@ -258,6 +268,17 @@ def report_periods(joined: str | None, lang: str) -> str:
     if not isinstance(joined, str):
         return "—"
     return " / ".join(period_text(p, lang) for p in joined.split(" / "))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _sql_result(version: str, snapshot_id: str, sql: str) -> sql_sandbox.Result:
+    return sql_sandbox.run(database().data_dir, snapshot_id, sql)
+
+
+def sql_result(snapshot_id: str, sql: str) -> sql_sandbox.Result:
+    """A researcher's query run in the sandbox, cached: a rerun of the page does not run it again.
+    A refused query raises sql_sandbox.SqlRefused (not cached, so it can be retried)."""
+    return _sql_result(database().version(), snapshot_id, sql)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

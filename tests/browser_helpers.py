@@ -46,11 +46,16 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def streamlit_server(app: str = "app.py", data_dir: Path | None = None) -> Iterator[str]:
-    """Serves the app on data_dir, or on the bundled data (REDENGINE_DATA_DIR unset); yields its base URL."""
+def streamlit_server(
+    app: str = "app.py", data_dir: Path | None = None, env_extra: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Serves the app on data_dir, or on the bundled data (REDENGINE_DATA_DIR unset); yields its base URL.
+
+    app="server.py" starts the launcher `make run` starts: the dashboard and the data API.
+    """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if k != "REDENGINE_DATA_DIR"}
+    env = {k: v for k, v in os.environ.items() if k != "REDENGINE_DATA_DIR"} | (env_extra or {})
     if data_dir is not None:
         env["REDENGINE_DATA_DIR"] = str(data_dir)
     log = (REPO / "artifacts").joinpath("streamlit-browser-tests.log")

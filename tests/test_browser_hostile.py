@@ -36,12 +36,15 @@ PATHS = {
 HEADINGS = {"": 4, "compare": 1, "profile": 4, "sources": 3, "changes": 1}
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 # Links Streamlit itself draws: the skip link, the page navigation, page links, and in-page anchors
-# beside headings (the headings themselves are counted); and the evidence matrix's links to a fact.
+# beside headings (the headings themselves are counted); the evidence matrix's links to a fact, and
+# Get this data's link to the snapshot's data package on this server.
 OWN_LINKS = "[data-testid=stSkipToContent], [data-testid=stTopNavLink], [data-testid=stPageLink-NavLink]"
 STRAY_LINKS = rf"""() => [...document.querySelectorAll("a[href]")]
     .filter(a => !a.closest("{OWN_LINKS}"))
     .filter(a => !(a.closest("[data-testid=stHeaderActionElements]") && a.getAttribute("href").startsWith("#")))
     .filter(a => !(a.closest(".evidence .figure") && /^\.\/sources\?[\w=&.%-]*$/.test(a.getAttribute("href"))))
+    .filter(a => !(a.closest("[data-testid=stLinkButton]") && new URL(a.href).origin === location.origin
+        && /^\/api\/v1\/snapshots\/[\w-]+\.zip$/.test(new URL(a.href).pathname)))
     .map(a => a.getAttribute("href"))"""
 # What rendered Markdown makes of formulas, icon shortcodes, images, colours and directives.
 RENDERED_MARKUP = (
@@ -169,7 +172,7 @@ def test_a_crafted_upload_is_reported_as_text(page, hostile_url, tmp_path):
     open_view(tab, f"{hostile_url}/changes?lang=en")
     crafted = tmp_path / "crafted.parquet"
     crafted.write_bytes(hostile_upload(0))
-    tab.get_by_test_id("stExpander").locator("summary").click()
+    tab.get_by_test_id("stExpander").locator("summary").first.click()  # the upload box, above Get this data
     tab.locator("input[type=file]").set_input_files(str(crafted))
     tab.get_by_test_id("stMain").get_by_test_id("stAlertContentError").wait_for()
     wait_for_app(tab)

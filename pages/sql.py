@@ -1,0 +1,40 @@
+"""SQL: one read-only SELECT over the current snapshot, run in the sandbox; the query is in the URL."""
+
+import streamlit as st
+
+from redengine import api, get_data, sql_sandbox, ui
+from redengine.i18n import t
+
+EXAMPLE = (
+    "select d.name_en, m.category, count(*) as figures\n"
+    "from facts f join districts d using (district_id) join metrics m using (metric_id)\n"
+    "group by all order by figures desc"
+)
+view = ui.current_view()
+lang = view.lang
+limits = sql_sandbox.Limits()
+ui.page_header(
+    "page_sql", "sql_intro", lang, seconds=limits.wall_seconds, rows=limits.row_cap, memory=limits.memory_limit
+)
+
+ui.choose_text("q", EXAMPLE, sql_sandbox.MAX_SQL_CHARS)
+query = st.text_area(t("sql_query", lang), key="q", height=160, max_chars=sql_sandbox.MAX_SQL_CHARS)
+try:
+    result = ui.sql_result(view.snapshot_id, query)
+except sql_sandbox.SqlRefused as error:
+    st.error(str(error), icon=":material/block:")
+else:
+    if result.truncated:
+        st.warning(t("sql_truncated", lang, n=limits.row_cap))
+    st.caption(t("sql_rows", lang, n=result.table.num_rows))
+    st.dataframe(result.table, hide_index=True)
+    st.download_button(
+        t("download_sql_csv", lang),
+        api.encode(result.table, "csv", {}),
+        file_name=f"sql-{view.snapshot_id}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )
+    get_data.show(view, "sql", q=query)
+
+ui.write_url(["q"])

@@ -1,0 +1,47 @@
+"""The "Get this data" panel each page ends with: the API URL of what it shows, code, citation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import urlencode, urlsplit
+
+import streamlit as st
+
+from redengine import api, package, ui, view_state
+from redengine.i18n import t
+
+# Where the links point when the browser's address is unknown (AppTest, a bare script run).
+FALLBACK_BASE_URL = "http://127.0.0.1:8501"
+
+
+def base_url() -> str:
+    """The server as the reader's browser reaches it: scheme, host and port."""
+    parts = urlsplit(st.context.url or FALLBACK_BASE_URL)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def api_url(base: str, endpoint: str, fmt: str = "csv", **params: object) -> str:
+    """An API URL; list values are joined by commas, which the API splits again."""
+    query = urlencode(view_state.to_query_params(params), safe=",")
+    return f"{base}{api.PREFIX}/{endpoint}.{fmt}" + (f"?{query}" if query else "")
+
+
+def show(view: ui.View, endpoint: str = "facts", snapshots: Sequence[str] = (), **params: object) -> None:
+    """The panel for `endpoint` with `params`, pinned to each of `snapshots` (by default the view's)."""
+    lang = view.lang
+    base = base_url()
+    entries = {entry.id: entry for entry in ui.database().snapshots()}
+    with st.expander(t("get_data", lang), icon=":material/dataset:"):
+        for snapshot_id in dict.fromkeys(snapshots or [view.snapshot_id]):
+            url = api_url(base, endpoint, snapshot=snapshot_id, **params)
+            package_url = f"{base}{api.PREFIX}/snapshots/{snapshot_id}.zip"
+            st.caption(t("get_data_intro", lang, snapshot=snapshot_id))
+            st.markdown(f"**{t('get_data_url', lang)}**")
+            st.code(url, language=None, wrap_lines=True)
+            st.markdown(f"**{t('get_data_pandas', lang)}**")
+            st.code(f'import pandas as pd; df = pd.read_csv("{url}")', language="python", wrap_lines=True)
+            st.markdown(f"**{t('get_data_r', lang)}**")
+            st.code(f'df <- read.csv("{url}", fileEncoding = "UTF-8-BOM")', language="r", wrap_lines=True)
+            st.markdown(f"**{t('get_data_cite', lang)}**")
+            st.code(package.citation_text(entries[snapshot_id], package_url), language=None, wrap_lines=True)
+            st.link_button(t("get_data_package", lang), package_url, icon=":material/folder_zip:")

@@ -1,0 +1,12 @@
+"""The launcher `make run` starts: the dashboard (app.py) and the data API, on one port.
+
+`streamlit run server.py` finds `app` below and serves it with uvicorn; the routes and the
+middleware it adds live in redengine/web.py. `streamlit run app.py` still serves the dashboard
+alone, without the API.
+"""
+
+import streamlit as st
+
+from redengine import web
+
+app = st.App("app.py", routes=web.ROUTES, middleware=web.MIDDLEWARE, lifespan=web.lifespan)
