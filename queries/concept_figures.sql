@@ -33,54 +33,77 @@ figures as (
     join concept_metrics as m using (metric_id)
 ),
 
-pairs as (
+-- how many others each figure is like for like with, by comparability_reasons' rules, counted in
+-- windows rather than over every pair (thousands of places would make millions of pairs)
+reach as (
     select
-        a.fact_id,
-        b.fact_id as other_fact_id,
-        comparability_reasons(
-            a.metric_id, a.measure, a.scope_zh, a.qualifier, a.period_basis, a.period_start, a.period_end,
-            b.metric_id, b.measure, b.scope_zh, b.qualifier, b.period_basis, b.period_start, b.period_end
-        ) as reasons,
-    from figures as a
-    join figures as b on a.fact_id <> b.fact_id
+        f.*,
+        f.scope_zh is null and f.qualifier <> 'estimate' and f.period_basis <> 'open' as comparable,
+        if(
+            f.scope_zh is null and f.qualifier <> 'estimate' and f.period_basis <> 'open',
+            if(
+                measured_over_period(f.measure),
+                count(*) over same_length,
+                count(*) over dated_within_a_year
+            ) - 1,
+            0
+        ) as like_count,
+    from figures as f
+    window
+        same_length as (
+            partition by f.scope_zh is null, f.qualifier = 'estimate', f.period_basis, f.metric_id, f.measure,
+                f.measure = 'target' or f.qualifier = 'target', period_months(f.period_start, f.period_end)
+        ),
+        dated_within_a_year as (
+            partition by f.scope_zh is null, f.qualifier = 'estimate', f.period_basis, f.metric_id, f.measure,
+                f.measure = 'target' or f.qualifier = 'target'
+            order by f.period_end
+            range between interval 365 days preceding and interval 365 days following
+        )
 ),
 
 -- what the others are measured against: the figure like for like with the most others; among
 -- equals, one of the reference metric, a whole-place outcome with a known period, the latest
 reference as (
-    select f.fact_id,
-    from figures as f
-    left join pairs as p on p.fact_id = f.fact_id and len(p.reasons) = 0
-    group by f.fact_id, f.is_reference_metric, f.scope_zh, f.qualifier, f.measure, f.period_basis, f.period_end,
-        f.district_id
+    select * from reach
     order by
-        count(p.other_fact_id) desc,
-        f.is_reference_metric desc,
-        (f.scope_zh is null and f.qualifier not in ('estimate', 'target') and f.measure <> 'target'
-            and f.period_basis <> 'open') desc,
-        f.period_end desc,
-        f.district_id
+        like_count desc,
+        is_reference_metric desc,
+        (comparable and qualifier <> 'target' and measure <> 'target') desc,
+        period_end desc,
+        district_id
     limit 1
 ),
 
 judged as (
     select
-        f.*,
+        f.* exclude (comparable, like_count),
         f.fact_id = r.fact_id as is_reference,
-        coalesce(p.reasons, []) as reasons,
-    from figures as f
+        -- the reference is what the others are measured against, not measured itself
+        if(
+            f.fact_id = r.fact_id,
+            []::varchar[],
+            comparability_reasons(
+                f.metric_id, f.measure, f.scope_zh, f.qualifier, f.period_basis, f.period_start, f.period_end,
+                r.metric_id, r.measure, r.scope_zh, r.qualifier, r.period_basis, r.period_start, r.period_end
+            )
+        ) as reasons,
+    from reach as f
     cross join reference as r
-    left join pairs as p on p.fact_id = f.fact_id and p.other_fact_id = r.fact_id
 ),
 
--- a figure like for like with the reference, but not with another such figure (two stocks 12 months
--- either side of it), leaves the set: the set holds only figures like for like with each other
+-- Like for like with the reference is like for like with each other, but for dates: two stocks a year
+-- either side of the reference are two years apart. Such outer figures leave the set.
+candidates as (
+    select * from judged where len(reasons) = 0
+),
+
 conflicting as (
-    select distinct a.fact_id,
-    from judged as a
-    join judged as b on a.fact_id <> b.fact_id
-    join pairs as p on p.fact_id = a.fact_id and p.other_fact_id = b.fact_id
-    where len(a.reasons) = 0 and len(b.reasons) = 0 and not a.is_reference and len(p.reasons) > 0
+    select c.fact_id,
+    from candidates as c
+    cross join (select min(period_end) as earliest, max(period_end) as latest, from candidates) as span
+    where not c.is_reference and not measured_over_period(c.measure)
+        and greatest(date_diff('day', span.earliest, c.period_end), date_diff('day', c.period_end, span.latest)) > 365
 ),
 
 judged_set as (
