@@ -18,30 +18,6 @@ def _qualifier(value: object, lang: str) -> str:
     return qualifier_name(value, lang) if isinstance(value, str) else ""
 
 
-def comparison_table(
-    rows: pd.DataFrame, unit: str, lang: str, source_links: Callable[[pd.DataFrame], list[str | None]]
-) -> pd.DataFrame:
-    """One row per place and period; a place that does not report the metric says so."""
-    name = "name_zh" if lang == "zh" else "name_en"
-    title = "source_title_zh" if lang == "zh" else "source_title_en"
-    return pd.DataFrame(
-        {
-            t("col_place", lang): rows[name],
-            t("col_value", lang): [
-                format_qualified(v, unit, q, lang) for v, q in zip(rows["value"], rows["qualifier"], strict=True)
-            ],
-            t("col_period", lang): [period_text(p, lang) for p in rows["period_label"]],
-            t("col_link", lang): source_links(rows),
-            t("col_quote", lang): rows["quote"],
-            t("col_value_base", lang): rows["value"],
-            t("col_unit", lang): unit_name(unit, lang),
-            t("col_as_written", lang): rows["value_as_written"],
-            t("col_qualifier", lang): [_qualifier(q, lang) for q in rows["qualifier"]],
-            t("col_source", lang): rows[title],
-        }
-    )
-
-
 def verdict_text(is_reference: object, reasons: object, lang: str) -> str:
     """'reference', 'like for like', or 'not like for like: different period, part of the place'
     from concept_figures' comma-separated reasons."""

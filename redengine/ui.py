@@ -297,16 +297,9 @@ def highlighted_source(snapshot_id: str, source_id: str, file: str, target: str 
 # building one costs several milliseconds of Plotly's validation, on every rerun otherwise.
 # A cached figure must not be changed afterwards; builders take every setting as an argument.
 @st.cache_resource(max_entries=512, show_spinner=False)
-def comparison_chart(
-    rows: pd.DataFrame,
-    unit: str,
-    lang: str,
-    height: int = 440,
-    by_definition: bool = False,
-    per_month: bool = False,
-    most: int | None = None,
-) -> go.Figure:
-    return charts.comparison_bars(rows, unit, lang, height, by_definition, per_month, most)
+def comparison_chart(rows: pd.DataFrame, unit: str, lang: str, **options: object) -> go.Figure:
+    """charts.comparison_bars, cached; `options` are its keyword arguments."""
+    return charts.comparison_bars(rows, unit, lang, **options)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
