@@ -4,7 +4,6 @@ import streamlit as st
 
 from redengine import get_data, tables, ui
 from redengine.domain import HEADLINE_CATEGORIES, place_color
-from redengine.evidence import evidence_html
 from redengine.i18n import category_name, localized, t
 from redengine.markup import markdown_text
 
@@ -58,12 +57,9 @@ category = st.segmented_control(
     label_visibility="collapsed",
 )
 columns = cards.nlargest(EVIDENCE_COLUMNS, "figures") if len(cards) > EVIDENCE_COLUMNS else cards
-evidence = ui.query(
-    "evidence_matrix", snapshot_id=view.snapshot_id, category=category, district_ids=list(columns["district_id"])
-)
 if len(cards) > EVIDENCE_COLUMNS:
     st.caption(t("more_places_hidden", lang, n=EVIDENCE_COLUMNS))
-st.html(evidence_html(evidence, list(ui.place_names(columns, lang).items()), len(cards), lang, ui.fact_link(view)))
+st.html(ui.evidence_table(view, category, ui.place_names(columns, lang), len(cards)))
 
 st.subheader(t("headline_title", lang))
 headline = ui.query(

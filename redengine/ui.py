@@ -19,6 +19,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from redengine import charts, sql_sandbox, tables, view_state
 from redengine.db import Database
 from redengine.domain import distinct_periods, period_text
+from redengine.evidence import evidence_html
 from redengine.highlight import highlighted_html
 from redengine.i18n import LANGUAGES, language_from_locale, t
 from redengine.markup import markdown_code, markdown_text
@@ -279,6 +280,20 @@ def sql_result(snapshot_id: str, sql: str) -> sql_sandbox.Result:
     """A researcher's query run in the sandbox, cached: a rerun of the page does not run it again.
     A refused query raises sql_sandbox.SqlRefused (not cached, so it can be retried)."""
     return _sql_result(database().version(), snapshot_id, sql)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _evidence(version: str, view: View, category: str, places: tuple[tuple[str, str], ...], total: int) -> str:
+    rows = database().query(
+        "evidence_matrix", snapshot_id=view.snapshot_id, category=category, district_ids=[p for p, _ in places]
+    )
+    return evidence_html(rows, list(places), total, view.lang, fact_link(view))
+
+
+def evidence_table(view: View, category: str, places: dict[str, str], total: int) -> str:
+    """The evidence matrix of a category for the places (id → name), as HTML; cached, since building
+    it formats every figure of the category."""
+    return _evidence(database().version(), view, category, tuple(places.items()), total)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
