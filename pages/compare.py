@@ -2,47 +2,31 @@
 
 import streamlit as st
 
-from redengine import get_data, tables, ui
-from redengine.domain import CATEGORIES, HEADLINE_CATEGORIES
+from redengine import get_data, tables, ui, views
 from redengine.i18n import category_name, localized, t
 from redengine.markup import markdown_text
+from redengine.views import BARS_SHOWN, EVERY_DEFINITION
 
-BARS_SHOWN = 30
-EVERY_DEFINITION = "all"
 view = ui.current_view()
 lang = view.lang
 ui.page_header("page_compare", "compare_intro", lang)
 
-# A link may name a concept, or (an older link) a metric, without its category: the category and
-# concept then follow from it. Otherwise the headline category whose best concept most places report.
-metrics = ui.query("metric_coverage", snapshot_id=view.snapshot_id, category=None, concept_id=None)
-all_concepts = ui.query("concept_coverage", snapshot_id=view.snapshot_id, category=None)
-linked = ui.linked_record("concept", all_concepts, "concept_id") or ui.linked_record("metric", metrics, "metric_id")
-categories = [c for c in CATEGORIES if c in set(all_concepts["category"])]
-best_category = next((c for c in all_concepts["category"] if c in HEADLINE_CATEGORIES), categories[0])
-ui.choose("category", categories, linked["category"] if linked else best_category)
+# Every choice and its default, from the link or the session (views.compare_view, shared with link previews).
+compare = views.compare_view(ui.SessionChoices(), ui.query, view.snapshot_id)
+concepts, concept, definitions = compare.concepts, compare.concept, compare.definitions
 left, middle, right = st.columns([1, 2, 2])
-category = left.selectbox(t("category", lang), categories, key="category", format_func=lambda c: category_name(c, lang))
-
-concepts = ui.query("concept_coverage", snapshot_id=view.snapshot_id, category=category).set_index("concept_id")
-concept_ids = list(concepts.index)
-linked_concept = linked["concept_id"] if linked else None
-ui.choose("concept", concept_ids, linked_concept if linked_concept in concept_ids else concept_ids[0])
-concept_id = middle.selectbox(
+left.selectbox(t("category", lang), compare.categories, key="category", format_func=lambda c: category_name(c, lang))
+middle.selectbox(
     t("concept", lang),
-    concept_ids,
+    list(concepts.index),
     key="concept",
     format_func=lambda c: (
         f"{localized(concepts.loc[c], 'name', lang)} ({t('n_places', lang, n=concepts.at[c, 'places_reporting'])})"
     ),
 )
-concept = concepts.loc[concept_id]
-
-definitions = ui.query("metric_coverage", snapshot_id=view.snapshot_id, category=None, concept_id=concept_id)
 definition_names = dict(zip(definitions["metric_id"], definitions[f"name_{lang}"], strict=True))
 definition_reach = dict(zip(definitions["metric_id"], definitions["places_reporting"], strict=True))
-ui.choose("metric", [EVERY_DEFINITION, *definition_names], EVERY_DEFINITION, depends_on=concept_id)
-metric_choice = right.selectbox(
+right.selectbox(
     t("definition", lang),
     [EVERY_DEFINITION, *definition_names],
     key="metric",
@@ -52,31 +36,14 @@ metric_choice = right.selectbox(
         else f"{definition_names[m]} ({t('n_places', lang, n=definition_reach[m])})"
     ),
 )
-metric_id = None if metric_choice == EVERY_DEFINITION else metric_choice
+names = ui.place_names(compare.places, lang)
+st.multiselect(t("places", lang), list(names), key="places", format_func=names.get)
 
-ranking = ui.query("concept_ranking", snapshot_id=view.snapshot_id, concept_id=concept_id, metric_id=metric_id)
-reporters = list(ranking["district_id"])
-places = ui.query("district_cards", snapshot_id=view.snapshot_id)
-names = ui.place_names(places, lang)
-# By default the places with the highest figures, at most as many as the chart draws, in name order.
-top = set(reporters[:BARS_SHOWN])
-ui.choose(
-    "places",
-    list(names),
-    [p for p in names if p in top] or list(names)[:BARS_SHOWN],
-    many=True,
-    depends_on=(concept_id, metric_id),
-)
-chosen = st.multiselect(t("places", lang), list(names), key="places", format_func=names.get)
-
-has_flows = "flow" in set(definitions["measure"])
-columns = st.columns(3 if has_flows else 2)
-ui.choose("view", ["chart", "table"], "chart")
-shown_as = columns[0].segmented_control(
+columns = st.columns(3 if compare.has_flows else 2)
+columns[0].segmented_control(
     t("view", lang), ["chart", "table"], key="view", required=True, format_func=lambda v: t(v, lang)
 )
-ui.choose("figures", ["all", "like"], "all")
-figures_shown = columns[1].segmented_control(
+columns[1].segmented_control(
     t("figures_shown", lang),
     ["all", "like"],
     key="figures",
@@ -84,8 +51,7 @@ figures_shown = columns[1].segmented_control(
     format_func=lambda v: t(f"shown_{v}", lang),
     help=t("like_only_help", lang),
 )
-ui.choose("amount", ["total", "month"], "total")
-per_month = has_flows and (
+if compare.has_flows:
     columns[2].segmented_control(
         t("amount", lang),
         ["total", "month"],
@@ -94,16 +60,9 @@ per_month = has_flows and (
         format_func=lambda v: t(f"amount_{v}", lang),
         help=t("per_month_help", lang),
     )
-    == "month"
-)
 
-figure_params = {
-    "concept_id": concept_id,
-    "metric_id": metric_id,
-    "like_for_like_only": figures_shown == "like",
-    "per_month": per_month,
-}
-rows = ui.query("concept_figures", snapshot_id=view.snapshot_id, district_ids=chosen, **figure_params)
+concept_id, reporters, per_month = compare.concept_id, compare.reporters, compare.per_month
+rows = compare.rows(ui.query)
 comparison = tables.comparison_summary(rows, lang)
 ui.period_warning(comparison.periods, lang)
 if comparison.not_reported:
@@ -131,11 +90,11 @@ about = f"{markdown_text(concept['description_en'])}  \n" if lang == "en" else "
 st.caption(about + t("qualifier_note", lang))
 
 table = tables.concept_table(rows, concept["unit"], lang, ui.source_links(view))
-if shown_as == "chart":
+if compare.shown_as == "chart":
     if len(rows) > BARS_SHOWN:
         st.caption(t("more_places_hidden", lang, n=BARS_SHOWN))
     st.plotly_chart(
-        ui.comparison_chart(rows, concept["unit"], lang, by_definition=True, per_month=per_month, most=BARS_SHOWN),
+        ui.comparison_chart(rows, concept["unit"], lang, **compare.chart_options),
         key="comparison",
         config={"displayModeBar": False},
     )
@@ -151,11 +110,11 @@ st.download_button(
 if len(reporters) > BARS_SHOWN:  # too many to choose by hand: all of them as a file
     st.download_button(
         t("download_all_csv", lang, n=len(reporters)),
-        ui.all_places_csv(view, concept["unit"], district_ids=reporters, **figure_params),
+        ui.all_places_csv(view, concept["unit"], district_ids=reporters, **compare.figure_params),
         file_name=f"{concept_id}-all-places.csv",
         mime="text/csv",
         icon=":material/download:",
     )
 
-get_data.show(view, concept=concept_id, metric=metric_id, district=chosen)
-ui.write_url(["category", "concept", "metric", "places", "view", "figures", "amount"])
+get_data.show(view, concept=concept_id, metric=compare.metric_id, district=compare.chosen)
+ui.write_url(views.COMPARE_PARAMS)

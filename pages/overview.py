@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from redengine import get_data, tables, ui
+from redengine import get_data, tables, ui, views
 from redengine.domain import HEADLINE_CATEGORIES, place_color
 from redengine.i18n import category_name, localized, t
 from redengine.markup import markdown_text
+from redengine.views import PANEL_BARS
 
 CARDS_SHOWN = 6
 HEATMAP_ROWS = 30
-PANEL_BARS = 12
 EVIDENCE_COLUMNS = 30
 view = ui.current_view()
 lang = view.lang
@@ -47,8 +47,8 @@ if len(cards) > CARDS_SHOWN:
 
 st.subheader(t("evidence_title", lang))
 st.caption(t("evidence_intro", lang))
-ui.choose("category", list(HEADLINE_CATEGORIES), HEADLINE_CATEGORIES[0])
-category = st.segmented_control(
+category = views.overview_category(ui.SessionChoices())
+st.segmented_control(
     t("category", lang),
     list(HEADLINE_CATEGORIES),
     key="category",
@@ -62,9 +62,7 @@ if len(cards) > EVIDENCE_COLUMNS:
 st.html(ui.evidence_table(view, category, ui.place_names(columns, lang), len(cards)))
 
 st.subheader(t("headline_title", lang))
-headline = ui.query(
-    "headline_figures", snapshot_id=view.snapshot_id, categories=list(HEADLINE_CATEGORIES), top_n=PANEL_BARS
-)
+headline = views.headline_rows(ui.query, view.snapshot_id, HEADLINE_CATEGORIES)
 names = ui.place_names(cards, lang)
 panels = st.columns(2)
 for index, (category, rows) in enumerate(tables.by_category(headline, HEADLINE_CATEGORIES)):

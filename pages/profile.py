@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from redengine import get_data, tables, ui
+from redengine import get_data, tables, ui, views
 from redengine.domain import CATEGORIES, format_qualified
 from redengine.i18n import category_name, t
 from redengine.markup import markdown_text
@@ -14,12 +14,8 @@ ui.page_header("page_profile", "profile_intro", lang)
 
 places = ui.query("district_cards", snapshot_id=view.snapshot_id)
 names = dict(zip(places["district_id"], places["name_zh" if lang == "zh" else "name_en"], strict=True))
-ui.choose(
-    "district",
-    list(places["district_id"]),
-    places.sort_values("figures", ascending=False)["district_id"].iloc[0],
-)
-district_id = st.selectbox(t("district", lang), list(places["district_id"]), key="district", format_func=names.get)
+district_id = views.profile_district(ui.SessionChoices(), places)
+st.selectbox(t("district", lang), list(places["district_id"]), key="district", format_func=names.get)
 place = places.set_index("district_id").loc[district_id]
 
 where = (

@@ -114,11 +114,16 @@ def linked_value(name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def linked_record(name: str, frame: pd.DataFrame, id_column: str) -> dict | None:
-    """The row of `frame` whose id a link from outside gives as parameter `name`, if any."""
-    value = linked_value(name)
-    matches = frame[frame[id_column] == value].to_dict("records") if value else []
-    return matches[0] if matches else None
+class SessionChoices:
+    """views.Choices for a page run: each choice through choose() (the URL when it comes from outside, else the
+    session, else the default), so the page's widgets, drawn with key=name, show it."""
+
+    def pick(self, name, options, fallback, many=False, depends_on=None):
+        choose(name, options, fallback, many=many, depends_on=depends_on)
+        return st.session_state[name]
+
+    def linked(self, name: str) -> str | None:
+        return linked_value(name)
 
 
 def place_names(places: pd.DataFrame, lang: str) -> dict[str, str]:
@@ -145,13 +150,17 @@ def remember(*names: str) -> None:
 
 def write_url(page_params: Sequence[str] = ()) -> None:
     """Writes the whole view into the query string: language, snapshot and this page's choices."""
-    names = ("lang", "snapshot", *page_params)
-    values = {name: st.session_state.get(name) for name in names}
-    params = view_state.to_query_params(values)
+    params = view_params(page_params)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
     st.session_state[URL_WRITTEN] = params
-    remember(*names)
+    remember("lang", "snapshot", *page_params)
+
+
+def view_params(page_params: Sequence[str] = ()) -> dict[str, str]:
+    """The view's query string as this run chose it: language, snapshot and this page's choices."""
+    names = ("lang", "snapshot", *page_params)
+    return view_state.to_query_params({name: st.session_state.get(name) for name in names})
 
 
 def common_controls() -> View:
