@@ -35,8 +35,7 @@ if facts.empty:
     st.info(t("no_figures", lang))
 else:
     st.subheader(t("headline_figures", lang))
-    # The best-known figure of each category: the one most places report, so it compares.
-    headline = facts.drop_duplicates("category").sort_values("category", key=lambda c: c.map(CATEGORIES.index))
+    headline = views.profile_headline(facts)
     for index, fact in enumerate(headline.to_dict("records")):
         if index % HEADLINES_PER_ROW == 0:
             row = st.columns(HEADLINES_PER_ROW)

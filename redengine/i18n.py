@@ -257,6 +257,37 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "nothing_selected": ("不选定任何一项", "nothing selected"),
     "data_error": ("数据无法读取", "The data cannot be read"),
+    # sharing: link previews, chart images, citation
+    "share_app": ("红色引擎", "Red Engine"),
+    "share_source": ("来源：", "Source: "),
+    "share_snapshot": ("数据版本 {snapshot}", "snapshot {snapshot}"),
+    "share_more_places": ("等 {n} 地", "and {n} more"),
+    "share_no_figures": ("无数据", "no figures"),
+    "share_description": ("{places}。{periods}。数据版本 {snapshot}。", "{places}. {periods}. Snapshot {snapshot}."),
+    "share_page_description": (
+        "六个城区党建数字对比，每个数字附原文出处。数据版本 {snapshot}。",
+        "Six places' Party-building figures side by side, each with its source sentence. Snapshot {snapshot}.",
+    ),
+    "share_png": ("下载 PNG", "Download PNG"),
+    "share_svg": ("下载 SVG", "Download SVG"),
+    "share_png_help": (
+        "图片，适合大多数用途；图下印有来源与链接",
+        "An image for most uses, with the source and link below the chart",
+    ),
+    "share_svg_help": ("矢量图，适合印刷", "A vector image, for print"),
+    "share_copy_link": ("复制链接", "Copy link"),
+    "share_link_copied": ("已复制", "Copied"),
+    "share_cite": ("引用", "Cite"),
+    "share_phone_hint": ("长按图片即可保存或转发。", "Long-press the image to save or forward it."),
+    "share_unavailable": (
+        "此服务器无法生成图表图片（缺少 Chromium）。链接和引用仍可使用。",
+        "This server cannot make chart images (Chromium is missing). The link and citation still work.",
+    ),
+    "share_citation": (
+        "{title}。{places}。红色引擎数据版本 {snapshot}（{date}）。{url}。来源：{sources}。",
+        "{title}. {places}. Red Engine, snapshot {snapshot} ({date}). {url}. Sources: {sources}.",
+    ),
+    "share_top_shown": ("图中为最高的 {n} 地（共 {total} 地）", "the {n} highest of {total} places shown"),
     # categories
     "cat_organizations": ("党组织", "Party organizations"),
     "cat_volunteers": ("志愿服务", "Volunteers"),

@@ -172,3 +172,9 @@ def profile_district(choices: Choices, places: pd.DataFrame) -> str:
     """The District profile's place: the one with most figures unless chosen."""
     default = places.sort_values("figures", ascending=False)["district_id"].iloc[0]
     return choices.pick("district", list(places["district_id"]), default)
+
+
+def profile_headline(facts: pd.DataFrame) -> pd.DataFrame:
+    """A place's best-known figure per category (district_facts' rows): the one most places report, so it
+    compares; categories in their usual order."""
+    return facts.drop_duplicates("category").sort_values("category", key=lambda c: c.map(CATEGORIES.index))
