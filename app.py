@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from redengine import store, ui
+from redengine import share_panel, store, ui
 from redengine.i18n import t
 from redengine.markup import markdown_text
 
 st.set_page_config(page_title="红色引擎 Red Engine", page_icon="🏮", layout="wide")
+share_panel.inject_stylesheet()
 
 try:
     view = ui.common_controls()

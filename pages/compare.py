@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from redengine import get_data, tables, ui, views
+from redengine import get_data, share_panel, tables, ui, views
 from redengine.i18n import category_name, localized, t
 from redengine.markup import markdown_text
 from redengine.views import BARS_SHOWN, EVERY_DEFINITION
@@ -98,6 +98,7 @@ if compare.shown_as == "chart":
         key="comparison",
         config={"displayModeBar": False},
     )
+    share_panel.show(view, "compare", ui.view_params(views.COMPARE_PARAMS), key="comparison")
 else:
     st.dataframe(table, hide_index=True, column_config=ui.link_columns(lang), placeholder="—")
 st.download_button(

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from redengine import get_data, tables, ui, views
+from redengine import get_data, share_panel, tables, ui, views
 from redengine.domain import HEADLINE_CATEGORIES, place_color
 from redengine.i18n import category_name, localized, t
 from redengine.markup import markdown_text
@@ -86,6 +86,7 @@ for index, (category, rows) in enumerate(tables.by_category(headline, HEADLINE_C
         # Small panels plot the reporting places only; the caption names the others.
         figure = ui.comparison_chart(rows, first["unit"], lang, height=320)
         st.plotly_chart(figure, key=f"headline_{category}", config={"displayModeBar": False})
+        share_panel.show(view, "overview", {**ui.view_params(), "category": category}, key=f"headline_{category}")
         st.page_link(
             "pages/compare.py",
             label=t("open_compare", lang),

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from redengine import get_data, tables, ui, views
+from redengine import get_data, share_panel, tables, ui, views
 from redengine.domain import CATEGORIES, format_qualified
 from redengine.i18n import category_name, t
 from redengine.markup import markdown_text
@@ -47,6 +47,7 @@ else:
             help=markdown_text(fact["quote"]),
         )
         column.caption(markdown_text(" · ".join(tables.figure_marks(fact, lang))))
+    share_panel.show(view, "profile", ui.view_params(["district"]), key="profile")
 
     st.subheader(t("all_figures", lang))
     compare = ui.compare_links(view)

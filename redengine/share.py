@@ -79,6 +79,15 @@ class SharedView:
         return tables.list_join(self.periods, self.lang)
 
     @property
+    def sources_text(self) -> str:
+        """'Source: …; …' / '来源：…；…'"""
+        return t("share_source", self.lang) + self.sources_joined
+
+    @property
+    def sources_joined(self) -> str:
+        return ("；" if self.lang == "zh" else "; ").join(self.sources)
+
+    @property
     def description(self) -> str:
         if not self.places:
             return t("share_page_description", self.lang, snapshot=self.snapshot.id)
@@ -110,7 +119,7 @@ class SharedView:
             snapshot=self.snapshot.id,
             date=self.snapshot.added[:10],
             url=self.url(base),
-            sources="；".join(self.sources) if self.lang == "zh" else "; ".join(self.sources),
+            sources=self.sources_joined,
         )
 
 
@@ -288,10 +297,9 @@ def image_figure(shared: SharedView, base: str) -> go.Figure:
     lang = shared.lang
     top = 40 + TITLE_PX
     plot_height = IMAGE_HEIGHT - top - FOOTER_PX
-    sources = t("share_source", lang) + ("；" if lang == "zh" else "; ").join(shared.sources)
     footer_lines = [
         *_lines(" · ".join(x for x in (shared.places_text, shared.periods_text, shared.note) if x), 1),
-        *_lines(sources, 2),
+        *_lines(shared.sources_text, 2),
         # The URL whole, never cut: it is what reopens the view.
         f"{t('share_snapshot', lang, snapshot=shared.snapshot.id)} · {shared.short_url(base)}",
     ]

@@ -140,6 +140,9 @@ _HTML_OWN = re.compile(
     r"|<div class=\"(?:evidence|figure)\">|</?(?:table|thead|tbody|tr|td|th|details|summary)>|</span>|</a>"
     r"|<th class=\"concept\"(?: scope=\"row\")?>|<span class=\"(?:reach|marks|nr)\">"
     r"|<a href=\"\./sources\?[\w=&;.%-]*\" target=\"_self\">"
+    # the share panel: the chart's image for phones (attributes escaped) and the lines printed under it
+    r"|<div class=\"redengine-(?:phone-image|print-only)\">|</?p>"
+    r"|<img src=\"[^\"<>]*\" alt=\"[^\"<>]*\" loading=\"lazy\">"
 )
 
 
