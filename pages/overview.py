@@ -84,7 +84,7 @@ for index, (category, rows) in enumerate(tables.by_category(headline, HEADLINE_C
         else:
             st.caption(t("more_places_hidden", lang, n=PANEL_BARS))
         # Small panels plot the reporting places only; the caption names the others.
-        figure = ui.comparison_chart(rows, first["unit"], lang, height=320)
+        figure = ui.comparison_chart(rows, first["unit"], lang, **views.PANEL_CHART_OPTIONS)
         st.plotly_chart(figure, key=f"headline_{category}", config={"displayModeBar": False})
         share_panel.show(view, "overview", {**ui.view_params(), "category": category}, key=f"headline_{category}")
         st.page_link(

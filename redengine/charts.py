@@ -57,6 +57,7 @@ def comparison_bars(
     by_definition: bool = False,
     per_month: bool = False,
     most: int | None = None,
+    lying: bool | None = None,
 ) -> go.Figure:
     """One bar per place, definition and period; a place with no figure gets a 'not reported' marker, not a bar.
 
@@ -65,11 +66,12 @@ def comparison_bars(
     the value beside the bar, and the chart grows to fit them. `by_definition` colours bars by
     metric (a concept's definitions) with a legend, and fades figures outside the like-for-like
     set; `per_month` plots each flow's value per month of its period. Lying bars are ranked,
-    highest on top, and at most `most` of them drawn.
+    highest on top, and at most `most` of them drawn. `lying=True` lays even a few bars down (a half-width
+    panel, which is 350 pixels wide on a phone: upright labels would collide).
     """
     if per_month:
         rows = rows.assign(value=rows["value_per_month"])
-    lying = len(rows) > UPRIGHT_BARS_MAX
+    lying = len(rows) > UPRIGHT_BARS_MAX if lying is None else lying
     if lying:
         rows = rows.sort_values("value", ascending=False, na_position="last", kind="stable").head(most)
     reported = rows[rows["value"].notna()]
@@ -228,13 +230,14 @@ def coverage_heatmap(matrix: pd.DataFrame, lang: str) -> go.Figure:
     figure = go.Figure(
         go.Heatmap(
             z=counts,
-            x=[category_name(c, lang) for c in categories],
+            x=categories,
             y=[plotly_text(place) for place in table.index],
             text=text,
             texttemplate="%{text}",
+            customdata=[[category_name(c, lang) for c in categories] for _ in table.index],
             colorscale=[[0, "#f4f6f7"], [0.001, "#fadbd8"], [1, "#922b21"]],
             showscale=False,
-            hovertemplate="%{y} · %{x}: %{text}<extra></extra>",
+            hovertemplate="%{y} · %{customdata}: %{text}<extra></extra>",
             xgap=3,
             ygap=3,
         )
@@ -244,6 +247,17 @@ def coverage_heatmap(matrix: pd.DataFrame, lang: str) -> go.Figure:
         height=60 + 44 * len(table.index),
         margin={"t": 10, "b": 10, "l": 10, "r": 10},
         yaxis={"autorange": "reversed"},
-        xaxis={"side": "top"},
+        xaxis={
+            "side": "top",
+            "tickvals": categories,
+            "ticktext": [_upright_label(category_name(c, lang), lang) for c in categories],
+            "tickangle": 0 if lang == "zh" else -90,
+        },
     )
     return figure
+
+
+def _upright_label(name: str, lang: str) -> str:
+    """A column label as narrow as one character, so six columns fit a phone's 350 pixels: Chinese
+    written top to bottom, one character a line; other text is turned on its side (tickangle)."""
+    return "<br>".join(name) if lang == "zh" else name

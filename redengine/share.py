@@ -206,7 +206,11 @@ def _overview(page, choices, query, snapshot_id, lang):
     sources = list(dict.fromkeys(reporting[f"report_titles_{lang}"].dropna()))
     note = t("share_top_shown", lang, n=len(rows), total=int(first["places_reporting"]))
     note = note if int(first["places_reporting"]) > len(rows) else ""
-    return title, _names(rows, lang), periods, sources, note, lambda: charts.comparison_bars(rows, first["unit"], lang)
+
+    def chart() -> go.Figure:
+        return charts.comparison_bars(rows, first["unit"], lang, **views.PANEL_CHART_OPTIONS)
+
+    return title, _names(rows, lang), periods, sources, note, chart
 
 
 def _profile(page, choices, query, snapshot_id, lang):

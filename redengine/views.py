@@ -20,6 +20,8 @@ Query = Callable[..., pd.DataFrame]
 BARS_SHOWN = 30  # Compare's chart: at most this many places, the highest by default
 PANEL_BARS = 12  # the Overview's headline panels
 EVERY_DEFINITION = "all"
+# The Overview's headline panels are half the page wide (a phone's width): bars lie, one per line.
+PANEL_CHART_OPTIONS = {"height": 320, "lying": True}
 COMPARE_PARAMS = ("category", "concept", "metric", "places", "view", "figures", "amount")
 
 
