@@ -174,7 +174,7 @@ def test_a_manifest_listing_a_snapshot_twice_never_doubles_counts(fixture_dir):
 
 
 def test_a_million_duplicate_rows_are_refused_quickly_in_little_memory(tmp_path):
-    """The issue's file: 1 M identical rows in a small Parquet file (118 KB in the audit)."""
+    """A small file that expands: 1 M identical rows compress to about 118 KB of Parquet."""
     file = faults.duplicate_rows_file(tmp_path / "dups.parquet", REPO / "data", 1_000_000)
     figures = faults.measure_duplicates(file, REPO / "data")
     for where in ("upload_box", "validate"):
