@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from redengine import share_panel, store, ui
+from redengine import share_panel, store, widgets
 from redengine.i18n import t
 from redengine.markup import markdown_text
 
@@ -10,7 +10,7 @@ st.set_page_config(page_title="红色引擎 Red Engine", page_icon="🏮", layou
 share_panel.inject_stylesheet()
 
 try:
-    view = ui.common_controls()
+    view = widgets.common_controls()
 except store.DataDirError as error:
     st.title("红色引擎 · Red Engine")
     st.error(f"**数据无法读取 · The data cannot be read**\n\n{markdown_text(error)}")

@@ -2,17 +2,17 @@
 
 import streamlit as st
 
-from redengine import get_data, share_panel, tables, ui, views
-from redengine.i18n import category_name, localized, t
+from redengine import cached, get_data, links, share_panel, tables, url_state, views, widgets
+from redengine.i18n import category_name, column, list_join, localized, t
 from redengine.markup import markdown_text
 from redengine.views import BARS_SHOWN, EVERY_DEFINITION
 
-view = ui.current_view()
+view = widgets.current_view()
 lang = view.lang
-ui.page_header("page_compare", "compare_intro", lang)
+widgets.page_header("page_compare", "compare_intro", lang)
 
 # Every choice and its default, from the link or the session (views.compare_view, shared with link previews).
-compare = views.compare_view(ui.SessionChoices(), ui.query, view.snapshot_id)
+compare = views.compare_view(url_state.SessionChoices(), cached.query, view.snapshot_id)
 concepts, concept, definitions = compare.concepts, compare.concept, compare.definitions
 left, middle, right = st.columns([1, 2, 2])
 left.selectbox(t("category", lang), compare.categories, key="category", format_func=lambda c: category_name(c, lang))
@@ -24,7 +24,7 @@ middle.selectbox(
         f"{localized(concepts.loc[c], 'name', lang)} ({t('n_places', lang, n=concepts.at[c, 'places_reporting'])})"
     ),
 )
-definition_names = dict(zip(definitions["metric_id"], definitions[f"name_{lang}"], strict=True))
+definition_names = dict(zip(definitions["metric_id"], definitions[column("name", lang)], strict=True))
 definition_reach = dict(zip(definitions["metric_id"], definitions["places_reporting"], strict=True))
 right.selectbox(
     t("definition", lang),
@@ -36,7 +36,7 @@ right.selectbox(
         else f"{definition_names[m]} ({t('n_places', lang, n=definition_reach[m])})"
     ),
 )
-names = ui.place_names(compare.places, lang)
+names = tables.place_names(compare.places, lang)
 st.multiselect(t("places", lang), list(names), key="places", format_func=names.get)
 
 columns = st.columns(3 if compare.has_flows else 2)
@@ -62,13 +62,13 @@ if compare.has_flows:
     )
 
 concept_id, reporters, per_month = compare.concept_id, compare.reporters, compare.per_month
-rows = compare.rows(ui.query)
+rows = compare.rows(cached.query)
 comparison = tables.comparison_summary(rows, lang)
-ui.period_warning(comparison.periods, lang)
+widgets.period_warning(comparison.periods, lang)
 if comparison.not_reported:
-    st.info(t("not_reported_by", lang) + tables.list_join([markdown_text(n) for n in comparison.not_reported], lang))
+    st.info(t("not_reported_by", lang) + list_join([markdown_text(n) for n in comparison.not_reported], lang))
 if comparison.left_out:
-    left_out = tables.list_join([markdown_text(n) for n in comparison.left_out], lang)
+    left_out = list_join([markdown_text(n) for n in comparison.left_out], lang)
     st.caption(t("left_out_not_like", lang, places=left_out))
 if comparison.reference:
     st.caption(
@@ -86,21 +86,20 @@ elif len(reporters) > BARS_SHOWN:
     st.caption(t("top_places_chosen", lang, n=BARS_SHOWN, total=len(reporters)))
 if per_month:
     st.caption(t("per_month_caveat", lang))
-about = f"{markdown_text(concept['description_en'])}  \n" if lang == "en" else ""
-st.caption(about + t("qualifier_note", lang))
+about = concept.get(column("description", lang))  # concepts are described in English only, so far
+st.caption((f"{markdown_text(about)}  \n" if isinstance(about, str) else "") + t("qualifier_note", lang))
 
-table = tables.concept_table(rows, concept["unit"], lang, ui.source_links(view))
+table = tables.concept_table(rows, concept["unit"], lang, links.source_links(view))
 if compare.shown_as == "chart":
     if len(rows) > BARS_SHOWN:
         st.caption(t("more_places_hidden", lang, n=BARS_SHOWN))
-    st.plotly_chart(
-        ui.comparison_chart(rows, concept["unit"], lang, **compare.chart_options),
-        key="comparison",
-        config={"displayModeBar": False},
+    chart = cached.comparison_chart(
+        "concept_figures", compare.figure_query, concept["unit"], lang, **compare.chart_options
     )
-    share_panel.show(view, "compare", ui.view_params(views.COMPARE_PARAMS), key="comparison")
+    st.plotly_chart(chart, key="comparison", config={"displayModeBar": False})
+    share_panel.show(view, "compare", url_state.current_params(), key="comparison")
 else:
-    st.dataframe(table, hide_index=True, column_config=ui.link_columns(lang), placeholder="—")
+    st.dataframe(table, hide_index=True, column_config=widgets.link_columns(lang), placeholder="—")
 st.download_button(
     t("download_csv", lang),
     tables.csv_bytes(table, lang),
@@ -111,11 +110,11 @@ st.download_button(
 if len(reporters) > BARS_SHOWN:  # too many to choose by hand: all of them as a file
     st.download_button(
         t("download_all_csv", lang, n=len(reporters)),
-        ui.all_places_csv(view, concept["unit"], district_ids=reporters, **compare.figure_params),
+        cached.all_places_csv(view, concept["unit"], district_ids=reporters, **compare.figure_params),
         file_name=f"{concept_id}-all-places.csv",
         mime="text/csv",
         icon=":material/download:",
     )
 
 get_data.show(view, concept=concept_id, metric=compare.metric_id, district=compare.chosen)
-ui.write_url(views.COMPARE_PARAMS)
+url_state.write_url()

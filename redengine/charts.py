@@ -7,8 +7,8 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
-from redengine.domain import CATEGORIES, axis_scale, format_qualified, period_text, place_color
-from redengine.i18n import category_name, t
+from redengine.domain import CATEGORIES, axis_scale, format_qualified, place_color
+from redengine.i18n import category_name, column, localized, narrow_label, period_text, t
 from redengine.markup import plotly_text
 from redengine.tables import verdict_text
 
@@ -37,7 +37,7 @@ def _axis_label(row: pd.Series, lang: str, with_period: bool, small_period: bool
 
 def place_label(row: pd.Series, lang: str) -> str:
     """Short enough for an axis: 'Jiang'an' rather than 'Jiang'an District'."""
-    return row["name_zh"] if lang == "zh" else row["name_en"].removesuffix(" District")
+    return localized(row, "name", lang).removesuffix(" District")
 
 
 UPRIGHT_BARS_MAX = 6  # more bars than this are drawn lying down, one per line, so no label overlaps
@@ -159,7 +159,7 @@ def comparison_bars(
         ]
     )
     # The legend names each definition by its colour (bars of one trace cannot carry legend entries).
-    metric_names = dict(zip(reported.get("metric_id", []), reported.get(_metric_name(lang), []), strict=True))
+    metric_names = dict(zip(reported.get("metric_id", []), reported.get(column("metric_name", lang), []), strict=True))
     for index, metric_id in enumerate(metric_ids):
         figure.add_trace(
             go.Bar(
@@ -178,7 +178,7 @@ def comparison_bars(
         "tickvals": keys,
         "ticktext": labels,
     }
-    values_axis = {"rangemode": "tozero", "automargin": True, "tickformat": "," if lang == "zh" else "~s"}
+    values_axis = {"rangemode": "tozero", "automargin": True, "tickformat": t("axis_tick_format", lang)}
     if len(reported):
         # Room beyond the longest bar for its label: above it when upright, beside it when lying.
         values_axis["range"] = [0, largest / divisor * (1.6 if lying else 1.25)]
@@ -203,16 +203,12 @@ def comparison_bars(
     return figure
 
 
-def _metric_name(lang: str) -> str:
-    return "metric_name_zh" if lang == "zh" else "metric_name_en"
-
-
 def _definition_lines(row: pd.Series, lang: str) -> str:
     """The definition, scope and verdict of a concept's figure, for its hover text."""
     if "reasons" not in row:
         return ""
-    lines = [plotly_text(str(row[_metric_name(lang)]))]
-    scope = row["scope_zh"] if lang == "zh" else row["scope_en"]
+    lines = [plotly_text(str(localized(row, "metric_name", lang)))]
+    scope = localized(row, "scope", lang)
     if isinstance(scope, str):
         lines.append(plotly_text(t("scope_mark", lang, scope=scope)))
     lines.append(plotly_text(verdict_text(row["is_reference"], row["reasons"], lang)))
@@ -221,8 +217,9 @@ def _definition_lines(row: pd.Series, lang: str) -> str:
 
 def coverage_heatmap(matrix: pd.DataFrame, lang: str) -> go.Figure:
     """Places × categories, each cell the number of figures; empty cells read 'not reported'."""
-    name = "name_zh" if lang == "zh" else "name_en"
-    table = matrix.pivot_table(index=name, columns="category", values="figures", aggfunc="sum", sort=False)
+    table = matrix.pivot_table(
+        index=column("name", lang), columns="category", values="figures", aggfunc="sum", sort=False
+    )
     table = table[[c for c in CATEGORIES if c in table.columns]]
     categories = list(table.columns)
     counts = table.to_numpy()
@@ -250,14 +247,9 @@ def coverage_heatmap(matrix: pd.DataFrame, lang: str) -> go.Figure:
         xaxis={
             "side": "top",
             "tickvals": categories,
-            "ticktext": [_upright_label(category_name(c, lang), lang) for c in categories],
-            "tickangle": 0 if lang == "zh" else -90,
+            # One character wide, so six columns fit a phone's 350 pixels.
+            "ticktext": [narrow_label(category_name(c, lang), lang)[0] for c in categories],
+            "tickangle": narrow_label("", lang)[1],
         },
     )
     return figure
-
-
-def _upright_label(name: str, lang: str) -> str:
-    """A column label as narrow as one character, so six columns fit a phone's 350 pixels: Chinese
-    written top to bottom, one character a line; other text is turned on its side (tickangle)."""
-    return "<br>".join(name) if lang == "zh" else name

@@ -23,8 +23,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from redengine import charts, chromium, store, tables, view_state, views
-from redengine.domain import distinct_periods, format_qualified, period_text
-from redengine.i18n import LANGUAGES, category_name, localized, t
+from redengine.domain import distinct_periods, format_qualified
+from redengine.i18n import LANGUAGES, category_name, column, list_join, localized, period_text, t
 from redengine.markup import plotly_text
 
 PAGES = ("overview", "compare", "profile", "sources", "changes", "sql")
@@ -65,18 +65,18 @@ class SharedView:
     @property
     def headline(self) -> str:
         """'注册志愿者人数：武昌区、江岸区 · 红色引擎': for <title>, og:title and the image."""
-        places = f"{_separator(self.lang)}{self.places_text}" if self.places else ""
+        places = f"{t('share_title_sep', self.lang)}{self.places_text}" if self.places else ""
         return f"{self.title}{places} · {t('share_app', self.lang)}"
 
     @property
     def places_text(self) -> str:
-        shown = tables.list_join(self.places[:PLACES_NAMED], self.lang)
+        shown = list_join(self.places[:PLACES_NAMED], self.lang)
         more = len(self.places) - PLACES_NAMED
         return shown + (f" {t('share_more_places', self.lang, n=more)}" if more > 0 else "")
 
     @property
     def periods_text(self) -> str:
-        return tables.list_join(self.periods, self.lang)
+        return list_join(self.periods, self.lang)
 
     @property
     def sources_text(self) -> str:
@@ -85,7 +85,7 @@ class SharedView:
 
     @property
     def sources_joined(self) -> str:
-        return ("；" if self.lang == "zh" else "; ").join(self.sources)
+        return t("share_sources_sep", self.lang).join(self.sources)
 
     @property
     def description(self) -> str:
@@ -135,10 +135,6 @@ def page_of_path(path: str) -> str | None:
     return name if name in PAGES else None
 
 
-def _separator(lang: str) -> str:
-    return "：" if lang == "zh" else ": "
-
-
 def _first(params: Mapping[str, str | list[str]], name: str) -> str | None:
     value = params.get(name)
     return value[-1] if isinstance(value, list) and value else value if isinstance(value, str) else None
@@ -154,7 +150,7 @@ def describe(
     """The view `params` (a query string, as a dict) opens on `page`; invalid values fall back as on the page
     (without lang=, the page follows the browser's language: the caller passes it as `default_lang`).
 
-    `query` runs a named query (ui.query in a page run, Database.query on the server); `snapshots` are the
+    `query` runs a named query (cached.query in a page run, Database.query on the server); `snapshots` are the
     manifest's entries, oldest first.
     """
     choices = views.UrlChoices(params)
@@ -168,21 +164,21 @@ def describe(
 
 
 def _names(rows: pd.DataFrame, lang: str) -> list[str]:
-    return list(dict.fromkeys(rows[f"name_{lang}"]))
+    return list(dict.fromkeys(rows[column("name", lang)]))
 
 
 def _compare(page, choices, query, snapshot_id, lang):
     view = views.compare_view(choices, query, snapshot_id)
     rows = view.rows(query)
     reported = rows[rows["value"].notna()]
-    names = dict(zip(view.places["district_id"], view.places[f"name_{lang}"], strict=True))
+    names = dict(zip(view.places["district_id"], view.places[column("name", lang)], strict=True))
     title = (
         localized(view.concept, "name", lang)
         if view.metric_id is None
-        else str(view.definitions.set_index("metric_id").at[view.metric_id, f"name_{lang}"])
+        else str(view.definitions.set_index("metric_id").at[view.metric_id, column("name", lang)])
     )
     periods = [period_text(p, lang) for p in distinct_periods(reported["period_label"])]
-    sources = list(dict.fromkeys(reported[f"source_title_{lang}"].dropna()))
+    sources = list(dict.fromkeys(reported[column("source_title", lang)].dropna()))
     note = t("share_top_shown", lang, n=IMAGE_BARS, total=len(rows)) if len(rows) > IMAGE_BARS else ""
     unit = view.concept["unit"]
 
@@ -194,7 +190,7 @@ def _compare(page, choices, query, snapshot_id, lang):
 
 def _overview(page, choices, query, snapshot_id, lang):
     category = views.overview_category(choices)
-    rows = views.headline_rows(query, snapshot_id, [category])
+    rows = tables.in_category(query("headline_figures", **views.headline_params(snapshot_id)), category)
     cards = query("district_cards", snapshot_id=snapshot_id)
     if rows.empty:
         return category_name(category, lang), [], [], [], "", None
@@ -203,7 +199,7 @@ def _overview(page, choices, query, snapshot_id, lang):
     periods = [period_text(p, lang) for p in distinct_periods(rows["period_label"])]
     # The headline rows do not name their report: the reports of the places shown.
     reporting = cards[cards["district_id"].isin(set(rows["district_id"]))]
-    sources = list(dict.fromkeys(reporting[f"report_titles_{lang}"].dropna()))
+    sources = list(dict.fromkeys(reporting[column("report_titles", lang)].dropna()))
     note = t("share_top_shown", lang, n=len(rows), total=int(first["places_reporting"]))
     note = note if int(first["places_reporting"]) > len(rows) else ""
 
@@ -218,12 +214,12 @@ def _profile(page, choices, query, snapshot_id, lang):
     district_id = views.profile_district(choices, places)
     place = places.set_index("district_id").loc[district_id]
     facts = query("district_facts", snapshot_id=snapshot_id, district_id=district_id)
-    headline = views.profile_headline(facts)
+    headline = tables.first_per_category(facts)
     periods = [period_text(p, lang) for p in distinct_periods(headline["period_label"])]
-    reports = place[f"report_titles_{lang}"]
+    reports = localized(place, "report_titles", lang)
     sources = reports.split(" / ") if isinstance(reports, str) else []
     title = t("page_profile", lang)
-    return title, [place[f"name_{lang}"]], periods, sources, "", lambda: _headline_table(headline, lang)
+    return title, [localized(place, "name", lang)], periods, sources, "", lambda: _headline_table(headline, lang)
 
 
 def _other_page(page, choices, query, snapshot_id, lang):
@@ -234,7 +230,7 @@ def _headline_table(headline: pd.DataFrame, lang: str) -> go.Figure:
     """A place's headline figure per category, as a table: they are in different units, so not one chart."""
     cells = [
         [plotly_text(category_name(c, lang)) for c in headline["category"]],
-        [plotly_text(m) for m in headline[f"metric_name_{lang}"]],
+        [plotly_text(m) for m in headline[column("metric_name", lang)]],
         [
             plotly_text(format_qualified(v, u, q, lang))
             for v, u, q in zip(headline["value"], headline["unit"], headline["qualifier"], strict=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from redengine import get_data, share, ui
+from redengine import cached, get_data, share, view_state
 from redengine.i18n import t
 
 STYLESHEET = Path(__file__).with_name("share.css")
@@ -22,13 +22,13 @@ def inject_stylesheet() -> None:
     st.html(f"<style>{STYLESHEET.read_text(encoding='utf-8')}</style>")
 
 
-def shared_view(view: ui.View, page: str, params: Mapping[str, str]) -> share.SharedView:
+def shared_view(view: view_state.View, page: str, params: Mapping[str, str]) -> share.SharedView:
     """The view a chart shows, described as its link and image describe it (same function, same data)."""
-    return share.describe(page, params, ui.query, ui.database().snapshots(), view.lang)
+    return share.describe(page, params, cached.query, cached.database().snapshots(), view.lang)
 
 
-def show(view: ui.View, page: str, params: Mapping[str, str], key: str) -> None:
-    """The panel for the chart of `page` with the query `params` (the view's, as write_url writes them)."""
+def show(view: view_state.View, page: str, params: Mapping[str, str], key: str) -> None:
+    """The panel for the chart of `page` with the query `params` (the view's, as url_state writes them)."""
     lang = view.lang
     shared = shared_view(view, page, params)
     base = get_data.base_url()
@@ -68,7 +68,7 @@ def show(view: ui.View, page: str, params: Mapping[str, str], key: str) -> None:
 def _image(shared: share.SharedView, fmt: str, base: str) -> Callable[[], bytes]:
     """The image, drawn only when its button is clicked. Streamlit calls it in a thread of its own,
     outside the script run, so it calls no Streamlit function: the version is taken now."""
-    version = ui.database().version()
+    version = cached.database().version()
     return lambda: share.image(shared, fmt, base, version)
 
 

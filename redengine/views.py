@@ -1,8 +1,8 @@
 """What a page shows, resolved from its choices: one function per page, used by the page itself and by the
 server's chart images and link previews (redengine/share.py), so a shared link means the same view everywhere.
 
-A page passes choices backed by the session and the URL (ui.SessionChoices); the server passes the query
-string alone (UrlChoices). `query` runs a named query: ui.query (cached) in a page, Database.query on the server.
+A page passes choices backed by the session and the URL (url_state.SessionChoices); the server passes the query
+string alone (UrlChoices). `query` runs a named query: cached.query in a page, Database.query on the server.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from redengine import view_state
+from redengine import tables, view_state
 from redengine.domain import CATEGORIES, HEADLINE_CATEGORIES
 
 Query = Callable[..., pd.DataFrame]
@@ -94,9 +94,14 @@ class CompareView:
         """charts.comparison_bars' options for this view."""
         return {"by_definition": True, "per_month": self.per_month, "most": BARS_SHOWN}
 
+    @property
+    def figure_query(self) -> dict[str, object]:
+        """concept_figures' parameters for the figures shown (the chart is cached by them)."""
+        return {"snapshot_id": self.snapshot_id, "district_ids": self.chosen, **self.figure_params}
+
     def rows(self, query: Query) -> pd.DataFrame:
         """The figures shown: concept_figures for the chosen places."""
-        return query("concept_figures", snapshot_id=self.snapshot_id, district_ids=self.chosen, **self.figure_params)
+        return query("concept_figures", **self.figure_query)
 
 
 def compare_view(choices: Choices, query: Query, snapshot_id: str) -> CompareView:
@@ -165,18 +170,12 @@ def overview_category(choices: Choices) -> str:
     return choices.pick("category", list(HEADLINE_CATEGORIES), HEADLINE_CATEGORIES[0])
 
 
-def headline_rows(query: Query, snapshot_id: str, categories: Sequence[str]) -> pd.DataFrame:
-    """The Overview's headline panels: each category's best-covered concept, its PANEL_BARS highest places."""
-    return query("headline_figures", snapshot_id=snapshot_id, categories=list(categories), top_n=PANEL_BARS)
+def headline_params(snapshot_id: str) -> dict[str, object]:
+    """headline_figures' parameters for the Overview's panels: each headline category's best-covered concept,
+    its PANEL_BARS highest places."""
+    return {"snapshot_id": snapshot_id, "categories": list(HEADLINE_CATEGORIES), "top_n": PANEL_BARS}
 
 
 def profile_district(choices: Choices, places: pd.DataFrame) -> str:
     """The District profile's place: the one with most figures unless chosen."""
-    default = places.sort_values("figures", ascending=False)["district_id"].iloc[0]
-    return choices.pick("district", list(places["district_id"]), default)
-
-
-def profile_headline(facts: pd.DataFrame) -> pd.DataFrame:
-    """A place's best-known figure per category (district_facts' rows): the one most places report, so it
-    compares; categories in their usual order."""
-    return facts.drop_duplicates("category").sort_values("category", key=lambda c: c.map(CATEGORIES.index))
+    return choices.pick("district", list(places["district_id"]), tables.most_figures(places, 1)["district_id"].iloc[0])

@@ -19,17 +19,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-import streamlit as st
 from conftest import DATA_DIR, MANY_PLACES
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
-from redengine import snapshots, store, ui
+from redengine import cached, snapshots, store
 from redengine.db import Database
 from redengine.i18n import t
 from redengine.markup import markdown_code, markdown_text
+from redengine.view_state import View
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
@@ -85,37 +84,6 @@ STREETS = {"category": "governance", "metric": "streets"}
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def bundled_data(monkeypatch):
-    """Every test starts on the bundled data with empty Streamlit caches (the database is a
-    cache_resource shared by every AppTest in the process)."""
-    monkeypatch.delenv(store.DATA_DIR_ENV, raising=False)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-@pytest.fixture(autouse=True)
-def navigation_only(monkeypatch):
-    """Runs every AppTest run through app.py's st.navigation, as the server does after its first run.
-
-    Because the repository has a pages/ folder, Streamlit starts in its old multipage mode and
-    AppTest re-enters that mode on every run: a run after switch_page() would execute the page
-    file alone, without app.py (no sidebar, no URL check of lang and snapshot). The server
-    leaves that mode for good at the first st.navigation call; the browser tests cover that
-    first request.
-    """
-
-    class NavigationPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(app_test_module, "PagesManager", NavigationPagesManager)
 
 
 @pytest.fixture
@@ -190,18 +158,21 @@ def chart_traces(at: AppTest, index: int = 0) -> list[dict]:
 
 
 def chart_bars(at: AppTest, index: int = 0) -> dict[str, dict]:
-    """Each bar of an upright chart by the label its axis shows: height, label text and colour."""
+    """Each bar of a chart by the label its places axis shows (x when upright, y when lying): value
+    ("y", the bar's length either way), label text and colour."""
     spec = json.loads(at.get("plotly_chart")[index].proto.spec)
-    axis = spec["layout"]["xaxis"]
+    lying = any(trace.get("orientation") == "h" for trace in spec["data"])
+    places, values = ("y", "x") if lying else ("x", "y")
+    axis = spec["layout"][f"{places}axis"]
     shown = dict(zip(axis["tickvals"], axis["ticktext"], strict=True))  # bars sit at place|period keys
     bars = {}
     for trace in spec["data"]:
         if trace.get("showlegend"):  # a definition's legend entry, not bars
             continue
         colors = trace["marker"]["color"]
-        for i, x in enumerate(trace.get("x") or []):
+        for i, key in enumerate(trace.get(places) or []):
             color = colors[i] if isinstance(colors, list) else colors
-            bars[shown[x]] = {"y": trace["y"][i], "text": trace["text"][i], "color": color}
+            bars[shown[key]] = {"y": trace[values][i], "text": trace["text"][i], "color": color}
     return bars
 
 
@@ -230,9 +201,13 @@ def test_overview_shows_six_places_and_the_headline_charts(lang):
         assert name in text
     assert [m.label for m in at.metric] == [t("figures", lang)] * 6
     assert sum(int(m.value.replace(",", "")) for m in at.metric) == 327  # every curated figure
-    bars = [bar for index in range(4) for bar in chart_bars(at, index).values()]
-    labels = [bar["text"] for bar in bars]
-    assert f"{SHOWN[lang]['jiangan_volunteers']}<br>{SHOWN[lang]['period_jiangan_stock']}" in labels
+    panels = [chart_bars(at, index) for index in range(4)]
+    bars = [bar for panel in panels for bar in panel.values()]
+    # The half-width panels lie their bars down (a phone's width): the period under the place, the value beside.
+    labels = {label: bar["text"] for panel in panels for label, bar in panel.items()}
+    jiangan = [label for label, text in labels.items() if text == SHOWN[lang]["jiangan_volunteers"]]
+    assert [label.split("<br>")[0] for label in jiangan] == [axis_name(lang, "jiangan")]
+    assert SHOWN[lang]["period_jiangan_stock"] in jiangan[0]
     assert len(chart_bars(at, 0)) == 4  # organizations (the first panel): the concept four places report
     # The small panels plot reporting places only, never a bar of 0; the caption names the rest.
     assert all(bar["y"] > 0 for bar in bars)
@@ -438,7 +413,7 @@ def test_a_copied_compare_url_reproduces_the_view_after_changes():
     at.selectbox(key="category").set_value("volunteers").run()
     concept = at.selectbox(key="concept").value
     assert concept in set(
-        ui.database().query("concept_coverage", snapshot_id=BUNDLED, category="volunteers")["concept_id"]
+        cached.database().query("concept_coverage", snapshot_id=BUNDLED, category="volunteers")["concept_id"]
     )
     assert at.selectbox(key="metric").value == "all"  # every definition of the concept
     at.multiselect(key="places").set_value(["wuchang", "jiangan"]).run()
@@ -529,13 +504,8 @@ def test_sources_show_the_publication_date_or_say_it_is_not_stated(source, publi
 
 
 @pytest.fixture
-def many_places(many_places_template, monkeypatch) -> Path:
-    monkeypatch.setenv(store.DATA_DIR_ENV, str(many_places_template))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield many_places_template
-    st.cache_resource.clear()
-    st.cache_data.clear()
+def many_places(many_places_template, use_data_dir) -> Path:
+    return use_data_dir(many_places_template)
 
 
 def _latest_values(data_dir: Path, concept_id: str) -> dict[str, float]:
@@ -585,9 +555,9 @@ def test_the_all_places_csv_has_every_reporting_place(many_places):
     snapshot = store.read_manifest(many_places)[-1].id
     at = open_page(COMPARE, lang="zh", snapshot=snapshot)
     concept_id = at.selectbox(key="concept").value
-    concepts = ui.database().query("concept_coverage", snapshot_id=snapshot, category=None).set_index("concept_id")
-    build = ui.all_places_csv(
-        ui.View("zh", snapshot),
+    concepts = cached.database().query("concept_coverage", snapshot_id=snapshot, category=None).set_index("concept_id")
+    build = cached.all_places_csv(
+        View("zh", snapshot),
         concepts.at[concept_id, "unit"],
         concept_id=concept_id,
         metric_id=None,
@@ -606,11 +576,8 @@ def test_the_all_places_csv_has_every_reporting_place(many_places):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_a_missing_data_directory_is_named_without_the_servers_path(lang, monkeypatch, tmp_path):
-    missing = tmp_path / "no-such-data"
-    monkeypatch.setenv(store.DATA_DIR_ENV, str(missing))
-    st.cache_resource.clear()
-    st.cache_data.clear()
+def test_a_missing_data_directory_is_named_without_the_servers_path(lang, use_data_dir, tmp_path):
+    use_data_dir(tmp_path / "no-such-data")
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["lang"] = lang
     at.run()
@@ -621,11 +588,8 @@ def test_a_missing_data_directory_is_named_without_the_servers_path(lang, monkey
     assert markdown_text(store.DATA_DIR_ENV) in error  # and the fix
 
 
-def test_a_snapshot_added_meanwhile_appears_on_the_next_run(monkeypatch, tmp_path):
-    data = Path(shutil.copytree(REPO / "data", tmp_path / "data"))
-    monkeypatch.setenv(store.DATA_DIR_ENV, str(data))
-    st.cache_resource.clear()
-    st.cache_data.clear()
+def test_a_snapshot_added_meanwhile_appears_on_the_next_run(use_data_dir, tmp_path):
+    data = use_data_dir(Path(shutil.copytree(REPO / "data", tmp_path / "data")))
     at = open_page(OVERVIEW, lang="en")
     assert [o.split(" ")[0] for o in at.sidebar.selectbox(key="snapshot").options] == [BUNDLED]
 
