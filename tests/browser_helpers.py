@@ -17,7 +17,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from redengine import chromium
 
@@ -93,6 +93,17 @@ def streamlit_server(
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+
+
+@contextlib.contextmanager
+def debian_chromium() -> Iterator[Browser]:
+    """Debian's headless Chromium, driven by Playwright (which cannot download its own here)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def wait_for_app(page: Page) -> None:

@@ -12,17 +12,16 @@ from urllib.parse import unquote
 
 import pytest
 from browser_helpers import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     SCREENSHOTS,
     VIEWPORT,
+    debian_chromium,
     full_screenshot,
     open_view,
     overlapping_labels,
     streamlit_server,
 )
 from conftest import BUNDLED
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
 from redengine.i18n import t
@@ -45,10 +44,8 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with debian_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
