@@ -19,6 +19,7 @@ from browser_helpers import (
     open_view,
     overlapping_labels,
     streamlit_server,
+    wait_for_app,
 )
 from conftest import BUNDLED
 from playwright.sync_api import Browser, Page, expect
@@ -62,6 +63,16 @@ def phone(browser) -> Iterator[Page]:
     context.set_default_timeout(20_000)
     yield context.new_page()
     context.close()
+
+
+def open_with_stylesheet(page: Page, url: str) -> None:
+    """Opens the view and waits for app.py's stylesheet (share.css): a page's first run can report
+    itself finished before the run that draws app.py's elements has."""
+    open_view(page, url)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('style')].some(s => s.textContent.includes('redengine-print-only'))"
+    )
+    wait_for_app(page)
 
 
 def png_size(body: bytes) -> tuple[int, int]:
@@ -111,7 +122,7 @@ def test_copy_link_and_cite_give_the_canonical_url_and_the_citation(page, base_u
     ],
 )
 def test_print_is_a_clean_brief(page, base_url, path, expected):
-    open_view(page, f"{base_url}/{path}")
+    open_with_stylesheet(page, f"{base_url}/{path}")
     lang = "zh" if "lang=zh" in path else "en"
     url = page.url
     pdf = page.pdf(format="A4", print_background=True)
@@ -128,7 +139,7 @@ def test_print_is_a_clean_brief(page, base_url, path, expected):
 
 @pytest.mark.parametrize("path", PAGES)
 def test_every_page_fits_a_phone(phone, base_url, path):
-    open_view(phone, f"{base_url}/{path}?lang=zh")
+    open_with_stylesheet(phone, f"{base_url}/{path}?lang=zh")
     phone.wait_for_timeout(500)  # charts lay out after the script run
     widths = phone.evaluate(
         "() => { const m = document.querySelector('[data-testid=stMain]');"
