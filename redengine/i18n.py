@@ -266,6 +266,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "data_error": ("数据无法读取", "The data cannot be read"),
     # sharing: link previews, chart images, citation
     "share_app": ("红色引擎", "Red Engine"),
+    "html_lang": ("zh-CN", "en"),  # <html lang>
+    "og_locale": ("zh_CN", "en_US"),  # a link preview's og:locale
     "share_title_sep": ("：", ": "),
     "share_sources_sep": ("；", "; "),
     "share_source": ("来源：", "Source: "),

@@ -135,11 +135,6 @@ def page_of_path(path: str) -> str | None:
     return name if name in PAGES else None
 
 
-def _first(params: Mapping[str, str | list[str]], name: str) -> str | None:
-    value = params.get(name)
-    return value[-1] if isinstance(value, list) and value else value if isinstance(value, str) else None
-
-
 def describe(
     page: str,
     params: Mapping[str, str | list[str]],
@@ -250,9 +245,6 @@ def _headline_table(headline: pd.DataFrame, lang: str) -> go.Figure:
 
 # -- the link preview -----------------------------------------------------------------------------
 
-HTML_LANG = {"zh": "zh-CN", "en": "en"}
-OG_LOCALE = {"zh": "zh_CN", "en": "en_US"}
-
 
 def preview_tags(shared: SharedView, base: str) -> str:
     """<title> and the Open Graph and Twitter tags chat apps read for a link's preview. Escaped: the
@@ -261,7 +253,7 @@ def preview_tags(shared: SharedView, base: str) -> str:
     tags = {
         "og:type": "website",
         "og:site_name": t("share_app", shared.lang),
-        "og:locale": OG_LOCALE[shared.lang],
+        "og:locale": t("og_locale", shared.lang),
         "og:title": shared.headline,
         "og:description": shared.description,
         "og:url": shared.url(base),

@@ -24,7 +24,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from redengine import api, share, sql_sandbox, store
-from redengine.i18n import language_from_locale
+from redengine.i18n import language_from_locale, t
 
 # Nobody may frame the dashboard (clickjacking); browsers must not guess a response's type.
 SECURITY_HEADERS = [
@@ -182,7 +182,7 @@ def _with_preview(html_bytes: bytes, page: str, scope: Scope) -> bytes:
     except store.DataDirError:
         LOG.exception("Link preview for %s left out: the data directory cannot be read", scope["path"])
         return html_bytes
-    text = re.sub(r"<html lang=\"[^\"]*\"", f'<html lang="{share.HTML_LANG[shared.lang]}"', text, count=1)
+    text = re.sub(r"<html lang=\"[^\"]*\"", f'<html lang="{t("html_lang", shared.lang)}"', text, count=1)
     tags = share.preview_tags(shared, public_base(scope))
     text, found = re.subn(r"<title>[^<]*</title>", lambda _match: tags, text, count=1)
     if not found:
