@@ -147,7 +147,8 @@ def running(
     port = port or free_port()
     run_dir = RUN_DIR / str(port)
     run_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, **(env or {}), COOKIE_SECRET_ENV: cookie_secret()}
+    env = {**os.environ, **(env or {})}
+    env[COOKIE_SECRET_ENV] = env.get(COOKIE_SECRET_ENV) or cookie_secret()
     cluster = Cluster(url=f"http://{'127.0.0.1' if bind_address == '0.0.0.0' else bind_address}:{port}")
     try:
         for number in range(1, replicas + 1):
