@@ -3,7 +3,7 @@
 Each replica is `streamlit run server.py` on a free port of 127.0.0.1; HAProxy listens on HOST:PORT with
 cookie stickiness, health checks on /_stcore/health and redispatch (deploy/haproxy.cfg.template). Every
 replica gets the same STREAMLIT_SERVER_COOKIE_SECRET, generated once into a file outside the repository,
-so XSRF tokens and signed cookies stay valid when a browser moves to another replica. The data comes from
+so cookies Streamlit signs (st.login's) stay valid when a browser moves to another replica. The data comes from
 REDENGINE_DATA_URL (s3://…), REDENGINE_DATA_DIR or the bundled data/, as for one replica.
 
     python -m redengine.cluster --replicas 2 --port 8501

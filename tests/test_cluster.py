@@ -1,11 +1,13 @@
 """Two replicas behind HAProxy, reading snapshots from moto's S3 on 127.0.0.1 (make cluster's shape).
 
 A snapshot added through the bucket reaches both replicas within 5 s; a shared link opened in Chromium
-through the balancer comes back at the same view after the replica it landed on is killed.
+through the balancer comes back at the same view after the replica it landed on is killed, and an upload
+from that page then passes the other replica's XSRF check.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import time
@@ -15,6 +17,7 @@ from pathlib import Path
 from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from browser_helpers import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, VIEWPORT, open_view, wait_for_app
@@ -46,6 +49,11 @@ def deployment(tmp_path_factory) -> Iterator[tuple[cluster.Cluster, objectstore.
                 yield running, bucket
 
 
+def _bundled_facts() -> pa.Table:
+    """The bundled snapshot's figures as an analyst's file (no snapshot_id)."""
+    return pq.read_table(DATA_DIR / "snapshots" / f"{BUNDLED}.parquet").drop_columns(["snapshot_id"])
+
+
 def _snapshot_ids(url: str) -> list[str]:
     with urllib.request.urlopen(f"{url}/api/v1/snapshots.json", timeout=5) as response:
         return [row["id"] for row in json.load(response)["rows"]]
@@ -55,8 +63,7 @@ def test_a_snapshot_added_through_the_bucket_is_served_by_both_replicas_within_5
     running, bucket = deployment
     for replica in running.replicas.values():
         assert _snapshot_ids(replica.url) == [BUNDLED]
-    facts = pq.read_table(DATA_DIR / "snapshots" / f"{BUNDLED}.parquet").drop_columns(["snapshot_id"])
-    pq.write_table(facts, tmp_path / "again.parquet")
+    pq.write_table(_bundled_facts(), tmp_path / "again.parquet")
     objectstore.add(bucket, tmp_path / "again.parquet", "2026-12-04-from-s3")  # this process, not a replica
     added = time.monotonic()
     waiting = set(running.replicas)
@@ -95,6 +102,21 @@ def test_a_shared_link_survives_the_loss_of_its_replica_at_the_same_view(deploym
             assert served_by != landed and served_by in running.replicas
             assert recovered_s < FAILOVER_LIMIT_S, f"served again after {recovered_s:.1f} s"
             assert parse_qs(urlsplit(page.url).query) == view
+
+            # Still the page the first replica served (no reload), with the XSRF cookie it set: the other replica
+            # accepts an upload with it (XSRF protection is on; the token is checked against the cookie).
+            page.get_by_role("link", name="What changed").click()
+            wait_for_app(page)
+            page.get_by_text("Check a snapshot file (nothing is written)").click()
+            facts = io.BytesIO()
+            pq.write_table(_bundled_facts(), facts)
+            page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(
+                {"name": "again.parquet", "mimeType": "application/octet-stream", "buffer": facts.getvalue()}
+            )
+            expect(page.locator("[data-testid=stAlertContentSuccess]")).to_contain_text(
+                "again.parquet: Valid: 327 figures", timeout=30_000
+            )
+            assert {c["name"]: c["value"] for c in context.cookies()}["SRV"] == served_by
         finally:
             browser.close()
 
