@@ -218,6 +218,29 @@ def test_a_crash_at_any_point_leaves_the_manifest_valid_and_gc_collects_what_it_
     assert _listed_ids(bucket) == [OLD, NEW, "rev"]
 
 
+def test_an_add_killed_after_its_first_upload_leaves_the_manifest_valid(bucket, tmp_path, endpoint):
+    before = bucket.read_manifest()
+    stored = set(bucket.stored_objects())
+    env = {**os.environ, **environment(endpoint), store.DATA_URL_ENV: bucket.url}
+    file = _revision(tmp_path, "k.parquet", 1300)
+    add = subprocess.Popen([str(BIN / "redengine"), "snapshot", "add", str(file), "--id", "killed"], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while set(bucket.stored_objects()) == stored and add.poll() is None:
+            assert time.monotonic() < deadline, "the add uploaded nothing within 60 s"
+            time.sleep(0.02)
+    finally:
+        add.kill()  # SIGKILL: no cleanup runs
+        add.wait()
+    after = bucket.read_manifest()  # parses and passes every check
+    left = objectstore.orphans(bucket, after, 0)
+    if after.etag == before.etag:  # killed before the swap (almost always): nothing listed, its uploads orphans
+        assert _listed_ids(bucket) == [OLD, NEW] and left
+    else:  # it got to the swap first: listed whole
+        assert _listed_ids(bucket) == [OLD, NEW, "killed"] and not left
+    assert set(left) <= set(bucket.stored_objects()) - stored  # only what the killed add uploaded
+
+
 def test_the_command_line_on_a_bucket(bucket_url, fixture_dir, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv(store.DATA_URL_ENV, bucket_url)
     assert cli.run(["snapshot", "publish", str(fixture_dir)]) == 0
