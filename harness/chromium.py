@@ -1,4 +1,4 @@
-"""How this project starts Debian's Chromium for browser tests, screenshots and the load test.
+"""How this project starts Debian's Chromium for browser tests, screenshots and benchmarks.
 
 Playwright cannot download its own browsers here; Debian's package is used instead.
 """
@@ -13,3 +13,8 @@ ARGS = (
     "--disable-sync",
     "--no-first-run",
 )
+
+
+def launch(playwright, **options):
+    """Debian's Chromium, headless, through a sync or async Playwright."""
+    return playwright.chromium.launch(executable_path=EXECUTABLE, args=list(ARGS), **options)
