@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from redengine import store, ui
+from redengine import store, widgets
 from redengine.i18n import t
 from redengine.markup import markdown_text
 
 st.set_page_config(page_title="红色引擎 Red Engine", page_icon="🏮", layout="wide")
 
 try:
-    view = ui.common_controls()
+    view = widgets.common_controls()
 except store.DataDirError as error:
     st.title("红色引擎 · Red Engine")
     st.error(f"**数据无法读取 · The data cannot be read**\n\n{markdown_text(error)}")

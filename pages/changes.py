@@ -2,23 +2,23 @@
 
 import streamlit as st
 
-from redengine import get_data, snapshots, tables, ui, upload_box
+from redengine import cached, get_data, snapshots, tables, upload_box, url_state, widgets
 from redengine.i18n import t
 from redengine.markup import markdown_text
 
 ROWS_SHOWN = 1000
-view = ui.current_view()
+view = widgets.current_view()
 lang = view.lang
-ui.page_header("page_changes", "changes_intro", lang)
+widgets.page_header("page_changes", "changes_intro", lang)
 
-ids = [entry.id for entry in reversed(ui.database().snapshots())]  # latest first
-ui.choose("from", ids, ids[1] if len(ids) > 1 else ids[0])
-ui.choose("to", ids, ids[0])
+ids = [entry.id for entry in reversed(cached.database().snapshots())]  # latest first
+url_state.restore_choice("from", ids, ids[1] if len(ids) > 1 else ids[0])
+url_state.restore_choice("to", ids, ids[0])
 left, right = st.columns(2)
 old = left.selectbox(t("from_snapshot", lang), ids, key="from")
 new = right.selectbox(t("to_snapshot", lang), ids, key="to")
 
-counts = ui.query("snapshot_diff_counts", old_snapshot_id=old, new_snapshot_id=new).set_index("change")["figures"]
+counts = cached.query("snapshot_diff_counts", old_snapshot_id=old, new_snapshot_id=new).set_index("change")["figures"]
 for column, kind in zip(st.columns(3), ("added", "removed", "revised"), strict=True):
     column.metric(t(f"change_{kind}", lang), int(counts.get(kind, 0)))
 if counts.sum() == 0:
@@ -26,8 +26,8 @@ if counts.sum() == 0:
 else:
     if counts.sum() > ROWS_SHOWN:
         st.caption(t("more_rows_hidden", lang, n=ROWS_SHOWN, total=int(counts.sum())))
-    changes = ui.query("snapshot_diff", old_snapshot_id=old, new_snapshot_id=new, row_limit=ROWS_SHOWN)
-    st.dataframe(tables.changes_table(changes, lang), hide_index=True, column_config=ui.link_columns(lang))
+    changes = cached.query("snapshot_diff", old_snapshot_id=old, new_snapshot_id=new, row_limit=ROWS_SHOWN)
+    st.dataframe(tables.changes_table(changes, lang), hide_index=True, column_config=widgets.link_columns(lang))
 
 with st.expander(t("upload_title", lang)):
     st.caption(t("upload_limits", lang, mb=snapshots.UPLOAD_MAX_MB, rows=snapshots.UPLOAD_MAX_ROWS))
@@ -44,4 +44,4 @@ with st.expander(t("upload_title", lang)):
         upload_box.check(upload)
 
 get_data.show(view, snapshots=[old, new])
-ui.write_url(["from", "to"])
+url_state.write_url()

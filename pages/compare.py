@@ -2,32 +2,34 @@
 
 import streamlit as st
 
-from redengine import get_data, tables, ui
+from redengine import cached, get_data, links, tables, url_state, widgets
 from redengine.domain import CATEGORIES, HEADLINE_CATEGORIES
-from redengine.i18n import category_name, localized, t
+from redengine.i18n import category_name, column, list_join, localized, t
 from redengine.markup import markdown_text
 
 BARS_SHOWN = 30
 EVERY_DEFINITION = "all"
-view = ui.current_view()
+view = widgets.current_view()
 lang = view.lang
-ui.page_header("page_compare", "compare_intro", lang)
+widgets.page_header("page_compare", "compare_intro", lang)
 
 # A link may name a concept, or (an older link) a metric, without its category: the category and
 # concept then follow from it. Otherwise the headline category whose best concept most places report.
-metrics = ui.query("metric_coverage", snapshot_id=view.snapshot_id, category=None, concept_id=None)
-all_concepts = ui.query("concept_coverage", snapshot_id=view.snapshot_id, category=None)
-linked = ui.linked_record("concept", all_concepts, "concept_id") or ui.linked_record("metric", metrics, "metric_id")
+metrics = cached.query("metric_coverage", snapshot_id=view.snapshot_id, category=None, concept_id=None)
+all_concepts = cached.query("concept_coverage", snapshot_id=view.snapshot_id, category=None)
+linked = url_state.linked_record("concept", all_concepts, "concept_id") or url_state.linked_record(
+    "metric", metrics, "metric_id"
+)
 categories = [c for c in CATEGORIES if c in set(all_concepts["category"])]
 best_category = next((c for c in all_concepts["category"] if c in HEADLINE_CATEGORIES), categories[0])
-ui.choose("category", categories, linked["category"] if linked else best_category)
+url_state.restore_choice("category", categories, linked["category"] if linked else best_category)
 left, middle, right = st.columns([1, 2, 2])
 category = left.selectbox(t("category", lang), categories, key="category", format_func=lambda c: category_name(c, lang))
 
-concepts = ui.query("concept_coverage", snapshot_id=view.snapshot_id, category=category).set_index("concept_id")
+concepts = cached.query("concept_coverage", snapshot_id=view.snapshot_id, category=category).set_index("concept_id")
 concept_ids = list(concepts.index)
 linked_concept = linked["concept_id"] if linked else None
-ui.choose("concept", concept_ids, linked_concept if linked_concept in concept_ids else concept_ids[0])
+url_state.restore_choice("concept", concept_ids, linked_concept if linked_concept in concept_ids else concept_ids[0])
 concept_id = middle.selectbox(
     t("concept", lang),
     concept_ids,
@@ -38,10 +40,10 @@ concept_id = middle.selectbox(
 )
 concept = concepts.loc[concept_id]
 
-definitions = ui.query("metric_coverage", snapshot_id=view.snapshot_id, category=None, concept_id=concept_id)
-definition_names = dict(zip(definitions["metric_id"], definitions[f"name_{lang}"], strict=True))
+definitions = cached.query("metric_coverage", snapshot_id=view.snapshot_id, category=None, concept_id=concept_id)
+definition_names = dict(zip(definitions["metric_id"], definitions[column("name", lang)], strict=True))
 definition_reach = dict(zip(definitions["metric_id"], definitions["places_reporting"], strict=True))
-ui.choose("metric", [EVERY_DEFINITION, *definition_names], EVERY_DEFINITION, depends_on=concept_id)
+url_state.restore_choice("metric", [EVERY_DEFINITION, *definition_names], EVERY_DEFINITION, depends_on=concept_id)
 metric_choice = right.selectbox(
     t("definition", lang),
     [EVERY_DEFINITION, *definition_names],
@@ -54,13 +56,13 @@ metric_choice = right.selectbox(
 )
 metric_id = None if metric_choice == EVERY_DEFINITION else metric_choice
 
-ranking = ui.query("concept_ranking", snapshot_id=view.snapshot_id, concept_id=concept_id, metric_id=metric_id)
+ranking = cached.query("concept_ranking", snapshot_id=view.snapshot_id, concept_id=concept_id, metric_id=metric_id)
 reporters = list(ranking["district_id"])
-places = ui.query("district_cards", snapshot_id=view.snapshot_id)
-names = ui.place_names(places, lang)
+places = cached.query("district_cards", snapshot_id=view.snapshot_id)
+names = tables.place_names(places, lang)
 # By default the places with the highest figures, at most as many as the chart draws, in name order.
 top = set(reporters[:BARS_SHOWN])
-ui.choose(
+url_state.restore_choice(
     "places",
     list(names),
     [p for p in names if p in top] or list(names)[:BARS_SHOWN],
@@ -71,11 +73,11 @@ chosen = st.multiselect(t("places", lang), list(names), key="places", format_fun
 
 has_flows = "flow" in set(definitions["measure"])
 columns = st.columns(3 if has_flows else 2)
-ui.choose("view", ["chart", "table"], "chart")
+url_state.restore_choice("view", ["chart", "table"], "chart")
 shown_as = columns[0].segmented_control(
     t("view", lang), ["chart", "table"], key="view", required=True, format_func=lambda v: t(v, lang)
 )
-ui.choose("figures", ["all", "like"], "all")
+url_state.restore_choice("figures", ["all", "like"], "all")
 figures_shown = columns[1].segmented_control(
     t("figures_shown", lang),
     ["all", "like"],
@@ -84,7 +86,7 @@ figures_shown = columns[1].segmented_control(
     format_func=lambda v: t(f"shown_{v}", lang),
     help=t("like_only_help", lang),
 )
-ui.choose("amount", ["total", "month"], "total")
+url_state.restore_choice("amount", ["total", "month"], "total")
 per_month = has_flows and (
     columns[2].segmented_control(
         t("amount", lang),
@@ -103,13 +105,14 @@ figure_params = {
     "like_for_like_only": figures_shown == "like",
     "per_month": per_month,
 }
-rows = ui.query("concept_figures", snapshot_id=view.snapshot_id, district_ids=chosen, **figure_params)
+shown_figures = {"snapshot_id": view.snapshot_id, "district_ids": chosen, **figure_params}
+rows = cached.query("concept_figures", **shown_figures)
 comparison = tables.comparison_summary(rows, lang)
-ui.period_warning(comparison.periods, lang)
+widgets.period_warning(comparison.periods, lang)
 if comparison.not_reported:
-    st.info(t("not_reported_by", lang) + tables.list_join([markdown_text(n) for n in comparison.not_reported], lang))
+    st.info(t("not_reported_by", lang) + list_join([markdown_text(n) for n in comparison.not_reported], lang))
 if comparison.left_out:
-    left_out = tables.list_join([markdown_text(n) for n in comparison.left_out], lang)
+    left_out = list_join([markdown_text(n) for n in comparison.left_out], lang)
     st.caption(t("left_out_not_like", lang, places=left_out))
 if comparison.reference:
     st.caption(
@@ -127,20 +130,28 @@ elif len(reporters) > BARS_SHOWN:
     st.caption(t("top_places_chosen", lang, n=BARS_SHOWN, total=len(reporters)))
 if per_month:
     st.caption(t("per_month_caveat", lang))
-about = f"{markdown_text(concept['description_en'])}  \n" if lang == "en" else ""
-st.caption(about + t("qualifier_note", lang))
+about = concept.get(column("description", lang))  # concepts are described in English only, so far
+st.caption((f"{markdown_text(about)}  \n" if isinstance(about, str) else "") + t("qualifier_note", lang))
 
-table = tables.concept_table(rows, concept["unit"], lang, ui.source_links(view))
+table = tables.concept_table(rows, concept["unit"], lang, links.source_links(view))
 if shown_as == "chart":
     if len(rows) > BARS_SHOWN:
         st.caption(t("more_places_hidden", lang, n=BARS_SHOWN))
     st.plotly_chart(
-        ui.comparison_chart(rows, concept["unit"], lang, by_definition=True, per_month=per_month, most=BARS_SHOWN),
+        cached.comparison_chart(
+            "concept_figures",
+            shown_figures,
+            concept["unit"],
+            lang,
+            by_definition=True,
+            per_month=per_month,
+            most=BARS_SHOWN,
+        ),
         key="comparison",
         config={"displayModeBar": False},
     )
 else:
-    st.dataframe(table, hide_index=True, column_config=ui.link_columns(lang), placeholder="—")
+    st.dataframe(table, hide_index=True, column_config=widgets.link_columns(lang), placeholder="—")
 st.download_button(
     t("download_csv", lang),
     tables.csv_bytes(table, lang),
@@ -151,11 +162,11 @@ st.download_button(
 if len(reporters) > BARS_SHOWN:  # too many to choose by hand: all of them as a file
     st.download_button(
         t("download_all_csv", lang, n=len(reporters)),
-        ui.all_places_csv(view, concept["unit"], district_ids=reporters, **figure_params),
+        cached.all_places_csv(view, concept["unit"], district_ids=reporters, **figure_params),
         file_name=f"{concept_id}-all-places.csv",
         mime="text/csv",
         icon=":material/download:",
     )
 
 get_data.show(view, concept=concept_id, metric=metric_id, district=chosen)
-ui.write_url(["category", "concept", "metric", "places", "view", "figures", "amount"])
+url_state.write_url()

@@ -2,18 +2,17 @@
 
 import streamlit as st
 
-from redengine import get_data, ui
-from redengine.domain import period_text
-from redengine.i18n import t
+from redengine import cached, get_data, url_state, widgets
+from redengine.i18n import localized, period_text, t
 from redengine.markup import markdown_text
 
-view = ui.current_view()
+view = widgets.current_view()
 lang = view.lang
-ui.page_header("page_sources", "sources_intro", lang)
+widgets.page_header("page_sources", "sources_intro", lang)
 
-sources = ui.query("source_list", snapshot_id=view.snapshot_id)
+sources = cached.query("source_list", snapshot_id=view.snapshot_id)
 titles = dict(zip(sources["source_id"], sources["title_zh"], strict=True))
-ui.choose("source", list(sources["source_id"]), sources["source_id"].iloc[0])
+url_state.restore_choice("source", list(sources["source_id"]), sources["source_id"].iloc[0])
 source_id = st.selectbox(
     t("source", lang),
     list(sources["source_id"]),
@@ -21,8 +20,8 @@ source_id = st.selectbox(
     format_func=lambda s: f"{titles[s]} ({s})",
 )
 source = sources.set_index("source_id").loc[source_id]
-facts = ui.query("source_facts", snapshot_id=view.snapshot_id, source_id=source_id)
-ui.choose("fact", list(facts["fact_id"]), None)
+facts = cached.query("source_facts", snapshot_id=view.snapshot_id, source_id=source_id)
+url_state.restore_choice("fact", list(facts["fact_id"]), None)
 target = st.session_state["fact"]
 
 details = {
@@ -42,13 +41,13 @@ if target:
     with st.container(border=True):
         st.markdown(
             f"**{t('highlighted_fact', lang)}**: "
-            f"{markdown_text(fact['metric_name_zh' if lang == 'zh' else 'metric_name_en'])} — "
+            f"{markdown_text(localized(fact, 'metric_name', lang))} — "
             f"{markdown_text(fact['value_as_written'])} ({markdown_text(period_text(fact['period_label'], lang))})"
         )
         st.markdown(f"> {markdown_text(fact['quote'])}")
 
 st.subheader(t("full_text", lang))
-marked = ui.highlighted_source(view.snapshot_id, source_id, source["file"], target)
+marked = cached.highlighted_source(view.snapshot_id, source_id, source["file"], target)
 st.html(
     "<style>.report{max-height:620px;overflow-y:auto;line-height:1.9;padding:1rem;border:1px solid #e5ddd3;"
     "border-radius:.5rem;background:#fff;font-size:15px}.report mark.fact{background:#fdebd0;padding:0 1px}"
@@ -63,4 +62,4 @@ if target:
     )
 
 get_data.show(view, source=source_id)
-ui.write_url(["source", "fact"])
+url_state.write_url()

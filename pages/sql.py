@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from redengine import api, get_data, sql_sandbox, ui
+from redengine import api, cached, get_data, sql_sandbox, url_state, widgets
 from redengine.i18n import t
 
 EXAMPLE = (
@@ -10,17 +10,17 @@ EXAMPLE = (
     "from facts f join districts d using (district_id) join metrics m using (metric_id)\n"
     "group by all order by figures desc"
 )
-view = ui.current_view()
+view = widgets.current_view()
 lang = view.lang
 limits = sql_sandbox.Limits()
-ui.page_header(
+widgets.page_header(
     "page_sql", "sql_intro", lang, seconds=limits.wall_seconds, rows=limits.row_cap, memory=limits.memory_limit
 )
 
-ui.choose_text("q", EXAMPLE, sql_sandbox.MAX_SQL_CHARS)
+url_state.restore_text("q", EXAMPLE, sql_sandbox.MAX_SQL_CHARS)
 query = st.text_area(t("sql_query", lang), key="q", height=160, max_chars=sql_sandbox.MAX_SQL_CHARS)
 try:
-    result = ui.sql_result(view.snapshot_id, query)
+    result = cached.sql_result(view.snapshot_id, query)
 except sql_sandbox.SqlRefused as error:
     st.error(str(error), icon=":material/block:")
 else:
@@ -37,4 +37,4 @@ else:
     )
     get_data.show(view, "sql", q=query)
 
-ui.write_url(["q"])
+url_state.write_url()

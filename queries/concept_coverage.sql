@@ -1,5 +1,6 @@
 -- grain: one row per concept with figures in the snapshot: its category, unit, how many places, metrics and figures report it
 -- params: $snapshot_id, $category (null for every category)
+-- summaries: concept_reach
 select
     c.concept_id,
     c.category,

@@ -1,5 +1,6 @@
 -- grain: one row per chosen place and figure of one concept (every metric of it, or one); a place with none gets one row with a null value ("not reported", never 0). Each figure carries its verdict against the concept's reference figure and whether it belongs to the like-for-like set
 -- params: $snapshot_id, $concept_id, $metric_id (null for every metric of the concept), $district_ids (list of ids, in the order shown), $like_for_like_only (keep only the like-for-like set), $per_month (keep only flows with a per-month value)
+-- summaries: concept_reach
 with chosen as (
     select d.*, list_position($district_ids, d.district_id) as position,
     from districts as d

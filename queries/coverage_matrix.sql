@@ -1,5 +1,6 @@
 -- grain: one row per place and category, with how many figures the snapshot has (0 included)
 -- params: $snapshot_id
+-- summaries: district_category_figures
 with counted as (
     select district_id, category, figures, from district_category_figures where snapshot_id = $snapshot_id
 )

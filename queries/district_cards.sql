@@ -1,5 +1,6 @@
 -- grain: one row per place, with the reports and periods its figures come from and how many
 -- params: $snapshot_id
+-- summaries: district_reports
 with reports as (
     select * exclude (snapshot_id), from district_reports where snapshot_id = $snapshot_id
 )

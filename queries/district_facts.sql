@@ -1,5 +1,6 @@
 -- grain: one row per figure of one place, with its metric, concept, source and how many places report its concept
 -- params: $snapshot_id, $district_id
+-- summaries: concept_reach
 with reach as (
     select concept_id, places_reporting, from concept_reach where snapshot_id = $snapshot_id
 ),

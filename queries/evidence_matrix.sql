@@ -1,5 +1,6 @@
 -- grain: one row per concept of one category (with a figure in the snapshot) and figure of a chosen place; concepts ordered by how many places report them, a place's figures by the reference metric, whole place, then largest
 -- params: $snapshot_id, $category, $district_ids (list of ids: the matrix's columns)
+-- summaries: concept_reach
 with category_concepts as (
     select c.*, r.places_reporting, r.reference_metric_id,
     from concept_reach as r

@@ -1,5 +1,6 @@
 -- grain: one row per headline category and reporting place among its top $top_n by value, for the category's best-covered concept
 -- params: $snapshot_id, $categories (list), $top_n
+-- summaries: category_leaders
 with figures as (
     select
         *,

@@ -1,5 +1,6 @@
 -- grain: one row per metric with figures in the snapshot: how many places and figures report it
 -- params: $snapshot_id, $category (null for every category), $concept_id (null for every concept)
+-- summaries: metric_reach
 select
     m.metric_id,
     m.category,

@@ -1,5 +1,6 @@
 -- grain: one row per (place, metric, period) added, removed or revised from one snapshot to another
 -- params: $old_snapshot_id, $new_snapshot_id, $row_limit (null for every row)
+-- summaries: snapshot_changes
 with paired as (
     select * exclude (old_snapshot_id, new_snapshot_id), from snapshot_changes
     where old_snapshot_id = $old_snapshot_id and new_snapshot_id = $new_snapshot_id

@@ -1,5 +1,6 @@
 -- grain: one row per figure of the snapshot that cites one report, ordered by metric and place
 -- params: $snapshot_id, $source_id
+-- summaries: district_source_figures
 with citing_places as (
     -- read from the copy sorted by place: naming the places lets it skip every other row group
     select district_id from district_source_figures where snapshot_id = $snapshot_id and source_id = $source_id

@@ -7,8 +7,8 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
-from redengine.domain import CATEGORIES, axis_scale, format_qualified, period_text, place_color
-from redengine.i18n import category_name, t
+from redengine.domain import CATEGORIES, axis_scale, format_qualified, place_color
+from redengine.i18n import category_name, column, localized, period_text, t
 from redengine.markup import plotly_text
 from redengine.tables import verdict_text
 
@@ -37,7 +37,7 @@ def _axis_label(row: pd.Series, lang: str, with_period: bool, small_period: bool
 
 def place_label(row: pd.Series, lang: str) -> str:
     """Short enough for an axis: 'Jiang'an' rather than 'Jiang'an District'."""
-    return row["name_zh"] if lang == "zh" else row["name_en"].removesuffix(" District")
+    return localized(row, "name", lang).removesuffix(" District")
 
 
 UPRIGHT_BARS_MAX = 6  # more bars than this are drawn lying down, one per line, so no label overlaps
@@ -157,7 +157,7 @@ def comparison_bars(
         ]
     )
     # The legend names each definition by its colour (bars of one trace cannot carry legend entries).
-    metric_names = dict(zip(reported.get("metric_id", []), reported.get(_metric_name(lang), []), strict=True))
+    metric_names = dict(zip(reported.get("metric_id", []), reported.get(column("metric_name", lang), []), strict=True))
     for index, metric_id in enumerate(metric_ids):
         figure.add_trace(
             go.Bar(
@@ -176,7 +176,7 @@ def comparison_bars(
         "tickvals": keys,
         "ticktext": labels,
     }
-    values_axis = {"rangemode": "tozero", "automargin": True, "tickformat": "," if lang == "zh" else "~s"}
+    values_axis = {"rangemode": "tozero", "automargin": True, "tickformat": t("axis_tick_format", lang)}
     if len(reported):
         # Room beyond the longest bar for its label: above it when upright, beside it when lying.
         values_axis["range"] = [0, largest / divisor * (1.6 if lying else 1.25)]
@@ -201,16 +201,12 @@ def comparison_bars(
     return figure
 
 
-def _metric_name(lang: str) -> str:
-    return "metric_name_zh" if lang == "zh" else "metric_name_en"
-
-
 def _definition_lines(row: pd.Series, lang: str) -> str:
     """The definition, scope and verdict of a concept's figure, for its hover text."""
     if "reasons" not in row:
         return ""
-    lines = [plotly_text(str(row[_metric_name(lang)]))]
-    scope = row["scope_zh"] if lang == "zh" else row["scope_en"]
+    lines = [plotly_text(str(localized(row, "metric_name", lang)))]
+    scope = localized(row, "scope", lang)
     if isinstance(scope, str):
         lines.append(plotly_text(t("scope_mark", lang, scope=scope)))
     lines.append(plotly_text(verdict_text(row["is_reference"], row["reasons"], lang)))
@@ -219,8 +215,9 @@ def _definition_lines(row: pd.Series, lang: str) -> str:
 
 def coverage_heatmap(matrix: pd.DataFrame, lang: str) -> go.Figure:
     """Places × categories, each cell the number of figures; empty cells read 'not reported'."""
-    name = "name_zh" if lang == "zh" else "name_en"
-    table = matrix.pivot_table(index=name, columns="category", values="figures", aggfunc="sum", sort=False)
+    table = matrix.pivot_table(
+        index=column("name", lang), columns="category", values="figures", aggfunc="sum", sort=False
+    )
     table = table[[c for c in CATEGORIES if c in table.columns]]
     categories = list(table.columns)
     counts = table.to_numpy()

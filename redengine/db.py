@@ -24,8 +24,11 @@ from redengine import integrity, store
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 SETUP_DIR = QUERIES_DIR / "setup"  # run once per connection: views and empty summary tables
-SUMMARIES_DIR = QUERIES_DIR / "summaries"  # run once per snapshot, the first time one is queried
-PAIR_SUMMARIES_DIR = QUERIES_DIR / "pair_summaries"  # run once per (old, new) pair, the first time one is asked for
+# Summary tables, each filled by the file of its name the first time a query that declares it
+# ("-- summaries: name, ..." in its header) names a snapshot, or an (old, new) pair of snapshots.
+SUMMARIES_DIR = QUERIES_DIR / "summaries"
+PAIR_SUMMARIES_DIR = QUERIES_DIR / "pair_summaries"
+SUMMARIES_HEADER = "-- summaries:"
 FACT_COLUMNS_ADDED_LATER = ("period_basis", "scope_zh", "scope_en")
 SNAPSHOT_PARAMS = ("snapshot_id", "old_snapshot_id", "new_snapshot_id", "snapshot_ids")
 # DuckDB suggests con.sql(...) over a cursor's Arrow output, to save one copy of the rows; measured
@@ -61,6 +64,25 @@ def load_query(name: str) -> str:
     return (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
+def summary_file(summary: str) -> Path:
+    """The file that fills summary table `summary`: per snapshot, or per (old, new) pair."""
+    for folder in (SUMMARIES_DIR, PAIR_SUMMARIES_DIR):
+        if (folder / f"{summary}.sql").is_file():
+            return folder / f"{summary}.sql"
+    known = ", ".join(sorted(p.stem for d in (SUMMARIES_DIR, PAIR_SUMMARIES_DIR) for p in d.glob("*.sql")))
+    raise UnknownQueryError(f"summary {summary} (known summaries: {known})")
+
+
+def declared_summaries(sql: str) -> list[str]:
+    """The summary tables a query's header declares it reads ("-- summaries: a, b")."""
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            break
+        if line.startswith(SUMMARIES_HEADER):
+            return [name.strip() for name in line.removeprefix(SUMMARIES_HEADER).split(",") if name.strip()]
+    return []
+
+
 class Database:
     """A DuckDB connection over one data directory, refreshed when its manifest changes."""
 
@@ -68,7 +90,7 @@ class Database:
         self.data_dir = Path(data_dir) if data_dir else store.default_data_dir()
         self._lock = threading.Lock()
         self._connection: duckdb.DuckDBPyConnection | None = None
-        # Per connection: the snapshot ids and (old, new) pairs already summarised in it.
+        # Per connection: the (summary, snapshot id or (old, new) pair) already filled in it.
         self._filled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._stamp: str | None = None
         self._snapshots: list[store.SnapshotEntry] = []
@@ -134,24 +156,28 @@ class Database:
             connection.execute(setup.read_text(encoding="utf-8"))
         return connection
 
-    def _fill_once(self, connection: duckdb.DuckDBPyConnection, folder: Path, key: object, params: dict) -> None:
-        """Runs the summary queries in `folder` for one snapshot (or pair) the first time it is named.
+    def _fill_once(self, connection: duckdb.DuckDBPyConnection, summary: str, key: str | tuple[str, str]) -> None:
+        """Fills summary table `summary` for one snapshot (or (old, new) pair) the first time it is asked for.
 
         Counting places per metric over a whole snapshot, or joining two snapshots, costs tens to
         hundreds of milliseconds at millions of facts; done once, the pages' queries read small tables.
         """
         with self._lock:
             filled = self._filled[connection]
-            if key in filled:
+            if (summary, key) in filled:
                 return
+            file = summary_file(summary)
+            if file.parent == PAIR_SUMMARIES_DIR:
+                params = {"old_snapshot_id": key[0], "new_snapshot_id": key[1]}
+            else:
+                params = {"snapshot_id": key}
             cursor = connection.cursor()
             try:
                 with self._reading(self._files_of(set(key) if isinstance(key, tuple) else {key})):
-                    for summary in sorted(folder.glob("*.sql")):
-                        cursor.execute(summary.read_text(encoding="utf-8"), params)
+                    cursor.execute(file.read_text(encoding="utf-8"), params)
             finally:
                 cursor.close()
-            filled.add(key)
+            filled.add((summary, key))
 
     @contextlib.contextmanager
     def _reading(self, files: Sequence[str] = ()) -> Iterator[None]:
@@ -222,13 +248,11 @@ class Database:
         known = {s.id for s in self._snapshots}
         # Checked before served: DuckDB reads a snapshot's files only after they pass (cached per file state).
         self._verify_snapshots([s for s in self._snapshots if s.id in named])
-        filled = self._filled[connection]
-        for snapshot_id in sorted(named & known - filled):
-            self._fill_once(connection, SUMMARIES_DIR, snapshot_id, {"snapshot_id": snapshot_id})
         pair = (bound.get("old_snapshot_id"), bound.get("new_snapshot_id"))
-        if set(pair) <= known and pair not in filled:
-            params = {"old_snapshot_id": pair[0], "new_snapshot_id": pair[1]}
-            self._fill_once(connection, PAIR_SUMMARIES_DIR, pair, params)
+        for summary in declared_summaries(sql):
+            per_pair = summary_file(summary).parent == PAIR_SUMMARIES_DIR
+            for key in ([pair] if set(pair) <= known else []) if per_pair else sorted(named & known):
+                self._fill_once(connection, summary, key)
         cursor = connection.cursor()  # one cursor per query: a connection is not thread-safe
         try:
             with self._reading(self._files_of(named)):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 import re
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from redengine.i18n import LABELS, MONEY_SCALES, t
 
 CATEGORIES = (
     "organizations",
@@ -178,33 +180,19 @@ def values_match(stored: float, written: str) -> bool:
 
 # --- display ------------------------------------------------------------------------
 
-_UNIT_LABELS = {
-    "count": ("", ""),
-    "people": ("人", "people"),
-    "person_times": ("人次", "person-times"),
-    "households": ("户", "households"),
-    "percent": ("%", "%"),
-    "m2": ("平方米", "m²"),
-    "km": ("公里", "km"),
-    "days": ("天", "days"),
-    "years": ("年", "years"),
-    "times": ("倍", "×"),
-}
+MONEY_UNITS = ("CNY", "USD")
 
 
 def unit_label(unit: str, lang: str) -> str:
-    """The unit as an axis or column label reads it."""
-    if unit in ("CNY", "USD"):
-        return {"zh": {"CNY": "元", "USD": "美元"}, "en": {"CNY": "CNY", "USD": "USD"}}[lang][unit]
-    zh, en = _UNIT_LABELS.get(unit, (unit, unit))
-    return zh if lang == "zh" else en
+    """The unit as an axis or column label reads it (an unknown unit as its id)."""
+    key = f"unit_{unit}"
+    return t(key, lang) if key in LABELS else unit
 
 
 def unit_name(unit: str, lang: str) -> str:
     """The unit as a column heading names it (counts too, which values leave bare)."""
-    if unit == "count":
-        return "个" if lang == "zh" else "count"
-    return unit_label(unit, lang)
+    key = f"unit_name_{unit}"
+    return t(key, lang) if key in LABELS else unit_label(unit, lang)
 
 
 def _trim(number: float, digits: int) -> str:
@@ -213,22 +201,12 @@ def _trim(number: float, digits: int) -> str:
 
 
 def format_money(value: float, currency: str, lang: str) -> str:
-    """亿元/万元 in Chinese, a readable scale (bn, m, k) in English.
-
-    Enough decimals that a figure printed to the 万 (12560万美元, 15.04亿元) is shown as
-    printed, never rounded to a different number (1.256亿美元, not 1.26亿美元).
-    """
-    if lang == "zh":
-        word = "元" if currency == "CNY" else "美元"
-        if abs(value) >= 1e8:
-            return f"{_trim(value / 1e8, 4)}亿{word}"
-        if abs(value) >= 1e4:
-            return f"{_trim(value / 1e4, 2)}万{word}"
-        return f"{_trim(value, 2)}{word}"
-    for scale, suffix in ((1e9, " bn"), (1e6, " m"), (1e3, " k")):
-        if abs(value) >= scale:
-            return f"{currency} {_trim(value / scale, 3)}{suffix}"
-    return f"{currency} {_trim(value, 2)}"
+    """亿元/万元 in Chinese, a readable scale (bn, m, k) in English (i18n.MONEY_SCALES)."""
+    currency_word = unit_label(currency, lang)
+    for divisor, scale, digits in MONEY_SCALES[lang]:
+        if abs(value) >= divisor:
+            return t("money", lang, number=_trim(value / divisor, digits), scale=scale, currency=currency_word)
+    return t("money", lang, number=_trim(value, 2), scale="", currency=currency_word)
 
 
 def _is_missing(value: object) -> bool:
@@ -244,44 +222,24 @@ def _is_missing(value: object) -> bool:
 def format_value(value: float | None, unit: str, lang: str) -> str:
     """A base-unit value for people: thousands separators, money scaled, unit named."""
     if _is_missing(value):
-        return "未报告" if lang == "zh" else "not reported"
-    if unit in ("CNY", "USD"):
+        return t("not_reported", lang)
+    if unit in MONEY_UNITS:
         return format_money(value, unit, lang)
     number = _trim(value, 2)
-    label = unit_label(unit, lang)
     if unit == "percent":
         return f"{number}%"
     if unit == "times":
-        return f"{number}倍" if lang == "zh" else f"{number}×"
-    if not label:
-        return number
-    return f"{number}{label}" if lang == "zh" else f"{number} {label}"
-
-
-_QUALIFIER_MARKS = {
-    "exact": ("", ""),
-    "at_least": ("≥ ", ""),
-    "approx": ("≈ ", ""),
-    "estimate": ("", " est."),
-    "target": ("", " target"),
-}
-_QUALIFIER_MARKS_ZH = {
-    "exact": ("", ""),
-    "at_least": ("≥ ", ""),
-    "approx": ("≈ ", ""),
-    "estimate": ("", "（预计）"),
-    "target": ("", "（目标）"),
-}
+        return t("value_times", lang, number=number)
+    label = unit_label(unit, lang)
+    return t("value_with_unit", lang, number=number, unit=label) if label else number
 
 
 def format_qualified(value: float | None, unit: str, qualifier: str | None, lang: str) -> str:
     """'≥ 200', '≈ 20 days', '1,060亿元（预计）': the value with its qualifier visible."""
     text = format_value(value, unit, lang)
-    if qualifier is None or _is_missing(value):
+    if qualifier not in QUALIFIERS or _is_missing(value):
         return text
-    marks = _QUALIFIER_MARKS_ZH if lang == "zh" else _QUALIFIER_MARKS
-    before, after = marks.get(qualifier, ("", ""))
-    return f"{before}{text}{after}"
+    return t(f"mark_{qualifier}", lang, value=text)
 
 
 # --- periods ------------------------------------------------------------------------
@@ -302,19 +260,12 @@ def periods_differ(labels: Iterable[str | None]) -> bool:
 
 def axis_scale(unit: str, largest: float, lang: str) -> tuple[float, str]:
     """Divisor and axis title for plotting values of one unit on a readable scale."""
-    if unit not in ("CNY", "USD"):
+    if unit not in MONEY_UNITS:
         return 1.0, unit_label(unit, lang)
-    word = {"CNY": "元", "USD": "美元"}[unit]
-    if lang == "zh":
-        if largest >= 1e8:
-            return 1e8, f"亿{word}"
-        if largest >= 1e4:
-            return 1e4, f"万{word}"
-        return 1.0, word
-    for divisor, name in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+    for divisor, scale, _ in MONEY_SCALES[lang]:
         if largest >= divisor:
-            return divisor, f"{unit} {name}"
-    return 1.0, unit
+            return divisor, t("axis_money", lang, scale=scale.strip(), currency=unit_label(unit, lang))
+    return 1.0, unit_label(unit, lang)
 
 
 # One colour per place, the same on every page and whichever places are shown beside it.
@@ -336,35 +287,3 @@ def place_color(district_id: str) -> str:
     if district_id in CURATED_COLORS:
         return CURATED_COLORS[district_id]
     return OTHER_COLORS[zlib.crc32(district_id.encode("utf-8")) % len(OTHER_COLORS)]
-
-
-_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
-_QUARTERS = {"1": "一", "2": "二", "3": "三", "4": "四"}
-_PERIOD_RULES: tuple[tuple[str, Callable[[re.Match], str]], ...] = (
-    (r"(\d{4})", lambda m: f"{m[1]}年"),
-    (r"(\d{4})–(\d{4})", lambda m: f"{m[1]}–{m[2]}年"),
-    (r"(\d{4}) Q([1-4])", lambda m: f"{m[1]}年第{_QUARTERS[m[2]]}季度"),
-    (r"(\d{4}) H([12])", lambda m: f"{m[1]}年{'上' if m[2] == '1' else '下'}半年"),
-    (r"(\d{4}) ([A-Z][a-z]{2})", lambda m: f"{m[1]}年{_MONTHS[m[2]]}月"),
-    (r"(\d{4}) ([A-Z][a-z]{2})–([A-Z][a-z]{2})", lambda m: f"{m[1]}年{_MONTHS[m[2]]}–{_MONTHS[m[3]]}月"),
-    (r"(\d{4})-(\d{2})-(\d{2})", lambda m: f"{m[1]}年{int(m[2])}月{int(m[3])}日"),
-    (r"end-(\d{4})", lambda m: f"{m[1]}年底"),
-    (r"(\d{4}) census", lambda m: f"{m[1]}年人口普查"),
-    (r"as of (.+)", lambda m: f"截至{period_text(m[1], 'zh')}"),
-    (r"cumulative to (.+)", lambda m: f"累计至{period_text(m[1], 'zh')}"),
-    (r"(.+) \(cumulative\)", lambda m: f"{period_text(m[1], 'zh')}（累计）"),
-    (r"(\d{4}) year-end to (.+)", lambda m: f"{m[1]}年底至{period_text(m[2], 'zh')}"),
-)
-
-
-def period_text(label: str | None, lang: str) -> str:
-    """A period label as the reader's language writes it ('2018 Q1' → '2018年第一季度')."""
-    if not isinstance(label, str):
-        return ""
-    if lang != "zh":
-        return label
-    for pattern, render in _PERIOD_RULES:
-        match = re.fullmatch(pattern, label)
-        if match:
-            return render(match)
-    return label

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from redengine.domain import format_qualified
-from redengine.i18n import t
+from redengine.i18n import localized, t
 from redengine.tables import figure_marks
 
 FIGURES_SHOWN = 3  # per cell; the rest fold away, so one wordy report does not stretch the table
@@ -32,7 +32,7 @@ STYLE = (
 def _figure(row: dict, concept_name: str, lang: str, fact_link: Callable[[str, str], str]) -> str:
     value = html.escape(format_qualified(row["value"], row["unit"], row["qualifier"], lang))
     marks = figure_marks(row, lang)
-    metric = row["metric_name_zh" if lang == "zh" else "metric_name_en"]
+    metric = localized(row, "metric_name", lang)
     if metric != concept_name:
         marks.append(metric)
     link = html.escape(fact_link(row["source_id"], row["fact_id"]))
@@ -59,12 +59,11 @@ def evidence_html(
 ) -> str:
     """`rows` from evidence_matrix.sql; `places` the (district_id, name) columns in order, of
     `total_places` in the snapshot."""
-    concept_name = "concept_name_zh" if lang == "zh" else "concept_name_en"
     header = "".join(f"<th>{html.escape(name)}</th>" for _, name in places)
     body = []
     for _, figures in rows.groupby("concept_id", sort=False):
         first = figures.iloc[0]
-        name = first[concept_name]
+        name = localized(first, "concept_name", lang)
         by_place: dict[str, list[str]] = {}
         for row in figures.to_dict("records"):
             by_place.setdefault(row["district_id"], []).append(_figure(row, name, lang, fact_link))

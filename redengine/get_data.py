@@ -7,7 +7,7 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from redengine import api, package, ui, view_state
+from redengine import api, cached, package, view_state
 from redengine.i18n import t
 
 # Where the links point when the browser's address is unknown (AppTest, a bare script run).
@@ -29,11 +29,11 @@ def api_url(base: str, endpoint: str, fmt: str = "csv", **params: object) -> str
     return f"{base}{api.PREFIX}/{endpoint}.{fmt}" + (f"?{query}" if query else "")
 
 
-def show(view: ui.View, endpoint: str = "facts", snapshots: Sequence[str] = (), **params: object) -> None:
+def show(view: view_state.View, endpoint: str = "facts", snapshots: Sequence[str] = (), **params: object) -> None:
     """The panel for `endpoint` with `params`, pinned to each of `snapshots` (by default the view's)."""
     lang = view.lang
     base = base_url()
-    entries = {entry.id: entry for entry in ui.database().snapshots()}
+    entries = {entry.id: entry for entry in cached.database().snapshots()}
     # Drawn only once opened: its code blocks make the browser load a 1.6 MB syntax highlighter, which
     # every page's first view would otherwise pay for a panel that starts closed.
     with st.expander(t("get_data", lang), icon=":material/dataset:", key=PANEL_KEY, on_change="rerun") as panel:

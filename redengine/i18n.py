@@ -1,6 +1,13 @@
-"""Every label the dashboard shows, in Chinese and English. Quotes stay in Chinese."""
+"""Every label the dashboard shows, in Chinese and English, and the helpers that pick one.
+
+Quotes stay in Chinese. Outside this module no code asks which language is chosen: it asks for a
+label (t), a column (column, localized), a list (list_join) or a period (period_text).
+"""
 
 from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
 
 LANGUAGES = ("zh", "en")
 
@@ -273,18 +280,90 @@ LABELS: dict[str, tuple[str, str]] = {
     # levels
     "level_district": ("区", "district"),
     "level_city": ("市", "city"),
+    # how values, lists and places are written
+    "list_separator": ("、", ", "),
+    "place_location": ("{city} · {province}", "{city}, {province}"),
+    "value_with_unit": ("{number}{unit}", "{number} {unit}"),
+    "value_times": ("{number}倍", "{number}×"),
+    "money": ("{number}{scale}{currency}", "{currency} {number}{scale}"),
+    "axis_money": ("{scale}{currency}", "{currency} {scale}"),
+    "axis_tick_format": (",", "~s"),  # Plotly's d3 format: 亿/万 are not SI prefixes, so Chinese axes spell numbers out
+    # qualifier marks beside a value ("≥ 200", "1,060亿元（预计）")
+    "mark_exact": ("{value}", "{value}"),
+    "mark_at_least": ("≥ {value}", "≥ {value}"),
+    "mark_approx": ("≈ {value}", "≈ {value}"),
+    "mark_estimate": ("{value}（预计）", "{value} est."),
+    "mark_target": ("{value}（目标）", "{value} target"),
+    # units: as a value or axis reads them ("unit_"), and as a column heading names them ("unit_name_")
+    "unit_count": ("", ""),
+    "unit_name_count": ("个", "count"),
+    "unit_people": ("人", "people"),
+    "unit_person_times": ("人次", "person-times"),
+    "unit_households": ("户", "households"),
+    "unit_percent": ("%", "%"),
+    "unit_m2": ("平方米", "m²"),
+    "unit_km": ("公里", "km"),
+    "unit_days": ("天", "days"),
+    "unit_years": ("年", "years"),
+    "unit_times": ("倍", "×"),
+    "unit_CNY": ("元", "CNY"),
+    "unit_USD": ("美元", "USD"),
 }
+
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}  # each in its own language, as a language menu shows them
+
+# Money is written in the reader's own large units: 亿 (1e8) and 万 (1e4) in Chinese, with enough
+# decimals that a figure printed to the 万 (12560万美元, 15.04亿元) is shown as printed, never rounded
+# to a different number; bn, m and k in English. (divisor, scale word, decimals), largest first.
+MONEY_SCALES: dict[str, tuple[tuple[float, str, int], ...]] = {
+    "zh": ((1e8, "亿", 4), (1e4, "万", 2)),
+    "en": ((1e9, " bn", 3), (1e6, " m", 3), (1e3, " k", 3)),
+}
+
+_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), start=1)}
+_QUARTERS = {"1": "一", "2": "二", "3": "三", "4": "四"}
+# Period labels are stored in English ('2018 Q1', 'as of 2020-06-30'); each rule writes one form in Chinese.
+_PERIOD_RULES_ZH: tuple[tuple[str, Callable[[re.Match], str]], ...] = (
+    (r"(\d{4})", lambda m: f"{m[1]}年"),
+    (r"(\d{4})–(\d{4})", lambda m: f"{m[1]}–{m[2]}年"),
+    (r"(\d{4}) Q([1-4])", lambda m: f"{m[1]}年第{_QUARTERS[m[2]]}季度"),
+    (r"(\d{4}) H([12])", lambda m: f"{m[1]}年{'上' if m[2] == '1' else '下'}半年"),
+    (r"(\d{4}) ([A-Z][a-z]{2})", lambda m: f"{m[1]}年{_MONTHS[m[2]]}月"),
+    (r"(\d{4}) ([A-Z][a-z]{2})–([A-Z][a-z]{2})", lambda m: f"{m[1]}年{_MONTHS[m[2]]}–{_MONTHS[m[3]]}月"),
+    (r"(\d{4})-(\d{2})-(\d{2})", lambda m: f"{m[1]}年{int(m[2])}月{int(m[3])}日"),
+    (r"end-(\d{4})", lambda m: f"{m[1]}年底"),
+    (r"(\d{4}) census", lambda m: f"{m[1]}年人口普查"),
+    (r"as of (.+)", lambda m: f"截至{period_text(m[1], 'zh')}"),
+    (r"cumulative to (.+)", lambda m: f"累计至{period_text(m[1], 'zh')}"),
+    (r"(.+) \(cumulative\)", lambda m: f"{period_text(m[1], 'zh')}（累计）"),
+    (r"(\d{4}) year-end to (.+)", lambda m: f"{m[1]}年底至{period_text(m[2], 'zh')}"),
+)
+PERIOD_RULES = {"zh": _PERIOD_RULES_ZH, "en": ()}
 
 
 def t(key: str, lang: str, **values: object) -> str:
-    zh, en = LABELS[key]
-    text = zh if lang == "zh" else en
+    text = LABELS[key][LANGUAGES.index(lang)]
     return text.format(**values) if values else text
+
+
+def column(base: str, lang: str) -> str:
+    """The name of the column holding `base` in the reader's language: name → name_zh or name_en."""
+    return f"{base}_{lang}"
 
 
 def localized(record: object, base: str, lang: str) -> str:
     """A record's text in the reader's language: `name` → name_zh or name_en."""
-    return record[f"{base}_{lang}"]
+    return record[column(base, lang)]
+
+
+def other_language(lang: str) -> str:
+    """The language not chosen: a place's name is shown in both."""
+    return LANGUAGES[1 - LANGUAGES.index(lang)]
+
+
+def list_join(items: Iterable[str], lang: str) -> str:
+    """Items as a list in running text: '、' between Chinese items, ', ' between English ones."""
+    return t("list_separator", lang).join(items)
 
 
 def category_name(category: str, lang: str) -> str:
@@ -293,6 +372,17 @@ def category_name(category: str, lang: str) -> str:
 
 def qualifier_name(qualifier: str, lang: str) -> str:
     return t(f"q_{qualifier}", lang)
+
+
+def period_text(label: str | None, lang: str) -> str:
+    """A period label as the reader's language writes it ('2018 Q1' → '2018年第一季度')."""
+    if not isinstance(label, str):
+        return ""
+    for pattern, render in PERIOD_RULES[lang]:
+        match = re.fullmatch(pattern, label)
+        if match:
+            return render(match)
+    return label
 
 
 def language_from_locale(locale: str | None) -> str:

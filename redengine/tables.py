@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
 
-from redengine.domain import format_qualified, period_text, unit_name
-from redengine.i18n import qualifier_name, t
+from redengine.domain import CATEGORIES, format_qualified, unit_name
+from redengine.i18n import column, list_join, localized, period_text, qualifier_name, t
 
 # Spreadsheet programs read UTF-8 with a byte-order mark as UTF-8 (Excel guesses otherwise).
 CSV_ENCODING = "utf-8-sig"
@@ -44,14 +44,15 @@ class ComparisonSummary:
 
 def comparison_summary(rows: pd.DataFrame, lang: str) -> ComparisonSummary:
     """Counts and names from concept_figures' rows."""
-    name = f"name_{lang}"
+    name = column("name", lang)
     reported = rows[rows["value"].notna()]
     missing = rows[rows["value"].isna()]
     references = reported[reported["is_reference"].fillna(False).astype(bool)].to_dict("records")
     reference = None
     if references:
         first = references[0]
-        reference = f"{first[name]} · {first[f'metric_name_{lang}']} · {period_text(first['period_label'], lang)}"
+        period = period_text(first["period_label"], lang)
+        reference = f"{first[name]} · {localized(first, 'metric_name', lang)} · {period}"
     others = reported[~reported["is_reference"].fillna(False).astype(bool)]
     like = int(others["in_like_set"].fillna(False).astype(bool).sum())
     return ComparisonSummary(
@@ -64,15 +65,51 @@ def comparison_summary(rows: pd.DataFrame, lang: str) -> ComparisonSummary:
     )
 
 
-def by_category(rows: pd.DataFrame, categories: tuple[str, ...]) -> list[tuple[str, pd.DataFrame]]:
+def by_category(rows: pd.DataFrame, categories: tuple[str, ...] = CATEGORIES) -> list[tuple[str, pd.DataFrame]]:
     """(category, its rows) in the given order, for the categories that have rows."""
     groups = dict(list(rows.groupby("category", sort=False)))
     return [(c, groups[c]) for c in categories if c in groups]
 
 
+def in_category(rows: pd.DataFrame, category: str) -> pd.DataFrame:
+    return rows[rows["category"] == category]
+
+
+def of_places(rows: pd.DataFrame, district_ids: Iterable[str]) -> pd.DataFrame:
+    return rows[rows["district_id"].isin(list(district_ids))]
+
+
+def first_per_category(facts: pd.DataFrame) -> pd.DataFrame:
+    """Each category's first row, in the order of CATEGORIES: a place's headline figures, since
+    district_facts puts first the figure most places report."""
+    return pd.concat([rows.head(1) for _, rows in by_category(facts)]) if len(facts) else facts
+
+
+def place_names(places: pd.DataFrame, lang: str) -> dict[str, str]:
+    """Place id → name in the reader's language, in the order of `places`."""
+    return dict(zip(places["district_id"], places[column("name", lang)], strict=True))
+
+
+def most_figures(places: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The n places with the most figures (district_cards' rows), most first."""
+    return places.nlargest(n, "figures") if len(places) > n else places
+
+
+def place_location(place: dict | pd.Series, lang: str) -> str:
+    """'武汉市 · 湖北省' or 'Wuhan, Hubei'."""
+    return t("place_location", lang, city=localized(place, "city", lang), province=localized(place, "province", lang))
+
+
+def report_periods(joined: str | None, lang: str) -> str:
+    """The ' / '-joined report periods of a place, in the reader's language."""
+    if not isinstance(joined, str):
+        return "—"
+    return " / ".join(period_text(p, lang) for p in joined.split(" / "))
+
+
 def definitions_in(rows: pd.DataFrame, lang: str) -> list[str]:
     """The distinct metric names among a concept's rows, in order."""
-    return list(dict.fromkeys(rows[f"metric_name_{lang}"]))
+    return list(dict.fromkeys(rows[column("metric_name", lang)]))
 
 
 def places_missing_from(rows: pd.DataFrame, names: dict[str, str]) -> list[str]:
@@ -81,16 +118,11 @@ def places_missing_from(rows: pd.DataFrame, names: dict[str, str]) -> list[str]:
     return [name for place, name in names.items() if place not in present]
 
 
-def list_join(items: list[str], lang: str) -> str:
-    """Items as a list in running text: '、' between Chinese items, ', ' between English ones."""
-    return ("、" if lang == "zh" else ", ").join(items)
-
-
 def figure_marks(row: dict | pd.Series, lang: str) -> list[str]:
     """What a reader must know beside a figure: its period, the part of the place it covers, and
     whether its period is inferred or has no stated start."""
     marks = [period_text(row["period_label"], lang)]
-    scope = row[f"scope_{lang}"]
+    scope = localized(row, "scope", lang)
     if isinstance(scope, str):
         marks.append(t("scope_mark", lang, scope=scope))
     if row["period_basis"] in ("open", "inferred"):
@@ -98,8 +130,8 @@ def figure_marks(row: dict | pd.Series, lang: str) -> list[str]:
     return marks
 
 
-def scope_text(scope_zh: object, scope_en: object, lang: str) -> str:
-    scope = scope_zh if lang == "zh" else scope_en
+def scope_text(scope: object, lang: str) -> str:
+    """The part of the place a figure covers (its scope in the reader's language), or 'whole place'."""
     return scope if isinstance(scope, str) else t("whole_place", lang)
 
 
@@ -107,20 +139,17 @@ def concept_table(
     rows: pd.DataFrame, unit: str, lang: str, source_links: Callable[[pd.DataFrame], list[str | None]]
 ) -> pd.DataFrame:
     """One row per place and figure of a concept: its definition, scope, period basis and verdict."""
-    name = "name_zh" if lang == "zh" else "name_en"
-    metric = "metric_name_zh" if lang == "zh" else "metric_name_en"
-    title = "source_title_zh" if lang == "zh" else "source_title_en"
     return pd.DataFrame(
         {
-            t("col_place", lang): rows[name],
-            t("definition", lang): rows[metric],
+            t("col_place", lang): rows[column("name", lang)],
+            t("definition", lang): rows[column("metric_name", lang)],
             t("col_value", lang): [
                 format_qualified(v, unit, q, lang) for v, q in zip(rows["value"], rows["qualifier"], strict=True)
             ],
             t("col_period", lang): [period_text(p, lang) for p in rows["period_label"]],
             t("col_scope", lang): [
-                scope_text(zh, en, lang) if pd.notna(v) else ""
-                for zh, en, v in zip(rows["scope_zh"], rows["scope_en"], rows["value"], strict=True)
+                scope_text(scope, lang) if pd.notna(value) else ""
+                for scope, value in zip(rows[column("scope", lang)], rows["value"], strict=True)
             ],
             t("col_period_basis", lang): [
                 t(f"basis_{b}", lang) if isinstance(b, str) else "" for b in rows["period_basis"]
@@ -134,7 +163,7 @@ def concept_table(
             t("col_unit", lang): unit_name(unit, lang),
             t("col_as_written", lang): rows["value_as_written"],
             t("col_qualifier", lang): [_qualifier(q, lang) for q in rows["qualifier"]],
-            t("col_source", lang): rows[title],
+            t("col_source", lang): rows[column("source_title", lang)],
         }
     )
 
@@ -146,18 +175,15 @@ def district_table(
     compare_links: Callable[[pd.DataFrame], list[str | None]],
 ) -> pd.DataFrame:
     """Every figure of one place: metric, qualified value, period, quote, links."""
-    metric = "metric_name_zh" if lang == "zh" else "metric_name_en"
     return pd.DataFrame(
         {
-            t("col_metric", lang): facts[metric],
+            t("col_metric", lang): facts[column("metric_name", lang)],
             t("col_value", lang): [
                 format_qualified(v, u, q, lang)
                 for v, u, q in zip(facts["value"], facts["unit"], facts["qualifier"], strict=True)
             ],
             t("col_period", lang): [period_text(p, lang) for p in facts["period_label"]],
-            t("col_scope", lang): [
-                scope_text(zh, en, lang) for zh, en in zip(facts["scope_zh"], facts["scope_en"], strict=True)
-            ],
+            t("col_scope", lang): [scope_text(scope, lang) for scope in facts[column("scope", lang)]],
             t("col_period_basis", lang): [t(f"basis_{b}", lang) for b in facts["period_basis"]],
             t("col_link", lang): source_links(facts),
             t("compare_link", lang): compare_links(facts),
@@ -170,8 +196,6 @@ def district_table(
 
 def changes_table(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
     """Figures added, removed or revised between two snapshots, old and new side by side."""
-    name = "name_zh" if lang == "zh" else "name_en"
-    metric = "metric_name_zh" if lang == "zh" else "metric_name_en"
 
     def values(side: str) -> list[str]:
         return [
@@ -182,8 +206,8 @@ def changes_table(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             t("col_change", lang): [t(f"change_{c}", lang) for c in changes["change"]],
-            t("col_place", lang): changes[name],
-            t("col_metric", lang): changes[metric],
+            t("col_place", lang): changes[column("name", lang)],
+            t("col_metric", lang): changes[column("metric_name", lang)],
             t("col_period", lang): [period_text(p, lang) for p in changes["period_label"]],
             t("col_old", lang): values("old"),
             t("col_new", lang): values("new"),

@@ -17,7 +17,7 @@ from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileMan
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from redengine import snapshots, ui
+from redengine import cached, snapshots
 
 VERDICT = "_upload_verdict"
 GENERATION = "_upload_generation"
@@ -55,7 +55,7 @@ def check(upload: UploadedFile) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload.parquet"  # not the visitor's name: it may be too long or odd
         path.write_bytes(upload.getbuffer())
-        result = snapshots.check_upload(ui.database(), path, name)
+        result = snapshots.check_upload(cached.database(), path, name)
         preview = snapshots.preview(path) if result.ok else None
     verdict = Verdict(name, result.rows, result.shown_problems(), preview)
     _release(upload)

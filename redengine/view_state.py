@@ -1,4 +1,4 @@
-"""What a URL's query string says about the view, checked against known ids.
+"""The view a URL names: its query string checked against known ids, and the view every page shows.
 
 Pure: takes the raw parameters and the allowed values, returns the chosen values and
 notices for anything that was not valid. A bad parameter never raises: it falls back.
@@ -10,6 +10,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 LIST_SEPARATOR = ","
+
+
+@dataclass(frozen=True)
+class View:
+    """What every page needs: the language and the snapshot shown."""
+
+    lang: str
+    snapshot_id: str
 
 
 @dataclass(frozen=True)

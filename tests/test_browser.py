@@ -24,6 +24,8 @@ from browser_helpers import (
 )
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from redengine.i18n import t
+
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=15_000)  # a loaded machine renders the long source texts slowly
 
@@ -286,8 +288,7 @@ def test_the_evidence_matrix_shows_each_place_and_leads_to_the_quote(page, base_
     expect(matrix.locator("thead th")).to_have_count(7)  # the concept, then six places
     party = matrix.locator("tr", has=page.locator("th.concept", has_text="4"))
     expect(party.first.locator("td .figure")).not_to_have_count(0)
-    not_reported = "未报告" if lang == "zh" else "not reported"
-    expect(matrix.get_by_text(not_reported).first).to_be_visible()
+    expect(matrix.get_by_text(t("not_reported", lang)).first).to_be_visible()
     full_screenshot(page, f"evidence-{lang}")
     link = party.first.locator("td .figure a").first
     href = link.get_attribute("href")
@@ -309,11 +310,10 @@ def test_compare_by_concept_shows_definitions_and_the_like_for_like_switch(page,
     expect(chart.locator(".legendtext")).to_have_count(18)  # one colour per definition the four places use
     assert overlapping_labels(page) == []
     full_screenshot(page, f"compare-concept-{lang}")
-    like = "只看同口径可比" if lang == "zh" else "Like for like only"
-    main(page).get_by_role("radio", name=like).click()
+    main(page).get_by_role("radio", name=t("shown_like", lang)).click()
     expect(page).to_have_url(re.compile(r"[?&]figures=like"))
     wait_for_app(page)
-    left_out = "已隐藏不可直接比较的数字" if lang == "zh" else "Figures left out as not like for like"
+    left_out = t("left_out_not_like", lang, places="")
     expect(main(page).get_by_text(left_out)).to_be_visible()
     full_screenshot(page, f"compare-concept-like-{lang}")
 

@@ -26,10 +26,11 @@ from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
-from redengine import snapshots, store, ui
+from redengine import cached, snapshots, store
 from redengine.db import Database
 from redengine.i18n import t
 from redengine.markup import markdown_code, markdown_text
+from redengine.view_state import View
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
@@ -436,7 +437,7 @@ def test_a_copied_compare_url_reproduces_the_view_after_changes():
     at.selectbox(key="category").set_value("volunteers").run()
     concept = at.selectbox(key="concept").value
     assert concept in set(
-        ui.database().query("concept_coverage", snapshot_id=BUNDLED, category="volunteers")["concept_id"]
+        cached.database().query("concept_coverage", snapshot_id=BUNDLED, category="volunteers")["concept_id"]
     )
     assert at.selectbox(key="metric").value == "all"  # every definition of the concept
     at.multiselect(key="places").set_value(["wuchang", "jiangan"]).run()
@@ -578,9 +579,9 @@ def test_the_all_places_csv_has_every_reporting_place(many_places):
     snapshot = store.read_manifest(many_places)[-1].id
     at = open_page(COMPARE, lang="zh", snapshot=snapshot)
     concept_id = at.selectbox(key="concept").value
-    concepts = ui.database().query("concept_coverage", snapshot_id=snapshot, category=None).set_index("concept_id")
-    build = ui.all_places_csv(
-        ui.View("zh", snapshot),
+    concepts = cached.database().query("concept_coverage", snapshot_id=snapshot, category=None).set_index("concept_id")
+    build = cached.all_places_csv(
+        View("zh", snapshot),
         concepts.at[concept_id, "unit"],
         concept_id=concept_id,
         metric_id=None,

@@ -94,11 +94,36 @@ def test_every_query_runs_on_the_bundled_data(bundled, name):
     frame = bundled.query(
         name, **_params(name, BUNDLED, BUNDLED, "jiangan", "registered_volunteers", "jiangan_2018q1", "volunteers")
     )
-    assert len(frame.columns) > 0
     if name.startswith("snapshot_diff"):
         assert frame.empty  # a snapshot compared with itself
+        assert "change" in frame.columns
     else:
         assert len(frame) > 0
+
+
+SUMMARY_TABLES = sorted(p.stem for d in (db.SUMMARIES_DIR, db.PAIR_SUMMARIES_DIR) for p in d.glob("*.sql"))
+
+
+@pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
+def test_a_query_declares_exactly_the_summary_tables_it_reads(path):
+    sql = path.read_text(encoding="utf-8")
+    body = "\n".join(line for line in sql.splitlines() if not line.startswith("--"))
+    read = [name for name in SUMMARY_TABLES if re.search(rf"\b{name}\b", body)]
+    assert db.declared_summaries(sql) == read
+
+
+def test_a_query_fills_only_the_summaries_it_declares():
+    database = Database(DATA_DIR)
+    database.query("district_cards", snapshot_id=BUNDLED)
+    filled = {summary for summary, _ in database._filled[database._current()]}
+    assert filled == {"district_reports"}
+    database.query("snapshot_diff_counts", old_snapshot_id=BUNDLED, new_snapshot_id=BUNDLED)
+    assert ("snapshot_changes", (BUNDLED, BUNDLED)) in database._filled[database._current()]
+
+
+def test_an_undeclared_summary_name_is_a_clear_error():
+    with pytest.raises(db.UnknownQueryError, match="known summaries: .*concept_reach"):
+        db.summary_file("no_such_summary")
 
 
 @pytest.mark.parametrize("name", [p.stem for p in QUERY_FILES])

@@ -1,0 +1,127 @@
+"""The dashboard's data through Streamlit's caches: named queries, charts, and the HTML built from them.
+
+Every cache key holds the manifest's version, so a new or replaced snapshot is a new key. Charts
+are keyed by the query that feeds them (its name and parameters), never by a DataFrame: hashing a
+frame of quotes on every rerun cost more than drawing from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from redengine import charts, links, sql_sandbox, tables
+from redengine.db import Database
+from redengine.evidence import evidence_html
+from redengine.highlight import highlighted_html
+from redengine.view_state import View
+
+Params = tuple[tuple[str, object], ...]
+
+
+@st.cache_resource(show_spinner=False)
+def database() -> Database:
+    return Database()
+
+
+def _frozen(params: dict[str, object]) -> Params:
+    """Parameters as a hashable, order-independent key (lists become tuples)."""
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+
+
+@st.cache_data(max_entries=2048, show_spinner=False)
+def _query(version: str, name: str, params: Params) -> pd.DataFrame:
+    return database().query(name, **dict(params))
+
+
+def query(name: str, **params: object) -> pd.DataFrame:
+    """Runs a named query through the cache."""
+    return _query(database().version(), name, _frozen(params))
+
+
+# Figures are built once per distinct input and shared (cache_resource: no copy on a hit):
+# building one costs several milliseconds of Plotly's validation, on every rerun otherwise.
+# A cached figure must not be changed afterwards; builders take every setting as an argument.
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _comparison_chart(
+    version: str, name: str, params: Params, category: str | None, unit: str, lang: str, options: Params
+) -> go.Figure:
+    rows = _query(version, name, params)
+    if category is not None:
+        rows = tables.in_category(rows, category)
+    return charts.comparison_bars(rows, unit, lang, **dict(options))
+
+
+def comparison_chart(
+    name: str, params: dict[str, object], unit: str, lang: str, category: str | None = None, **options: object
+) -> go.Figure:
+    """charts.comparison_bars of query `name`'s rows (those of `category` only, if given), cached;
+    `options` are comparison_bars' keyword arguments."""
+    return _comparison_chart(database().version(), name, _frozen(params), category, unit, lang, _frozen(options))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _coverage_chart(version: str, snapshot_id: str, district_ids: tuple[str, ...], lang: str) -> go.Figure:
+    matrix = _query(version, "coverage_matrix", _frozen({"snapshot_id": snapshot_id}))
+    return charts.coverage_heatmap(tables.of_places(matrix, district_ids), lang)
+
+
+def coverage_chart(snapshot_id: str, district_ids: list[str], lang: str) -> go.Figure:
+    """The coverage heatmap (coverage_matrix) of the places, cached."""
+    return _coverage_chart(database().version(), snapshot_id, tuple(district_ids), lang)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _evidence(version: str, view: View, category: str, places: tuple[tuple[str, str], ...], total: int) -> str:
+    rows = database().query(
+        "evidence_matrix", snapshot_id=view.snapshot_id, category=category, district_ids=[p for p, _ in places]
+    )
+    return evidence_html(rows, list(places), total, view.lang, links.fact_link(view))
+
+
+def evidence_table(view: View, category: str, places: dict[str, str], total: int) -> str:
+    """The evidence matrix of a category for the places (id → name), as HTML; cached, since building
+    it formats every figure of the category."""
+    return _evidence(database().version(), view, category, tuple(places.items()), total)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _highlighted(version: str, snapshot_id: str, source_id: str, file: str, target: str | None) -> str:
+    facts = database().query("source_facts", snapshot_id=snapshot_id, source_id=source_id)
+    text = database().source_text(file)
+    return highlighted_html(text, zip(facts["fact_id"], facts["quote"], strict=True), target)
+
+
+def highlighted_source(snapshot_id: str, source_id: str, file: str, target: str | None) -> str:
+    """A report's text as HTML with its figures marked; cached, since marking scans the text per quote."""
+    return _highlighted(database().version(), snapshot_id, source_id, file, target)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _sql_result(version: str, snapshot_id: str, sql: str) -> sql_sandbox.Result:
+    return sql_sandbox.run(database().data_dir, snapshot_id, sql)
+
+
+def sql_result(snapshot_id: str, sql: str) -> sql_sandbox.Result:
+    """A researcher's query run in the sandbox, cached: a rerun of the page does not run it again.
+    A refused query raises sql_sandbox.SqlRefused (not cached, so it can be retried)."""
+    return _sql_result(database().version(), snapshot_id, sql)
+
+
+def all_places_csv(view: View, unit: str, **params: object) -> Callable[[], bytes]:
+    """The CSV of one concept for many places (concept_figures' parameters), built only when its
+    button is clicked.
+
+    Streamlit runs it in a thread of its own, outside the script run, so it calls no Streamlit
+    function: the database is taken now, in the run.
+    """
+    database_now = database()
+
+    def build() -> bytes:
+        rows = database_now.query("concept_figures", snapshot_id=view.snapshot_id, **params)
+        return tables.csv_bytes(tables.concept_table(rows, unit, view.lang, links.source_links(view)), view.lang)
+
+    return build
