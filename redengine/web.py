@@ -7,6 +7,7 @@ server.py (the launcher `make run` starts) passes ROUTES, MIDDLEWARE and lifespa
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 from collections.abc import AsyncIterator
@@ -14,7 +15,7 @@ from collections.abc import AsyncIterator
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from redengine import api, sql_sandbox
+from redengine import api, sql_sandbox, warm
 
 # Nobody may frame the dashboard (clickjacking); browsers must not guess a response's type.
 SECURITY_HEADERS = [
@@ -53,8 +54,10 @@ class SecurityMiddleware:
 
 @contextlib.asynccontextmanager
 async def lifespan(_app: object) -> AsyncIterator[None]:
-    """At start-up: the SQL sandbox's fork server starts in the background."""
+    """At start-up: the SQL sandbox's fork server starts in the background, and the database, the latest
+    snapshot's summary tables and Plotly are made ready before the first visitor (warm.warm_up)."""
     threading.Thread(target=sql_sandbox.start, name="sql-sandbox-start", daemon=True).start()
+    await asyncio.to_thread(warm.warm_up)
     yield
 
 

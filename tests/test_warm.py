@@ -1,0 +1,34 @@
+"""Start-up work (web.lifespan → warm.warm_up): the first visitor finds the data layer ready."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from conftest import DATA_DIR
+
+from redengine import cached, store, warm
+from redengine.db import SUMMARIES_DIR
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    cached.database.clear()
+    yield
+    cached.database.clear()
+
+
+def test_start_up_opens_the_database_and_fills_the_latest_snapshots_summaries(monkeypatch):
+    monkeypatch.setenv(store.DATA_DIR_ENV, str(DATA_DIR))
+    warm.warm_up()
+    database = cached.database()
+    latest = database.snapshots()[-1].id
+    summaries = {file.stem for file in SUMMARIES_DIR.glob("*.sql")}
+    assert {(summary, latest) for summary in summaries} <= database._filled[database._current()]
+
+
+def test_start_up_leaves_an_unreadable_data_directory_to_the_pages(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv(store.DATA_DIR_ENV, str(tmp_path))  # no manifest
+    with caplog.at_level(logging.WARNING, logger="redengine.warm"):
+        warm.warm_up()
+    assert "start-up could not read the data" in caplog.text
