@@ -2,12 +2,11 @@
 
 import streamlit as st
 
-from redengine import cached, get_data, links, tables, url_state, widgets
+from redengine import cached, compare_parts, get_data, tables, url_state, widgets
 from redengine.domain import CATEGORIES, HEADLINE_CATEGORIES
-from redengine.i18n import category_name, column, list_join, localized, t
-from redengine.markup import markdown_text
+from redengine.i18n import category_name, column, t
 
-BARS_SHOWN = 30
+BARS_SHOWN = compare_parts.BARS_SHOWN
 EVERY_DEFINITION = "all"
 view = widgets.current_view()
 lang = view.lang
@@ -20,7 +19,8 @@ all_concepts = cached.query("concept_coverage", snapshot_id=view.snapshot_id, ca
 linked = url_state.linked_record("concept", all_concepts, "concept_id") or url_state.linked_record(
     "metric", metrics, "metric_id"
 )
-categories = [c for c in CATEGORIES if c in set(all_concepts["category"])]
+reported_categories = set(all_concepts["category"])
+categories = [c for c in CATEGORIES if c in reported_categories]
 best_category = next((c for c in all_concepts["category"] if c in HEADLINE_CATEGORIES), categories[0])
 url_state.restore_choice("category", categories, linked["category"] if linked else best_category)
 left, middle, right = st.columns([1, 2, 2])
@@ -34,9 +34,7 @@ concept_id = middle.selectbox(
     t("concept", lang),
     concept_ids,
     key="concept",
-    format_func=lambda c: (
-        f"{localized(concepts.loc[c], 'name', lang)} ({t('n_places', lang, n=concepts.at[c, 'places_reporting'])})"
-    ),
+    format_func=tables.concept_labels(concepts, lang).get,
 )
 concept = concepts.loc[concept_id]
 
@@ -106,55 +104,13 @@ figure_params = {
     "per_month": per_month,
 }
 shown_figures = {"snapshot_id": view.snapshot_id, "district_ids": chosen, **figure_params}
-rows = cached.query("concept_figures", **shown_figures)
-comparison = tables.comparison_summary(rows, lang)
-widgets.period_warning(comparison.periods, lang)
-if comparison.not_reported:
-    st.info(t("not_reported_by", lang) + list_join([markdown_text(n) for n in comparison.not_reported], lang))
-if comparison.left_out:
-    left_out = list_join([markdown_text(n) for n in comparison.left_out], lang)
-    st.caption(t("left_out_not_like", lang, places=left_out))
-if comparison.reference:
-    st.caption(
-        t(
-            "verdict_summary",
-            lang,
-            reference=markdown_text(comparison.reference),
-            like=comparison.like,
-            unlike=comparison.unlike,
-        )
-    )
-if len(reporters) < 2:
-    st.caption(t("only_one_place", lang))
-elif len(reporters) > BARS_SHOWN:
-    st.caption(t("top_places_chosen", lang, n=BARS_SHOWN, total=len(reporters)))
-if per_month:
-    st.caption(t("per_month_caveat", lang))
 about = concept.get(column("description", lang))  # concepts are described in English only, so far
-st.caption((f"{markdown_text(about)}  \n" if isinstance(about, str) else "") + t("qualifier_note", lang))
-
-table = tables.concept_table(rows, concept["unit"], lang, links.source_links(view))
-if shown_as == "chart":
-    if len(rows) > BARS_SHOWN:
-        st.caption(t("more_places_hidden", lang, n=BARS_SHOWN))
-    st.plotly_chart(
-        cached.comparison_chart(
-            "concept_figures",
-            shown_figures,
-            concept["unit"],
-            lang,
-            by_definition=True,
-            per_month=per_month,
-            most=BARS_SHOWN,
-        ),
-        key="comparison",
-        config={"displayModeBar": False},
-    )
-else:
-    st.dataframe(table, hide_index=True, column_config=widgets.link_columns(lang), placeholder="—")
+compare_parts.comparison(
+    view, shown_figures, concept["unit"], about if isinstance(about, str) else None, shown_as, len(reporters)
+)
 st.download_button(
     t("download_csv", lang),
-    tables.csv_bytes(table, lang),
+    cached.concept_csv(view, shown_figures, concept["unit"]),
     file_name=f"{concept_id}.csv",
     mime="text/csv",
     icon=":material/download:",
