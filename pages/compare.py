@@ -55,7 +55,7 @@ metric_choice = right.selectbox(
 metric_id = None if metric_choice == EVERY_DEFINITION else metric_choice
 
 ranking = cached.query("concept_ranking", snapshot_id=view.snapshot_id, concept_id=concept_id, metric_id=metric_id)
-reporters = list(ranking["district_id"])
+reporters = ranking["district_id"].tolist()
 places = cached.query("district_cards", snapshot_id=view.snapshot_id)
 names = tables.place_names(places, lang)
 # By default the places with the highest figures, at most as many as the chart draws, in name order.

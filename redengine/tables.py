@@ -91,14 +91,18 @@ def concept_labels(concepts: pd.DataFrame, lang: str) -> dict[str, str]:
     return {
         concept_id: f"{name} ({t('n_places', lang, n=places)})"
         for concept_id, name, places in zip(
-            concepts.index, concepts[column("name", lang)], concepts["places_reporting"], strict=True
+            concepts.index.tolist(),
+            concepts[column("name", lang)].tolist(),
+            concepts["places_reporting"].tolist(),
+            strict=True,
         )
     }
 
 
 def place_names(places: pd.DataFrame, lang: str) -> dict[str, str]:
     """Place id → name in the reader's language, in the order of `places`."""
-    return dict(zip(places["district_id"], places[column("name", lang)], strict=True))
+    # .tolist() converts a column at once; iterating an Arrow-backed column costs per item.
+    return dict(zip(places["district_id"].tolist(), places[column("name", lang)].tolist(), strict=True))
 
 
 def most_figures(places: pd.DataFrame, n: int) -> pd.DataFrame:
