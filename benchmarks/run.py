@@ -333,16 +333,26 @@ def peak_rss_mb() -> float:
 
 
 def bench(
-    places: int, metrics: int, snapshots: int, skip_load: bool, load_seconds: float, first_view_repeats: int | None
+    places: int,
+    metrics: int,
+    snapshots: int,
+    skip_load: bool,
+    load_seconds: float,
+    first_view_repeats: int | None,
+    generated: Path | None = None,
 ) -> dict:
     result: dict[str, object] = {"machine": machine()}
     busy = os.getloadavg()[0]
     if busy > 0.5:
         print(f"note: the machine is busy (load average {busy:.1f}); the figures will be inflated")
     with tempfile.TemporaryDirectory(prefix="redengine-bench-") as folder:
-        data_dir = Path(folder)
-        print(f"generating {places} places x {metrics} metrics x {snapshots} snapshots into {data_dir}")
-        result["generate_s"] = generate(data_dir, places, metrics, snapshots)
+        if generated is None:
+            data_dir = Path(folder)
+            print(f"generating {places} places x {metrics} metrics x {snapshots} snapshots into {data_dir}")
+            result["generate_s"] = generate(data_dir, places, metrics, snapshots)
+        else:
+            data_dir = generated
+            print(f"using {data_dir}, generated with --places {places} --metrics {metrics} --snapshots {snapshots}")
         result["rows"] = places * metrics * snapshots
         measured = measure_queries(data_dir)
         result["queries"] = measured["queries"]
@@ -487,10 +497,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load-seconds", type=float, default=20.0)
     parser.add_argument("--skip-first-view", action="store_true", help="leave out the first views in Chromium")
     parser.add_argument("--first-view-repeats", type=int, default=1, help="opens per view (the median is kept)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="a directory generate.py already wrote with these sizes (kept), to iterate"
+    )
     parser.add_argument("--output", type=Path, default=RESULT)
     args = parser.parse_args(argv)
     repeats = None if args.skip_first_view else args.first_view_repeats
-    result = bench(args.places, args.metrics, args.snapshots, args.skip_load, args.load_seconds, repeats)
+    result = bench(args.places, args.metrics, args.snapshots, args.skip_load, args.load_seconds, repeats, args.data_dir)
     args.output.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     print_table(result)
     print(f"\nwritten to {args.output}")
