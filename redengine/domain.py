@@ -1,4 +1,5 @@
-"""Units, qualifiers, periods and value logic. Pure functions: no Streamlit, no database."""
+"""Categories, measures, units, qualifiers and value logic: parsing what reports write, formatting values
+with the labels of i18n, comparing periods, place colours. Pure functions: no Streamlit, no database."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 import shutil
 import sys
 import tempfile
@@ -19,7 +20,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import streamlit as st
 from hypothesis.configuration import set_hypothesis_home_dir
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import app_test as app_test_module
 
 from redengine import schema, store
 
@@ -264,12 +268,50 @@ def real_data_copy(tmp_path) -> Path:
     return Path(shutil.copytree(DATA_DIR, tmp_path / "real"))
 
 
+@pytest.fixture(autouse=True)
+def streamlit_caches_follow_the_data_directory(monkeypatch):
+    """Streamlit's caches (the dashboard's Database is a cache_resource shared by every AppTest in the
+    process) are kept from test to test, as a server keeps them from visitor to visitor, and emptied
+    after a test that pointed REDENGINE_DATA_DIR at another directory. (Torn down before monkeypatch
+    undoes the variable, so the test's value is still there to see.)"""
+    monkeypatch.delenv(store.DATA_DIR_ENV, raising=False)
+    yield
+    if os.environ.get(store.DATA_DIR_ENV) is not None:
+        clear_streamlit_caches()
+
+
+@pytest.fixture(autouse=True)
+def app_runs_through_navigation(monkeypatch):
+    """Runs every AppTest run through app.py's st.navigation, as the server does after its first run.
+
+    Because the repository has a pages/ folder, Streamlit starts in its old multipage mode and
+    AppTest re-enters that mode on every run: a run after switch_page() would execute the page
+    file alone, without app.py (no sidebar, no URL check of lang and snapshot). The server
+    leaves that mode for good at the first st.navigation call; the browser tests cover that
+    first request.
+    """
+
+    class NavigationPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(app_test_module, "PagesManager", NavigationPagesManager)
+
+
+def clear_streamlit_caches() -> None:
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
 @pytest.fixture
 def use_data_dir(monkeypatch):
-    """Points REDENGINE_DATA_DIR (read by the CLI and Database()) at a directory."""
+    """Points REDENGINE_DATA_DIR (read by the CLI, Database() and the pages) at a directory; the pages'
+    caches start empty there."""
 
     def point(path: Path) -> Path:
         monkeypatch.setenv(store.DATA_DIR_ENV, str(path))
+        clear_streamlit_caches()
         return path
 
     return point

@@ -76,14 +76,16 @@ def cell(page: Page, text: str):
 # --- the first request after start-up names a page (Streamlit's old pages/ mode) -----------------
 
 
-def test_a_shared_profile_link_is_the_first_request_after_start(page, base_url):
-    """Runs first: the server has not run st.navigation yet, so Streamlit runs pages/profile.py
-    on its own; the page must still come up through app.py, with the sidebar and the view."""
-    open_view(page, f"{base_url}/profile?lang=zh&district=jiangan")
-    expect(main(page).get_by_role("heading", name="城区档案")).to_be_visible()
-    expect(page.get_by_test_id("stMetricValue").filter(has_text="104,953人")).to_be_visible()
-    expect(page.get_by_test_id("stSidebar").get_by_text("数据版本")).to_be_visible()
-    assert query(page) == {"lang": "zh", "snapshot": BUNDLED, "district": "jiangan"}
+def test_a_shared_profile_link_is_the_first_request_after_start(page):
+    """On a server of its own, so that this is its first request whatever ran before: the server has
+    not run st.navigation yet, so Streamlit runs pages/profile.py on its own; the page must still come
+    up through app.py, with the sidebar and the view."""
+    with streamlit_server() as fresh_server:
+        open_view(page, f"{fresh_server}/profile?lang=zh&district=jiangan")
+        expect(main(page).get_by_role("heading", name="城区档案")).to_be_visible()
+        expect(page.get_by_test_id("stMetricValue").filter(has_text="104,953人")).to_be_visible()
+        expect(page.get_by_test_id("stSidebar").get_by_text("数据版本")).to_be_visible()
+        assert query(page) == {"lang": "zh", "snapshot": BUNDLED, "district": "jiangan"}
 
 
 # --- every page, as a person sees it, in both languages ---------------------------------------------

@@ -49,7 +49,7 @@ def verdict(database: Database, a: dict, b: dict) -> tuple[set[str], bool]:
 
 
 def expected_reasons(a: dict, b: dict) -> set[str]:
-    """The rule as the issue states it, written again independently of the SQL."""
+    """The comparability rule as README states it, written again independently of the SQL."""
 
     def plan(f):
         return f["measure"] == "target" or f["qualifier"] == "target"

@@ -7,14 +7,12 @@ import re
 
 import pandas as pd
 import pytest
-from test_pages import (  # noqa: F401 (autouse: bundled data, app.py on every run)
+from test_pages import (
     BUNDLED,
     COMPARE,
     LANGS,
     OVERVIEW,
     bar_traces,
-    bundled_data,
-    navigation_only,
     open_page,
     shown_table,
     warnings,

@@ -13,7 +13,7 @@ import pytest
 from browser_helpers import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, full_screenshot, open_view, streamlit_server
 from playwright.sync_api import Page, expect, sync_playwright
 from streamlit.testing.v1 import AppTest
-from test_pages import (  # noqa: F401 - bundled_data and navigation_only are autouse fixtures
+from test_pages import (  # noqa: F401 - media is a fixture
     CHANGES,
     COMPARE,
     LANGS,
@@ -21,10 +21,8 @@ from test_pages import (  # noqa: F401 - bundled_data and navigation_only are au
     PROFILE,
     SOURCES,
     VOLUNTEERS,
-    bundled_data,
     download_csv,
     media,
-    navigation_only,
     open_page,
 )
 

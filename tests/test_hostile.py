@@ -15,7 +15,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import streamlit as st
 from hostile import (
     HOSTILE,
     LANGS,
@@ -27,11 +26,9 @@ from hostile import (
     markdown_problems,
     plotly_problems,
 )
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
 
-from redengine import schema, store, view_state
+from redengine import schema, view_state
 from redengine.db import Database
 from redengine.markup import WORD_JOINER, markdown_code, markdown_text, plotly_text
 
@@ -53,24 +50,6 @@ PAGE_PARAMS = {
 }
 # Proto fields Streamlit renders as Markdown (selectbox and multiselect options are plain text).
 MARKDOWN_FIELDS = {"body", "label", "help"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches(monkeypatch):
-    """Empty Streamlit caches around each test, and app.py's st.navigation on every run (see test_pages)."""
-    monkeypatch.delenv(store.DATA_DIR_ENV, raising=False)
-
-    class NavigationPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(app_test_module, "PagesManager", NavigationPagesManager)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 def session_on(page: str) -> AppTest:
@@ -157,12 +136,12 @@ def followed_fact(database: Database, source_id: str) -> str:
 
 
 @pytest.mark.parametrize("variant", range(VARIANTS))
-def test_every_snapshot_text_field_is_shown_as_text(variant, tmp_path, monkeypatch):
+def test_every_snapshot_text_field_is_shown_as_text(variant, tmp_path, use_data_dir):
     """Overview and Compare draw every place (each field sees the whole corpus across the variants);
     Profile and Sources open a quarter of the places per variant, each place once in all, alternating
     the language."""
     data_dir = hostile_data_dir(tmp_path, variant)
-    monkeypatch.setenv(store.DATA_DIR_ENV, str(data_dir))
+    use_data_dir(data_dir)
     database = Database(data_dir)
     sampled = list(range(variant, PLACES, VARIANTS))
     views = {

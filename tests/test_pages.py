@@ -19,10 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-import streamlit as st
 from conftest import DATA_DIR, MANY_PLACES
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
@@ -86,37 +84,6 @@ STREETS = {"category": "governance", "metric": "streets"}
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def bundled_data(monkeypatch):
-    """Every test starts on the bundled data with empty Streamlit caches (the database is a
-    cache_resource shared by every AppTest in the process)."""
-    monkeypatch.delenv(store.DATA_DIR_ENV, raising=False)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-@pytest.fixture(autouse=True)
-def navigation_only(monkeypatch):
-    """Runs every AppTest run through app.py's st.navigation, as the server does after its first run.
-
-    Because the repository has a pages/ folder, Streamlit starts in its old multipage mode and
-    AppTest re-enters that mode on every run: a run after switch_page() would execute the page
-    file alone, without app.py (no sidebar, no URL check of lang and snapshot). The server
-    leaves that mode for good at the first st.navigation call; the browser tests cover that
-    first request.
-    """
-
-    class NavigationPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(app_test_module, "PagesManager", NavigationPagesManager)
 
 
 @pytest.fixture
@@ -528,13 +495,8 @@ def test_sources_show_the_publication_date_or_say_it_is_not_stated(source, publi
 
 
 @pytest.fixture
-def many_places(many_places_template, monkeypatch) -> Path:
-    monkeypatch.setenv(store.DATA_DIR_ENV, str(many_places_template))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield many_places_template
-    st.cache_resource.clear()
-    st.cache_data.clear()
+def many_places(many_places_template, use_data_dir) -> Path:
+    return use_data_dir(many_places_template)
 
 
 def _latest_values(data_dir: Path, concept_id: str) -> dict[str, float]:
@@ -600,11 +562,8 @@ def test_the_all_places_csv_has_every_reporting_place(many_places):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_a_missing_data_directory_is_named_without_the_servers_path(lang, monkeypatch, tmp_path):
-    missing = tmp_path / "no-such-data"
-    monkeypatch.setenv(store.DATA_DIR_ENV, str(missing))
-    st.cache_resource.clear()
-    st.cache_data.clear()
+def test_a_missing_data_directory_is_named_without_the_servers_path(lang, use_data_dir, tmp_path):
+    use_data_dir(tmp_path / "no-such-data")
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["lang"] = lang
     at.run()
@@ -615,11 +574,8 @@ def test_a_missing_data_directory_is_named_without_the_servers_path(lang, monkey
     assert markdown_text(store.DATA_DIR_ENV) in error  # and the fix
 
 
-def test_a_snapshot_added_meanwhile_appears_on_the_next_run(monkeypatch, tmp_path):
-    data = Path(shutil.copytree(REPO / "data", tmp_path / "data"))
-    monkeypatch.setenv(store.DATA_DIR_ENV, str(data))
-    st.cache_resource.clear()
-    st.cache_data.clear()
+def test_a_snapshot_added_meanwhile_appears_on_the_next_run(use_data_dir, tmp_path):
+    data = use_data_dir(Path(shutil.copytree(REPO / "data", tmp_path / "data")))
     at = open_page(OVERVIEW, lang="en")
     assert [o.split(" ")[0] for o in at.sidebar.selectbox(key="snapshot").options] == [BUNDLED]
 
