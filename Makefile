@@ -6,8 +6,10 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 # Only this machine can reach the dashboard unless told otherwise: make run HOST=0.0.0.0
 HOST ?= 127.0.0.1
+# make cluster: this many replicas behind HAProxy (default: one per core)
+REPLICAS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run test lint format data bench bench-faults system-deps clean
+.PHONY: run test lint format data bench bench-faults bench-cluster cluster system-deps clean
 
 $(BIN)/activate:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 needed, found {sys.version}"'
@@ -25,13 +27,18 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/activate
 run: $(VENV)/.installed
 	$(BIN)/streamlit run server.py --server.address $(HOST) --server.port $(PORT) --browser.gatherUsageStats false
 
+## cluster: REPLICAS identical replicas behind HAProxy on HOST:PORT (cookie stickiness, health checks); Ctrl-C stops all
+cluster: $(VENV)/.installed
+	@bash scripts/install_system_deps.sh haproxy
+	$(BIN)/python -m redengine.cluster --replicas $(REPLICAS) --port $(PORT) --host $(HOST)
+
 ## test: set up (Python packages, Chromium, a CJK font) and run every test
 test: $(VENV)/.dev-installed system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
-## system-deps: Debian's Chromium and a CJK font for the browser tests, if missing
+## system-deps: Debian's Chromium and a CJK font for the browser tests, HAProxy for the cluster, if missing
 system-deps:
 	@bash scripts/install_system_deps.sh
 
@@ -54,6 +61,10 @@ bench: $(VENV)/.dev-installed system-deps
 ## bench-faults: 200 bit flips, 20 interrupted adds and the 1 M-row upload on a copy of data/ (not part of make test)
 bench-faults: $(VENV)/.dev-installed
 	$(BIN)/python benchmarks/faults.py
+
+## bench-cluster: 100 websocket sessions through HAProxy against 1 replica, then REPLICAS, and a failover (not part of make test)
+bench-cluster: $(VENV)/.dev-installed system-deps
+	$(BIN)/python benchmarks/cluster.py --replicas $(REPLICAS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts

@@ -1,11 +1,13 @@
-"""Command line: `redengine build-data` and `redengine snapshot validate|add|list|diff|gc|export`.
+"""Command line: `redengine build-data` and `redengine snapshot validate|add|list|diff|gc|export|publish`.
 
-Exit codes: 0 success, 2 invalid input (every problem printed, nothing written).
+Exit codes: 0 success, 2 invalid input (every problem printed, nothing written). With REDENGINE_DATA_URL
+(s3://…), add, gc, list --verify and publish work on the bucket (redengine/objectstore.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -44,6 +46,16 @@ def _parser() -> argparse.ArgumentParser:
     gc = actions.add_parser("gc", help="remove files interrupted adds left; lists them only, unless --delete")
     gc.add_argument("--backups", action="store_true", help="also the files --replace kept as backups")
     gc.add_argument("--delete", action="store_true", help="remove them (default: only list them)")
+    gc.add_argument(
+        "--min-age",
+        type=float,
+        default=3600,
+        metavar="SECONDS",
+        help=f"with {store.DATA_URL_ENV}: remove only objects written this long ago, so that adds in progress "
+        "keep theirs (default 3600)",
+    )
+    publish = actions.add_parser("publish", help=f"copy a local data directory to the empty {store.DATA_URL_ENV}")
+    publish.add_argument("directory", type=Path, metavar="DIR", help="a data directory, e.g. data")
     export = actions.add_parser("export", help="write a snapshot as a citable data package (zip)")
     export.add_argument("snapshot_id", metavar="ID")
     export.add_argument("out", metavar="OUT.zip", type=Path)
@@ -110,7 +122,14 @@ def _export(database: Database, snapshot_id: str, out: Path) -> int:
 
 def run(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    database = Database()
+    data_url = os.environ.get(store.DATA_URL_ENV)
+    if args.command == "snapshot" and (args.action == "publish" or (data_url and args.action in BUCKET_ACTIONS)):
+        return _run_on_bucket(args, data_url)
+    try:
+        database = Database()  # with a data URL, this copies the bucket's files, which can fail
+    except store.DataDirError as error:
+        print(error, file=sys.stderr)
+        return INVALID
     try:
         if args.command == "build-data":
             counts = curation.build(database.data_dir)
@@ -127,7 +146,7 @@ def run(argv: list[str] | None = None) -> int:
             print(f"added snapshot {entry.id}: {entry.rows} figures, sha256 {entry.sha256}")
             return 0
         if args.action == "list":
-            if args.verify and not _verify(database.data_dir):
+            if args.verify and not (_verify_bucket(database, data_url) if data_url else _verify(database.data_dir)):
                 return INVALID
             _list(database)
             return 0
@@ -151,6 +170,39 @@ def run(argv: list[str] | None = None) -> int:
         return INVALID
 
 
+BUCKET_ACTIONS = ("add", "gc", "publish")
+
+
+def _run_on_bucket(args: argparse.Namespace, data_url: str | None) -> int:
+    """The writing commands, and list --verify, against the bucket named by REDENGINE_DATA_URL."""
+    from redengine import objectstore  # boto3 only where a bucket is used
+
+    if not data_url:
+        print(
+            f"publish copies a data directory to a bucket. Fix: set {store.DATA_URL_ENV}=s3://BUCKET/PREFIX",
+            file=sys.stderr,
+        )
+        return INVALID
+    try:
+        bucket = objectstore.Bucket(data_url)
+        if args.action == "publish":
+            manifest = objectstore.publish(bucket, args.directory)
+            print(f"published {len(manifest.entries)} snapshot(s), {len(manifest.objects)} files, to {bucket.url}")
+            return 0
+        if args.action == "add":
+            snapshots.release_memory_promptly()
+            entry = objectstore.add(bucket, args.file, args.snapshot_id, args.replace, _supplied(args))
+            print(f"added snapshot {entry.id} to {bucket.url}: {entry.rows} figures, sha256 {entry.sha256}")
+            return 0
+        return _print_garbage(objectstore.collect_garbage(bucket, args.backups, args.delete, args.min_age), args.delete)
+    except snapshots.SnapshotError as error:
+        print(error, file=sys.stderr)
+        return INVALID
+    except store.DataDirError as error:
+        print(error, file=sys.stderr)
+        return INVALID
+
+
 def _verify(data_dir: Path) -> bool:
     """Prints every damaged file and what interrupted adds left; False when a listed file is damaged."""
     entries = store.read_manifest(data_dir)
@@ -167,11 +219,32 @@ def _verify(data_dir: Path) -> bool:
     return not damaged
 
 
+def _verify_bucket(database: Database, data_url: str) -> bool:
+    from redengine import objectstore
+
+    damaged, left_over = objectstore.verify(objectstore.Bucket(data_url), database)
+    for problem in damaged:
+        print(problem, file=sys.stderr)
+    if left_over:
+        keys = ", ".join(objectstore.OBJECTS_PREFIX + sha for sha in left_over)
+        print(
+            f"{len(left_over)} object(s) under {data_url}/{objectstore.OBJECTS_PREFIX} no manifest entry lists "
+            f"(left by interrupted adds, or by adds still running): {keys}. Fix: 'redengine "
+            "snapshot gc --delete' removes those older than an hour.",
+            file=sys.stderr,
+        )
+    return not damaged
+
+
 def _collect_garbage(data_dir: Path, backups: bool, delete: bool) -> int:
     garbage = snapshots.collect_garbage(data_dir, backups, delete)
+    return _print_garbage([f"snapshots/{file}" for file in garbage], delete)
+
+
+def _print_garbage(garbage: list[str], delete: bool) -> int:
     verb = "removed" if delete else "would remove"
     for file in garbage:
-        print(f"{verb} snapshots/{file}")
+        print(f"{verb} {file}")
     if not garbage:
         print("nothing to remove")
     elif not delete:

@@ -286,55 +286,18 @@ def add(
     supplied: dict[str, Path] | None = None,
 ) -> store.SnapshotEntry:
     """Validates, then adds the snapshot and any new places, metrics and sources in one step."""
-    snapshot_id = snapshot_id or file.stem
-    if not schema.SAFE_SNAPSHOT_ID.fullmatch(snapshot_id):
-        raise SnapshotError(
-            f"snapshot id {snapshot_id!r} is not a safe name. Fix: use letters, digits, '-' and '_' "
-            "(up to 80 characters, starting with a letter or digit), e.g. 2026-11-22-wuhan-q3"
-        )
+    snapshot_id = checked_id(snapshot_id or file.stem)
     data_dir = database.data_dir
     with store.writer_lock(data_dir):
         # Validated under the lock, against the manifest as it is now: an add that landed
         # meanwhile may have brought the same new place, which would then be defined twice.
-        result = validate(database, file, supplied)
-        if not result.ok:
-            raise SnapshotError(result.report())
         entries = store.read_manifest(data_dir)
-        existing = next((e for e in entries if e.id == snapshot_id), None)
-        if existing and not replace:
-            raise SnapshotError(
-                f"snapshot {snapshot_id!r} exists already (added {existing.added}). "
-                "Fix: choose another --id, or pass --replace to replace it (the old file is kept as a backup)"
-            )
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        # A fresh file name each time: a reader holding the old manifest keeps reading old files.
-        file_name = f"{snapshot_id}.{stamp}.parquet"
+        result, existing = checked_for_add(database, file, snapshot_id, replace, supplied, entries)
         snapshots_dir = data_dir / "snapshots"
-        facts = result.facts.append_column("snapshot_id", pa.array([snapshot_id] * result.rows, pa.string()))
         new_files: list[str] = []
         try:
-            written = store.write_snapshot_files(snapshots_dir, file_name, facts)
-            new_files += [written["file"], written["by_place_file"]]
-            extras = {}
-            for kind, table in result.extras.items():
-                extras[kind] = f"{snapshot_id}.{stamp}.{kind}.parquet"
-                store.write_parquet(snapshots_dir / extras[kind], table.sort_by(schema.ID_COLUMN[kind]))
-                new_files.append(extras[kind])
-            backups: list[str] = []
-            if existing:
-                # The replaced files stay on disk as backups, named in the manifest until 'snapshot gc --backups'.
-                superseded = [existing.extras[kind] for kind in extras if kind in existing.extras]
-                backups = [*existing.backups, *existing.stored_files(), *superseded]
-                extras = {**existing.extras, **extras}
-            entry = store.SnapshotEntry(
-                id=snapshot_id,
-                added=datetime.now(UTC).isoformat(timespec="seconds"),
-                extras=extras,
-                replaces=existing.file if existing else None,
-                backups=backups,
-                **written,
-            )
-            store.write_manifest(data_dir, [e for e in entries if e.id != snapshot_id] + [entry])
+            entry = write_snapshot(snapshots_dir, snapshot_id, result, existing, new_files)
+            store.write_manifest(data_dir, listed_with(entries, entry))
         except OSError as error:
             _remove(snapshots_dir, new_files)
             raise SnapshotError(
@@ -345,6 +308,77 @@ def add(
             _remove(snapshots_dir, new_files)
             raise
     return entry
+
+
+def checked_id(snapshot_id: str) -> str:
+    if not schema.SAFE_SNAPSHOT_ID.fullmatch(snapshot_id):
+        raise SnapshotError(
+            f"snapshot id {snapshot_id!r} is not a safe name. Fix: use letters, digits, '-' and '_' "
+            "(up to 80 characters, starting with a letter or digit), e.g. 2026-11-22-wuhan-q3"
+        )
+    return snapshot_id
+
+
+def checked_for_add(
+    database: Database,
+    file: Path,
+    snapshot_id: str,
+    replace: bool,
+    supplied: dict[str, Path] | None,
+    entries: list[store.SnapshotEntry],
+) -> tuple[Validation, store.SnapshotEntry | None]:
+    """The validated file and the entry it replaces; raises SnapshotError when it cannot be added to `entries`."""
+    result = validate(database, file, supplied)
+    if not result.ok:
+        raise SnapshotError(result.report())
+    existing = next((e for e in entries if e.id == snapshot_id), None)
+    if existing and not replace:
+        raise SnapshotError(
+            f"snapshot {snapshot_id!r} exists already (added {existing.added}). "
+            "Fix: choose another --id, or pass --replace to replace it (the old file is kept as a backup)"
+        )
+    return result, existing
+
+
+def write_snapshot(
+    snapshots_dir: Path,
+    snapshot_id: str,
+    result: Validation,
+    existing: store.SnapshotEntry | None,
+    new_files: list[str],
+) -> store.SnapshotEntry:
+    """Writes a validated snapshot's files under new names into snapshots_dir (appending each to new_files
+    as soon as it exists) and returns its manifest entry; nothing is listed until a manifest names it."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    # A fresh file name each time: a reader holding the old manifest keeps reading old files.
+    file_name = f"{snapshot_id}.{stamp}.parquet"
+    facts = result.facts.append_column("snapshot_id", pa.array([snapshot_id] * result.rows, pa.string()))
+    written = store.write_snapshot_files(snapshots_dir, file_name, facts)
+    new_files += [written["file"], written["by_place_file"]]
+    extras = {}
+    for kind, table in result.extras.items():
+        extras[kind] = f"{snapshot_id}.{stamp}.{kind}.parquet"
+        store.write_parquet(snapshots_dir / extras[kind], table.sort_by(schema.ID_COLUMN[kind]))
+        new_files.append(extras[kind])
+    backups: list[str] = []
+    if existing:
+        # The replaced files stay as backups, named in the manifest until 'snapshot gc --backups'.
+        superseded = [existing.extras[kind] for kind in extras if kind in existing.extras]
+        backups = [*existing.backups, *existing.stored_files(), *superseded]
+        extras = {**existing.extras, **extras}
+    return store.SnapshotEntry(
+        id=snapshot_id,
+        added=datetime.now(UTC).isoformat(timespec="seconds"),
+        extras=extras,
+        replaces=existing.file if existing else None,
+        backups=backups,
+        **written,
+    )
+
+
+def listed_with(entries: list[store.SnapshotEntry], entry: store.SnapshotEntry) -> list[store.SnapshotEntry]:
+    """The manifest's entries once `entry` is added (in place of an entry with its id)."""
+    return [e for e in entries if e.id != entry.id] + [entry]
 
 
 def _remove(folder: Path, files: list[str]) -> None:

@@ -24,6 +24,8 @@ import pyarrow.parquet as pq
 from redengine.schema import SAFE_SNAPSHOT_ID
 
 DATA_DIR_ENV = "REDENGINE_DATA_DIR"
+# s3://BUCKET/PREFIX: the data lives in object storage and this process reads a local copy (redengine/objectstore.py).
+DATA_URL_ENV = "REDENGINE_DATA_URL"
 MANIFEST = Path("snapshots") / "manifest.json"
 DIMENSION_FILES = {
     "districts": "districts.parquet",
@@ -58,6 +60,11 @@ class DataDirError(RuntimeError):
 
 
 def default_data_dir() -> Path:
+    """REDENGINE_DATA_URL's local copy (it wins), else REDENGINE_DATA_DIR, else the bundled data/."""
+    if os.environ.get(DATA_URL_ENV):
+        from redengine import objectstore  # boto3 is loaded only where a bucket is used
+
+        return objectstore.replica_data_dir(os.environ[DATA_URL_ENV])
     configured = os.environ.get(DATA_DIR_ENV)
     if configured:
         return Path(configured)

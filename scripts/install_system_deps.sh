@@ -1,10 +1,19 @@
 #!/usr/bin/env bash
-# Installs what the browser tests need from Debian: Chromium and a CJK font
-# (without one, Chinese renders as boxes in screenshots). Idempotent.
+# Installs what the tests and the cluster need from Debian: Chromium and a CJK font for the browser tests
+# (without one, Chinese renders as boxes in screenshots) and HAProxy for `make cluster`. Idempotent.
+# With arguments, only those: `install_system_deps.sh haproxy` (what `make cluster` needs).
 set -euo pipefail
+wanted=("$@")
+[ ${#wanted[@]} -gt 0 ] || wanted=(chromium fonts-noto-cjk haproxy)
 missing=()
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+for package in "${wanted[@]}"; do
+  case "$package" in
+    chromium) [ -x /usr/bin/chromium ] || missing+=(chromium) ;;
+    fonts-noto-cjk) fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || missing+=(fonts-noto-cjk) ;;  # not grep -q: with pipefail, its early exit fails fc-list
+    haproxy) [ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null || missing+=(haproxy) ;;
+    *) echo "unknown system dependency: $package" >&2; exit 2 ;;
+  esac
+done
 [ ${#missing[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
