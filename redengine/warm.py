@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 def warm_up() -> None:
     """Opens the database, fills the latest snapshot's summary tables and builds one chart.
 
-    A data directory that cannot be read is left for the pages to explain to their visitors.
+    A data directory that cannot be read is left for the pages to explain to their visitors, and one that cannot
+    be prepared now (a file error) for the first visitor: warming up never stops the server from starting.
     """
     from redengine import cached, charts, tables  # the pages' modules, with pandas, pyarrow and Plotly
     from redengine.domain import HEADLINE_CATEGORIES
@@ -30,6 +31,9 @@ def warm_up() -> None:
         headline = database.query("headline_figures", snapshot_id=latest, categories=list(HEADLINE_CATEGORIES), top_n=1)
     except store.DataDirError as error:
         log.warning("start-up could not read the data; the pages will say why: %s", error)
+        return
+    except OSError as error:  # e.g. a replica's mirror of the bucket, synced by another replica at the same moment
+        log.warning("start-up could not prepare the data; the first visitor will: %s", error)
         return
     # Streamlit compiles its emoji pattern on the first st.set_page_config with an emoji icon (app.py's).
     is_emoji("🏮")
