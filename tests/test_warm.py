@@ -35,10 +35,10 @@ def test_start_up_leaves_an_unreadable_data_directory_to_the_pages(tmp_path, mon
 
 
 def test_a_file_error_at_start_up_leaves_the_work_to_the_first_visitor(monkeypatch, caplog):
-    def racing_sync() -> None:  # a replica's mirror synced by another replica at the same moment
+    def racing_sync() -> None:  # a replica's mirror of the bucket, synced by another replica at the same moment
         raise FileNotFoundError("objects/3f38… -> mirrors/…/.concepts.parquet.tmp")
 
-    monkeypatch.setattr(cached, "database", racing_sync)
+    monkeypatch.setattr(store, "default_data_dir", racing_sync)
     with caplog.at_level(logging.WARNING, logger="redengine.warm"):
         warm.warm_up()  # does not raise: the server still starts
     assert "the first visitor will" in caplog.text
