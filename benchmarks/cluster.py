@@ -98,7 +98,7 @@ def measured(running: cluster.Cluster, work) -> tuple[object, Measured]:
 def scaling_run(replicas: int, sessions: int, seconds: float) -> dict:
     with cluster.running(replicas) as running:
         port = int(running.url.rsplit(":", 1)[1])
-        result, figures = measured(running, lambda: loadtest.load(port, sessions, seconds, "ws"))
+        result, figures = measured(running, lambda: loadtest.load(port, sessions, seconds))
     return {
         "replicas": replicas,
         "sessions": sessions,

@@ -1,23 +1,19 @@
 """N simulated users against a running dashboard on 127.0.0.1, each interacting about once a second.
 
-Two clients, both bounded in time and in the number of interactions:
-
-- ``ws``: speaks Streamlit's own websocket protocol (``/_stcore/stream``: BackMsg out,
-  ForwardMsg in) as the browser does — opens a session, runs the page, then changes a widget
-  (selectbox, segmented control, radio, multiselect) or switches page. Latency is the time
-  from sending the change to the run's ``script_finished``. Light enough for 100 sessions on
-  two cores.
-- ``browser``: headless Debian Chromium through Playwright, one browser and one context per
-  session; picks a new option in a selectbox or switches page, and waits for the app's
-  ``data-test-script-state`` to go from running back to notRunning. Rendering costs CPU on
-  the same machine, so use it for about ten sessions.
+Each user speaks Streamlit's own websocket protocol (``/_stcore/stream``: BackMsg out,
+ForwardMsg in) as the browser does: opens a session, runs the page, then changes a widget
+(selectbox, segmented control, radio, multiselect) or switches page, bounded in time and in
+the number of interactions. Latency is the time from sending the change to the run's
+``script_finished``. Light enough for 100 sessions on two cores; what a browser waits for on
+first opening a page is measured by benchmarks/first_view.py.
 
 An error is a run that shows an exception or an st.error, a failed run, a lost connection or
 a run that does not finish within the timeout. Server memory is read from /proc (VmRSS now,
 VmHWM the peak). Only 127.0.0.1 is ever contacted.
 
-    python benchmarks/loadtest.py --data-dir data --sessions 10 --seconds 20 --client ws
+    python benchmarks/loadtest.py --data-dir data --sessions 10 --seconds 20
     python benchmarks/loadtest.py --port 8501 --sessions 10      # an already running server
+    python benchmarks/loadtest.py --data-dir data --app benchmarks/bare_app.py   # the bare baseline
 """
 
 from __future__ import annotations
@@ -25,131 +21,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
-import socket
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from redengine import chromium
-
 REPO = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
-CHROMIUM = chromium.EXECUTABLE
-CHROMIUM_ARGS = list(chromium.ARGS)
+sys.path.insert(0, str(REPO))
+
+from harness import server as harness_server  # noqa: E402
+from harness.server import HOST, proc_memory_mb  # noqa: E402
+
 RUN_TIMEOUT_S = 60.0  # a run that takes longer counts as an error
 MAX_INTERACTIONS = 1000  # per session, whatever the duration
 RAMP_S_PER_SESSION = 0.1  # users arrive over sessions x 0.1 s (10 s for 100), not all at once
-
-
-# -- the server --------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://{HOST}:{port}/_stcore/health", timeout=1) as reply:
-            return reply.read().strip() == b"ok"
-    except OSError:
-        return False
-
-
-def proc_memory_mb(pid: int) -> dict[str, float]:
-    """VmRSS (now) and VmHWM (peak) of a process, in MB."""
-    figures = {}
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            key, _, rest = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                figures[key] = int(rest.split()[0]) / 1024
-    except OSError:
-        pass
-    return figures
-
-
-@dataclass
-class Server:
-    """A `streamlit run app.py` on a free port of 127.0.0.1."""
-
-    process: subprocess.Popen
-    port: int
-    startup_s: float
-    log: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def memory_mb(self) -> dict[str, float]:
-        return proc_memory_mb(self.process.pid)
-
-    def stop(self, keep_log: bool = False) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        if not keep_log:
-            self.log.unlink(missing_ok=True)
-
-
-def start_server(
-    data_dir: Path | str, app: Path = REPO / "app.py", timeout_s: float = 60.0, options: list[str] = ()
-) -> Server:
-    """Starts the app headless with REDENGINE_DATA_DIR=data_dir; returns once /_stcore/health is ok.
-
-    The server's output goes to a temporary file, removed by stop() and kept if it fails to start.
-    """
-    if not app.is_file():
-        raise FileNotFoundError(f"{app} does not exist yet")
-    port = free_port()
-    env = {**os.environ, "REDENGINE_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
-    handle, name = tempfile.mkstemp(prefix=f"redengine-bench-server-{port}-", suffix=".log")
-    os.close(handle)
-    log = Path(name)
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(app),
-        "--server.headless",
-        "true",
-        "--server.address",
-        HOST,
-        "--server.port",
-        str(port),
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-        *options,
-    ]
-    started = time.perf_counter()
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=app.parent, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = started + timeout_s
-    while time.perf_counter() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}; see {log}")
-        if healthy(port):
-            return Server(process, port, time.perf_counter() - started, log)
-        time.sleep(0.02)
-    process.kill()
-    process.wait(timeout=10)
-    raise TimeoutError(f"no healthy server within {timeout_s} s; see {log}")
 
 
 # -- what a session records --------------------------------------------------------------
@@ -160,13 +46,11 @@ class Tally:
     latencies_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     first_run_ms: list[float] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # interactions the client could not perform
 
     def merge(self, other: Tally) -> None:
         self.latencies_ms += other.latencies_ms
         self.errors += other.errors
         self.first_run_ms += other.first_run_ms
-        self.skipped += other.skipped
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -179,10 +63,9 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def summary(tally: Tally, sessions: int, seconds: float, client: str, memory: dict[str, float]) -> dict:
+def summary(tally: Tally, sessions: int, seconds: float, memory: dict[str, float]) -> dict:
     rounded = lambda v: None if v is None else round(v, 1)  # noqa: E731
     return {
-        "client": client,
         "sessions": sessions,
         "seconds": seconds,
         "interactions": len(tally.latencies_ms),
@@ -192,7 +75,6 @@ def summary(tally: Tally, sessions: int, seconds: float, client: str, memory: di
         "first_run_p95_ms": rounded(percentile(tally.first_run_ms, 95)),
         "errors": len(tally.errors),
         "error_examples": sorted(set(tally.errors))[:5],
-        "skipped": len(tally.skipped),
         "rss_mb": rounded(memory.get("VmRSS")),
         "peak_rss_mb": rounded(memory.get("VmHWM")),
     }
@@ -391,165 +273,7 @@ async def _run_ws(
     return total
 
 
-# -- browser client ----------------------------------------------------------------------
-
-# Installed before the app loads: timestamps every script_finished ForwardMsg the page receives
-# (top-level field 6, a varint status; 2 is "finished early for a rerun" and is ignored).
-# The running indicator alone is not enough: when a run's messages arrive in one burst, React
-# batches running -> notRunning into one render and the attribute never changes.
-_WATCH_RUNS = """(() => {
-  window.__finished = [];
-  const varint = (bytes, at) => {
-    let value = 0, shift = 0, byte;
-    do { byte = bytes[at++]; value += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
-    return [value, at];
-  };
-  const finishedStatus = (bytes) => {
-    let at = 0;
-    while (at < bytes.length) {
-      let tag; [tag, at] = varint(bytes, at);
-      const field = Math.floor(tag / 8), wire = tag & 7;
-      if (wire === 0) { let value; [value, at] = varint(bytes, at); if (field === 6) return value; }
-      else if (wire === 1) at += 8;
-      else if (wire === 5) at += 4;
-      else if (wire === 2) { let size; [size, at] = varint(bytes, at); at += size; }
-      else return null;
-    }
-    return null;
-  };
-  const Native = window.WebSocket;
-  window.WebSocket = class extends Native {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener('message', (event) => {
-        const now = performance.now();
-        if (event.data instanceof ArrayBuffer) {
-          const status = finishedStatus(new Uint8Array(event.data));
-          if (status !== null && status !== 2) window.__finished.push(now);
-        }
-      });
-    }
-  };
-})();"""
-_RUN_FINISHED = """(t0) => {
-  const t = window.__finished.find((t) => t >= t0);
-  return t === undefined ? null : t - t0;
-}"""
-
-
-async def browser_user(
-    browser,
-    base_url: str,
-    seed: int,
-    seconds: float,
-    interval: float,
-    pages: list[str],
-    query_string: str,
-    arrival: float,
-) -> Tally:
-    rng = random.Random(seed)
-    tally = Tally()
-    context = await browser.new_context(
-        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900}
-    )
-    await context.add_init_script(_WATCH_RUNS)
-    page = await context.new_page()
-    timeout_ms = RUN_TIMEOUT_S * 1000
-    try:
-        await asyncio.sleep(arrival)
-        start_page = pages[seed % len(pages)] if pages else ""
-        started = time.perf_counter()
-        await page.goto(f"{base_url}/{start_page}?{query_string}", timeout=timeout_ms)
-        await page.wait_for_function("() => window.__finished.length > 0", timeout=timeout_ms, polling=20)
-        tally.first_run_ms.append((time.perf_counter() - started) * 1000)
-        deadline = time.perf_counter() + seconds
-        for _ in range(MAX_INTERACTIONS):
-            tick = time.perf_counter()
-            if tick >= deadline:
-                break
-            try:
-                t0 = await _browser_interaction(page, rng)
-            except Exception as error:  # the UI could not be driven (covered, detached): not the server's fault
-                tally.skipped.append(f"{type(error).__name__}: {str(error).splitlines()[0][:120]}")
-                await page.keyboard.press("Escape")
-                t0 = None
-            if t0 is not None:
-                try:
-                    handle = await page.wait_for_function(_RUN_FINISHED, arg=t0, timeout=timeout_ms, polling=20)
-                    tally.latencies_ms.append(await handle.json_value())
-                    shown = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]')
-                    if await shown.count():
-                        tally.errors.append("the page shows an exception or an error")
-                except Exception as error:
-                    tally.errors.append(f"{type(error).__name__}: {str(error).splitlines()[0][:160]}")
-            pause = interval * rng.uniform(0.8, 1.2) - (time.perf_counter() - tick)
-            await asyncio.sleep(max(0.0, min(pause, deadline - time.perf_counter())))
-    except Exception as error:
-        tally.errors.append(f"session failed: {type(error).__name__}: {str(error).splitlines()[0][:160]}")
-    finally:
-        await context.close()
-    return tally
-
-
-async def _browser_interaction(page, rng: random.Random) -> float | None:
-    """Picks another option in a selectbox, or another page; returns the page clock at the change."""
-    selects = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]')
-    count = await selects.count()
-    if count and rng.random() >= 0.25:
-        await selects.nth(rng.randrange(count)).get_by_role("combobox").click(timeout=10_000)
-        await page.locator('[role="option"]').first.wait_for(timeout=10_000)
-        options = page.locator('[role="option"][aria-selected="false"]')  # a real change
-        n = await options.count()
-        if n:
-            t0 = await page.evaluate("performance.now()")
-            await options.nth(rng.randrange(min(n, 8))).click(timeout=10_000)
-            return t0
-        await page.keyboard.press("Escape")  # a single option: switch page instead
-    links = page.locator(
-        '[data-testid="stTopNavLink"]:not([aria-current="page"]), '
-        '[data-testid="stSidebarNavLink"]:not([aria-current="page"])'
-    )
-    n = await links.count()
-    if not n:
-        return None
-    t0 = await page.evaluate("performance.now()")
-    await links.nth(rng.randrange(n)).click(timeout=10_000)
-    return t0
-
-
-async def _run_browser(
-    port: int, sessions: int, seconds: float, interval: float, pages: list[str], query_string: str
-) -> Tally:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            ramp = sessions * RAMP_S_PER_SESSION
-            tallies = await asyncio.gather(
-                *(
-                    browser_user(
-                        browser,
-                        f"http://{HOST}:{port}",
-                        seed,
-                        seconds,
-                        interval,
-                        pages,
-                        query_string,
-                        ramp * seed / sessions,
-                    )
-                    for seed in range(sessions)
-                )
-            )
-        finally:
-            await browser.close()
-    total = Tally()
-    for tally in tallies:
-        total.merge(tally)
-    return total
-
-
-# -- entry points ------------------------------------------------------------------------
+# -- entry points ---------------------------------------------------------------------
 
 PAGES = ["overview", "compare", "profile", "sources", "changes"]
 
@@ -558,7 +282,6 @@ def load(
     port: int,
     sessions: int,
     seconds: float = 20.0,
-    client: str = "ws",
     interval: float = 1.0,
     pages: list[str] | None = None,
     query_string: str = "",
@@ -566,35 +289,30 @@ def load(
 ) -> dict:
     """Runs the sessions against a server already listening on 127.0.0.1:port."""
     pages = PAGES if pages is None else pages
-    runner = _run_browser if client == "browser" else _run_ws
-    tally = asyncio.run(runner(port, sessions, seconds, interval, pages, query_string))
+    tally = asyncio.run(_run_ws(port, sessions, seconds, interval, pages, query_string))
     memory = proc_memory_mb(server_pid) if server_pid else {}
-    return summary(tally, sessions, seconds, client, memory)
+    return summary(tally, sessions, seconds, memory)
 
 
 def run_load(
-    data_dir: Path | str,
+    data_dir: Path | str | None,
     sessions: int,
     seconds: float = 20.0,
-    client: str = "auto",
-    app: Path = REPO / "app.py",
+    app: str = "app.py",
     query_string: str = "",
     interval: float = 1.0,
     options: list[str] = (),
+    pages: list[str] | None = None,
 ) -> dict:
-    """Starts a fresh server on data_dir, runs the sessions, stops it; the figures as a dict.
-
-    client "auto" takes the browser for up to 10 sessions and the websocket client above that.
-    """
-    if client == "auto":
-        client = "browser" if sessions <= 10 and Path(CHROMIUM).exists() else "ws"
-    server = start_server(data_dir, app, options=options)
+    """Starts a fresh server of `app` on data_dir, runs the sessions, stops it; the figures as a dict."""
+    server = harness_server.start(app, data_dir, options=options)
     crashed = False
     try:
         result = load(
-            server.port, sessions, seconds, client, interval, query_string=query_string, server_pid=server.process.pid
+            server.port, sessions, seconds, interval, pages, query_string=query_string, server_pid=server.process.pid
         )
         result["startup_s"] = round(server.startup_s, 2)
+        result["interactions_per_s"] = round(result["interactions"] / seconds, 1)
         if server.process.poll() is not None:
             crashed = True
             result["errors"] += 1
@@ -610,10 +328,10 @@ def main(argv: list[str] | None = None) -> int:
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--port", type=int, help="a server already running on 127.0.0.1:PORT")
     where.add_argument("--data-dir", type=Path, help="start a fresh server on this data directory")
+    parser.add_argument("--app", default="app.py", help="the script the started server runs (repository-relative)")
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between one user's interactions")
-    parser.add_argument("--client", choices=["auto", "ws", "browser"], default="auto")
     parser.add_argument("--pid", type=int, help="server process id, to report its memory (with --port)")
     parser.add_argument(
         "--option",
@@ -625,12 +343,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.data_dir:
         result = run_load(
-            args.data_dir, args.sessions, args.seconds, args.client, interval=args.interval, options=args.option
+            args.data_dir, args.sessions, args.seconds, args.app, interval=args.interval, options=args.option
         )
     else:
-        client = "ws" if args.client == "auto" and args.sessions > 10 else args.client
-        client = "browser" if client == "auto" else client
-        result = load(args.port, args.sessions, args.seconds, client, args.interval, server_pid=args.pid)
+        result = load(args.port, args.sessions, args.seconds, args.interval, server_pid=args.pid)
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0 if result["errors"] == 0 else 1
 

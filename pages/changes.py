@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-from redengine import cached, get_data, snapshots, tables, upload_box, url_state, widgets
+from redengine import cached, changes_parts, get_data, snapshots, upload_box, url_state, widgets
 from redengine.i18n import t
 from redengine.markup import markdown_text
 
-ROWS_SHOWN = 1000
 view = widgets.current_view()
 lang = view.lang
 widgets.page_header("page_changes", "changes_intro", lang)
@@ -18,16 +17,7 @@ left, right = st.columns(2)
 old = left.selectbox(t("from_snapshot", lang), ids, key="from")
 new = right.selectbox(t("to_snapshot", lang), ids, key="to")
 
-counts = cached.query("snapshot_diff_counts", old_snapshot_id=old, new_snapshot_id=new).set_index("change")["figures"]
-for column, kind in zip(st.columns(3), ("added", "removed", "revised"), strict=True):
-    column.metric(t(f"change_{kind}", lang), int(counts.get(kind, 0)))
-if counts.sum() == 0:
-    st.info(t("no_changes", lang))
-else:
-    if counts.sum() > ROWS_SHOWN:
-        st.caption(t("more_rows_hidden", lang, n=ROWS_SHOWN, total=int(counts.sum())))
-    changes = cached.query("snapshot_diff", old_snapshot_id=old, new_snapshot_id=new, row_limit=ROWS_SHOWN)
-    st.dataframe(tables.changes_table(changes, lang), hide_index=True, column_config=widgets.link_columns(lang))
+changes_parts.differences(view, old, new)
 
 with st.expander(t("upload_title", lang)):
     st.caption(t("upload_limits", lang, mb=snapshots.UPLOAD_MAX_MB, rows=snapshots.UPLOAD_MAX_ROWS))

@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from redengine import cached, get_data, links, share_panel, tables, url_state, views, widgets
-from redengine.i18n import category_name, column, list_join, localized, t
-from redengine.markup import markdown_text
+from redengine import cached, compare_parts, get_data, share_panel, tables, url_state, views, widgets
+from redengine.i18n import category_name, column, localized, t
 from redengine.views import BARS_SHOWN, EVERY_DEFINITION
 
 view = widgets.current_view()
@@ -61,48 +60,22 @@ if compare.has_flows:
         help=t("per_month_help", lang),
     )
 
-concept_id, reporters, per_month = compare.concept_id, compare.reporters, compare.per_month
-rows = compare.rows(cached.query)
-comparison = tables.comparison_summary(rows, lang)
-widgets.period_warning(comparison.periods, lang)
-if comparison.not_reported:
-    st.info(t("not_reported_by", lang) + list_join([markdown_text(n) for n in comparison.not_reported], lang))
-if comparison.left_out:
-    left_out = list_join([markdown_text(n) for n in comparison.left_out], lang)
-    st.caption(t("left_out_not_like", lang, places=left_out))
-if comparison.reference:
-    st.caption(
-        t(
-            "verdict_summary",
-            lang,
-            reference=markdown_text(comparison.reference),
-            like=comparison.like,
-            unlike=comparison.unlike,
-        )
-    )
-if len(reporters) < 2:
-    st.caption(t("only_one_place", lang))
-elif len(reporters) > BARS_SHOWN:
-    st.caption(t("top_places_chosen", lang, n=BARS_SHOWN, total=len(reporters)))
-if per_month:
-    st.caption(t("per_month_caveat", lang))
+concept_id, reporters = compare.concept_id, compare.reporters
 about = concept.get(column("description", lang))  # concepts are described in English only, so far
-st.caption((f"{markdown_text(about)}  \n" if isinstance(about, str) else "") + t("qualifier_note", lang))
-
-table = tables.concept_table(rows, concept["unit"], lang, links.source_links(view))
-if compare.shown_as == "chart":
-    if len(rows) > BARS_SHOWN:
-        st.caption(t("more_places_hidden", lang, n=BARS_SHOWN))
-    chart = cached.comparison_chart(
-        "concept_figures", compare.figure_query, concept["unit"], lang, **compare.chart_options
-    )
-    st.plotly_chart(chart, key="comparison", config={"displayModeBar": False})
+compare_parts.comparison(
+    view,
+    compare.figure_query,
+    concept["unit"],
+    compare.chart_options,
+    about if isinstance(about, str) else None,
+    compare.shown_as,
+    len(reporters),
+)
+if compare.shown_as == "chart":  # widgets cannot be replayed from the cache: drawn after the chart
     share_panel.show(view, "compare", url_state.current_params(), key="comparison")
-else:
-    st.dataframe(table, hide_index=True, column_config=widgets.link_columns(lang), placeholder="—")
 st.download_button(
     t("download_csv", lang),
-    tables.csv_bytes(table, lang),
+    cached.concept_csv(view, compare.figure_query, concept["unit"]),
     file_name=f"{concept_id}.csv",
     mime="text/csv",
     icon=":material/download:",

@@ -1,28 +1,15 @@
-"""Overview: the places at a glance, one chart per headline category, and the coverage gaps."""
+"""Overview: the places at a glance, the evidence matrix, one chart per headline category, and the coverage gaps."""
 
 import streamlit as st
 
-from redengine import cached, get_data, links, share_panel, tables, url_state, views, widgets
+from redengine import cached, get_data, links, overview_parts, share_panel, tables, url_state, views, widgets
 from redengine.domain import HEADLINE_CATEGORIES
-from redengine.i18n import category_name, list_join, localized, t
-from redengine.markup import markdown_text
-from redengine.views import PANEL_BARS
+from redengine.i18n import category_name, t
 
-CARDS_SHOWN = 6
-CARDS_PER_ROW = 3
-HEATMAP_ROWS = 30
-EVIDENCE_COLUMNS = 30
 view = widgets.current_view()
 lang = view.lang
-cards = cached.query("district_cards", snapshot_id=view.snapshot_id)
-widgets.page_header("page_overview", "overview_intro", lang, n=len(cards))
-for index, card in enumerate(tables.most_figures(cards, CARDS_SHOWN).to_dict("records")):
-    if index % CARDS_PER_ROW == 0:
-        row = st.columns(CARDS_PER_ROW)
-    with row[index % CARDS_PER_ROW].container(border=True):
-        widgets.place_card(card, view)
-if len(cards) > CARDS_SHOWN:
-    st.caption(f"{len(cards):,} {t('places', lang)}; {t('page_profile', lang)} →")
+version = cached.database().version()
+overview_parts.place_cards(version, view)
 
 st.subheader(t("evidence_title", lang))
 st.caption(t("evidence_intro", lang))
@@ -35,56 +22,25 @@ st.segmented_control(
     format_func=lambda c: category_name(c, lang),
     label_visibility="collapsed",
 )
-if len(cards) > EVIDENCE_COLUMNS:
-    st.caption(t("more_places_hidden", lang, n=EVIDENCE_COLUMNS))
-evidence_places = tables.place_names(tables.most_figures(cards, EVIDENCE_COLUMNS), lang)
-st.html(cached.evidence_table(view, category, evidence_places, len(cards)))
+overview_parts.evidence_matrix(version, view, category)
 
 st.subheader(t("headline_title", lang))
-headline_params = views.headline_params(view.snapshot_id)
-headline = cached.query("headline_figures", **headline_params)
-names = tables.place_names(cards, lang)
+headline = cached.query("headline_figures", **views.headline_params(view.snapshot_id))
 panels = st.columns(2)
 for index, (category, rows) in enumerate(tables.by_category(headline, HEADLINE_CATEGORIES)):
-    first = rows.iloc[0]
-    reporting = int(first["places_reporting"])
     with panels[index % 2].container(border=True):
-        st.markdown(f"**{category_name(category, lang)}** · {markdown_text(localized(first, 'concept_name', lang))}")
-        st.caption(f"{t('reported_by', lang)}: {reporting:,} / {len(cards):,}")
-        if reporting < 2:
-            st.caption(t("only_one_place", lang))
-        if first["definitions"] > 1:
-            definitions = list_join([markdown_text(d) for d in tables.definitions_in(rows, lang)], lang)
-            st.caption(t("definitions_differ", lang, definitions=definitions))
-        widgets.period_warning(rows["period_label"], lang)
-        if reporting <= PANEL_BARS:  # every reporting place is here, so the others can be named
-            missing = [markdown_text(name) for name in tables.places_missing_from(rows, names)]
-            if missing:
-                st.caption(t("not_reported_by", lang) + list_join(missing, lang))
-        else:
-            st.caption(t("more_places_hidden", lang, n=PANEL_BARS))
-        # Small panels plot the reporting places only; the caption names the others.
-        figure = cached.comparison_chart(
-            "headline_figures", headline_params, first["unit"], lang, category, **views.PANEL_CHART_OPTIONS
+        overview_parts.headline_panel(version, view, category)
+        # Widgets cannot be replayed from the cache: the share panel is drawn after the replayed chart.
+        share_panel.show(
+            view, "overview", {**url_state.current_params(), "category": category}, key=f"headline_{category}"
         )
-        st.plotly_chart(figure, key=f"headline_{category}", config={"displayModeBar": False})
-        panel_params = {**url_state.current_params(), "category": category}
-        share_panel.show(view, "overview", panel_params, key=f"headline_{category}")
         st.page_link(
             "pages/compare.py",
             label=t("open_compare", lang),
             icon=":material/bar_chart:",
-            query_params=links.page_params(view, category=category, concept=first["concept_id"]),
+            query_params=links.page_params(view, category=category, concept=rows["concept_id"].iloc[0]),
         )
-
-st.subheader(t("coverage_title", lang))
-st.caption(t("coverage_gap_note", lang))
-# A readable matrix has tens of rows, not thousands: the places with most figures.
-if len(cards) > HEATMAP_ROWS:
-    st.caption(t("more_places_hidden", lang, n=HEATMAP_ROWS))
-busiest = list(tables.most_figures(cards, HEATMAP_ROWS)["district_id"])
-coverage = cached.coverage_chart(view.snapshot_id, busiest, lang)
-st.plotly_chart(coverage, key="coverage", config={"displayModeBar": False})
+overview_parts.coverage(version, view)
 
 get_data.show(view)
 url_state.write_url()

@@ -11,17 +11,19 @@ lang = view.lang
 widgets.page_header("page_sources", "sources_intro", lang)
 
 sources = cached.query("source_list", snapshot_id=view.snapshot_id)
-titles = dict(zip(sources["source_id"], sources["title_zh"], strict=True))
-url_state.restore_choice("source", list(sources["source_id"]), sources["source_id"].iloc[0])
+# .tolist() converts a column at once; iterating an Arrow-backed column costs per item (2,800 reports at scale).
+source_ids = sources["source_id"].tolist()
+titles = dict(zip(source_ids, sources["title_zh"].tolist(), strict=True))
+url_state.restore_choice("source", source_ids, source_ids[0])
 source_id = st.selectbox(
     t("source", lang),
-    list(sources["source_id"]),
+    source_ids,
     key="source",
     format_func=lambda s: f"{titles[s]} ({s})",
 )
 source = sources.set_index("source_id").loc[source_id]
 facts = cached.query("source_facts", snapshot_id=view.snapshot_id, source_id=source_id)
-url_state.restore_choice("fact", list(facts["fact_id"]), None)
+url_state.restore_choice("fact", facts["fact_id"].tolist(), None)
 target = st.session_state["fact"]
 
 details = {

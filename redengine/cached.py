@@ -27,19 +27,21 @@ def database() -> Database:
     return Database()
 
 
-def _frozen(params: dict[str, object]) -> Params:
+def frozen(params: dict[str, object]) -> Params:
     """Parameters as a hashable, order-independent key (lists become tuples)."""
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
 
 
-@st.cache_data(max_entries=2048, show_spinner=False)
+# Results are shared, not copied (cache_resource): st.cache_data unpickled a copy of every frame on every
+# rerun, a third of Compare's. Callers derive new frames (filters, set_index) and never modify one in place.
+@st.cache_resource(max_entries=2048, show_spinner=False)
 def _query(version: str, name: str, params: Params) -> pd.DataFrame:
     return database().query(name, **dict(params))
 
 
 def query(name: str, **params: object) -> pd.DataFrame:
-    """Runs a named query through the cache."""
-    return _query(database().version(), name, _frozen(params))
+    """Runs a named query through the cache; the frame is shared: derive from it, never modify it."""
+    return _query(database().version(), name, frozen(params))
 
 
 # Figures are built once per distinct input and shared (cache_resource: no copy on a hit):
@@ -60,12 +62,12 @@ def comparison_chart(
 ) -> go.Figure:
     """charts.comparison_bars of query `name`'s rows (those of `category` only, if given), cached;
     `options` are comparison_bars' keyword arguments."""
-    return _comparison_chart(database().version(), name, _frozen(params), category, unit, lang, _frozen(options))
+    return _comparison_chart(database().version(), name, frozen(params), category, unit, lang, frozen(options))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def _coverage_chart(version: str, snapshot_id: str, district_ids: tuple[str, ...], lang: str) -> go.Figure:
-    matrix = _query(version, "coverage_matrix", _frozen({"snapshot_id": snapshot_id}))
+    matrix = _query(version, "coverage_matrix", frozen({"snapshot_id": snapshot_id}))
     return charts.coverage_heatmap(tables.of_places(matrix, district_ids), lang)
 
 
@@ -109,6 +111,17 @@ def sql_result(snapshot_id: str, sql: str) -> sql_sandbox.Result:
     """A researcher's query run in the sandbox, cached: a rerun of the page does not run it again.
     A refused query raises sql_sandbox.SqlRefused (not cached, so it can be retried)."""
     return _sql_result(database().version(), snapshot_id, sql)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _concept_csv(version: str, view: View, figures: Params, unit: str) -> bytes:
+    rows = _query(version, "concept_figures", figures)
+    return tables.csv_bytes(tables.concept_table(rows, unit, view.lang, links.source_links(view)), view.lang)
+
+
+def concept_csv(view: View, figures: dict[str, object], unit: str) -> bytes:
+    """The CSV of concept_figures' rows for `figures` (its parameters), with quotes, verdicts and sources; cached."""
+    return _concept_csv(database().version(), view, frozen(figures), unit)
 
 
 def all_places_csv(view: View, unit: str, **params: object) -> Callable[[], bytes]:

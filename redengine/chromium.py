@@ -1,4 +1,5 @@
-"""How this project starts Debian's Chromium for browser tests, screenshots and the load test.
+"""Where Debian's Chromium is and how it starts: for the server's chart images (share.py), and through
+harness/chromium.py for the browser tests and benchmarks.
 
 Playwright cannot download its own browsers here; Debian's package is used instead.
 """

@@ -260,6 +260,14 @@ class Database:
         finally:
             cursor.close()
 
+    def fill_summaries(self, snapshot_id: str) -> None:
+        """Fills every per-snapshot summary table of `snapshot_id` now (at start-up), rather than on the
+        first query of each page that reads one."""
+        connection = self._current()
+        self._verify_snapshots([s for s in self._snapshots if s.id == snapshot_id])
+        for file in sorted(SUMMARIES_DIR.glob("*.sql")):
+            self._fill_once(connection, file.stem, snapshot_id)
+
     def source_text(self, file: str) -> str:
         """The full text of a report file listed in sources (kept inside data/sources/)."""
         root = (self.data_dir / "sources").resolve()

@@ -14,6 +14,9 @@ from redengine.i18n import t
 FALLBACK_BASE_URL = "http://127.0.0.1:8501"
 
 
+PANEL_KEY = "get_data_open"
+
+
 def base_url() -> str:
     """The server as the reader's browser reaches it: scheme, host and port."""
     parts = urlsplit(st.context.url or FALLBACK_BASE_URL)
@@ -31,7 +34,11 @@ def show(view: view_state.View, endpoint: str = "facts", snapshots: Sequence[str
     lang = view.lang
     base = base_url()
     entries = {entry.id: entry for entry in cached.database().snapshots()}
-    with st.expander(t("get_data", lang), icon=":material/dataset:"):
+    # Drawn only once opened: its code blocks make the browser load a 1.6 MB syntax highlighter, which
+    # every page's first view would otherwise pay for a panel that starts closed.
+    with st.expander(t("get_data", lang), icon=":material/dataset:", key=PANEL_KEY, on_change="rerun") as panel:
+        if not panel.open:
+            return
         for snapshot_id in dict.fromkeys(snapshots or [view.snapshot_id]):
             url = api_url(base, endpoint, snapshot=snapshot_id, **params)
             package_url = f"{base}{api.PREFIX}/snapshots/{snapshot_id}.zip"

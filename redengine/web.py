@@ -8,6 +8,7 @@ link previews written into the HTML of every page URL.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
@@ -23,7 +24,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from redengine import api, share, sql_sandbox, store
+from redengine import api, share, sql_sandbox, store, warm
 from redengine.i18n import language_from_locale, t
 
 # Nobody may frame the dashboard (clickjacking); browsers must not guess a response's type.
@@ -192,8 +193,11 @@ def _with_preview(html_bytes: bytes, page: str, scope: Scope) -> bytes:
 
 @contextlib.asynccontextmanager
 async def lifespan(_app: object) -> AsyncIterator[None]:
-    """At start-up: the SQL sandbox's fork server starts in the background; at shutdown the image renderer stops."""
+    """At start-up: the SQL sandbox's fork server starts in the background, and the database, the latest
+    snapshot's summary tables and Plotly are made ready before the first visitor (warm.warm_up). At shutdown
+    the image renderer stops."""
     threading.Thread(target=sql_sandbox.start, name="sql-sandbox-start", daemon=True).start()
+    await asyncio.to_thread(warm.warm_up)
     yield
     share.close_renderer()  # its Chromium goes with the server
 

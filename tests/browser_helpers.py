@@ -1,98 +1,35 @@
-"""Running the dashboard for browser tests: a streamlit server on a free port, Chromium, readiness.
-
-Follows Streamlit's own e2e suite: start `streamlit run` headless, poll /_stcore/health, and
-treat a page as ready once [data-testid=stApp] says it is connected and its script is not
-running.
+"""Browser tests' helpers on top of harness/ (the server and the waits the benchmarks share):
+the dashboard served for a test, chart-label overlaps, full-page screenshots.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from redengine import chromium
+from harness import chromium, server
+from harness.page import wait_for_app, wait_until_settled
 
 REPO = Path(__file__).resolve().parent.parent
-STREAMLIT = Path(sys.executable).parent / "streamlit"
 CHROMIUM = chromium.EXECUTABLE
 CHROMIUM_ARGS = list(chromium.ARGS)
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 VIEWPORT = {"width": 1400, "height": 900}
-STARTUP_TIMEOUT_S = 30
-READY_TIMEOUT_MS = 20_000
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-            return response.read().decode().strip() == "ok"
-    except OSError:
-        return False
 
 
 @contextlib.contextmanager
 def streamlit_server(
     app: str = "app.py", data_dir: Path | None = None, env_extra: dict[str, str] | None = None
 ) -> Iterator[str]:
-    """Serves the app on data_dir, or on the bundled data (REDENGINE_DATA_DIR unset); yields its base URL.
+    """Serves the app on data_dir, or on the bundled data; yields its base URL.
 
     app="server.py" starts the launcher `make run` starts: the dashboard and the data API.
     """
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if k != "REDENGINE_DATA_DIR"} | (env_extra or {})
-    if data_dir is not None:
-        env["REDENGINE_DATA_DIR"] = str(data_dir)
-    log = (REPO / "artifacts").joinpath("streamlit-browser-tests.log")
-    log.parent.mkdir(exist_ok=True)
-    command = [
-        str(STREAMLIT),
-        "run",
-        app,
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
-    with log.open("w") as output:
-        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + STARTUP_TIMEOUT_S
-            while not _healthy(url):
-                if server.poll() is not None:
-                    raise RuntimeError(f"streamlit exited with {server.returncode}; see {log}")
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"streamlit not healthy at {url} after {STARTUP_TIMEOUT_S} s; see {log}")
-                time.sleep(0.2)
-            yield url
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+    with server.serving(app, data_dir, env=env_extra, timeout_s=30) as running:
+        yield running.url
 
 
 @contextlib.contextmanager
@@ -104,12 +41,6 @@ def debian_chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
-
-
-def wait_for_app(page: Page) -> None:
-    """Connected, and the script run finished (Streamlit's own e2e readiness test)."""
-    page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]", timeout=READY_TIMEOUT_MS)
-    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=READY_TIMEOUT_MS)
 
 
 def open_view(page: Page, url: str) -> None:
@@ -145,12 +76,12 @@ def overlapping_labels(page: Page) -> list[tuple[str, str]]:
 def full_screenshot(page: Page, name: str) -> Path:
     """The whole page: Streamlit scrolls inside [data-testid=stMain], so the viewport is
     stretched to the content's height for the shot (until it stops growing: tables and
-    charts lay out late), then put back."""
+    charts lay out late, so each size is shot once the page has settled), then put back."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size or VIEWPORT
     height = size["height"]
     for _ in range(4):
-        page.wait_for_timeout(300)  # tables and charts re-lay out to the new size
+        wait_until_settled(page, quiet_ms=200)
         needed = max(size["height"], _content_height(page) + 40)
         if needed <= height:
             break

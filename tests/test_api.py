@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from browser_helpers import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, open_view, streamlit_server, wait_for_app
+from browser_helpers import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, open_view, streamlit_server, wait_until_settled
 from conftest import NEW, OLD, REPO
 from playwright.sync_api import sync_playwright
 from test_export import TEXT_COLUMNS, by_key, export, stored_facts
@@ -227,8 +227,7 @@ def test_runaway_sql_is_stopped_and_the_dashboard_keeps_serving(server):
             started = time.monotonic()
             main = page.get_by_test_id("stMain")
             main.get_by_test_id("stButtonGroup").get_by_role("radio", name=view.capitalize()).click()
-            page.wait_for_timeout(50)
-            wait_for_app(page)
+            wait_until_settled(page, quiet_ms=250)
             return time.monotonic() - started
 
         normal = max(rerun("table"), rerun("chart"))

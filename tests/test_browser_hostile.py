@@ -15,7 +15,15 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from browser_helpers import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, open_view, streamlit_server, wait_for_app
+from browser_helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    VIEWPORT,
+    open_view,
+    streamlit_server,
+    wait_for_app,
+    wait_until_settled,
+)
 from hostile import hostile, hostile_data_dir
 from playwright.sync_api import Browser, Page, sync_playwright
 from test_hostile import PAGE_PARAMS, hostile_upload
@@ -105,7 +113,9 @@ def outside_requests(requests: list[str]) -> list[str]:
 
 
 def assert_shown_as_text(tab: Page, requests: list[str], path: str) -> None:
-    tab.wait_for_timeout(500)  # images and fonts a hostile element would load start after the run ends
+    # Images and fonts a hostile element would load start after the run ends.
+    wait_until_settled(tab)
+    tab.wait_for_load_state("networkidle")
     assert outside_requests(requests) == []
     assert tab.get_by_test_id("stException").count() == 0
     assert tab.evaluate(STRAY_LINKS) == [], "links outside the app's own"

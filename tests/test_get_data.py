@@ -26,6 +26,7 @@ from test_pages import (  # noqa: F401 - media is a fixture
     open_page,
 )
 
+from redengine import get_data
 from redengine.i18n import t
 
 BUNDLED = "2026-11-23-curated"
@@ -43,6 +44,11 @@ PANEL_FILTERS = {
 
 
 def panel_codes(at: AppTest, lang: str) -> list[str]:
+    """The panel's code blocks, once opened (it draws them only then)."""
+    (panel,) = [e for e in at.expander if e.label == t("get_data", lang)]
+    assert list(panel.code) == []
+    at.session_state[get_data.PANEL_KEY] = True
+    at.run()
     (panel,) = [e for e in at.expander if e.label == t("get_data", lang)]
     return [code.value for code in panel.code]
 

@@ -1,0 +1,191 @@
+"""The first view of a shared link: time until each page has settled in headless Chromium.
+
+Every page of the dashboard (server.py, as `make run` serves it, on the bundled data) in zh and
+en, on a desktop viewport and a phone viewport (390 x 844), each opened from its URL in a fresh
+browser context (nothing cached); beside it, in the same run, a bare Streamlit page (a title
+and a paragraph, benchmarks/bare_app.py) served the same way. Then the same on an emulated
+mid-range phone: CPU throttled 4x, 10 Mbit/s down, 40 ms latency (Chrome DevTools Protocol).
+
+"Settled" (harness/page.py): connected, the script not running, content drawn, every chart
+drawn, no skeleton or spinner, and nothing on the page changing for 0.5 s; the time is the page
+clock (from navigation start) at its last change. Bytes are what the network delivered
+(HTTP bodies as sent, and websocket frames).
+
+    python benchmarks/first_view.py                 # prints a table, writes benchmarks/first_view_last_run.json
+    python benchmarks/first_view.py --repeats 3     # the median of 3 opens per view
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from harness import chromium, page, server  # noqa: E402
+
+RESULT = REPO / "benchmarks" / "first_view_last_run.json"
+BUNDLED_SNAPSHOT_PARAMS = "lang={lang}"
+# Each page opened as a shared link names it: the page's path and the language.
+PAGES = {"overview": "", "compare": "compare", "profile": "profile", "sources": "sources", "changes": "changes"}
+PAGES["sql"] = "sql"
+VIEWPORTS = {
+    "desktop": {"viewport": {"width": 1280, "height": 900}},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "is_mobile": True,
+        "has_touch": True,
+        "device_scale_factor": 2,
+    },
+}
+# A mid-range phone on a mobile network, as Lighthouse's mobile profile emulates one.
+THROTTLED_CPU = 4
+THROTTLED_NETWORK = {
+    "offline": False,
+    "latency": 40,
+    "downloadThroughput": 10_000_000 / 8,
+    "uploadThroughput": 5_000_000 / 8,
+}
+TIMEOUT_MS = 120_000
+TARGETS = {"median": 2.0, "worst": 3.0, "phone_worst": 3.0}
+
+
+def open_once(browser, url: str, viewport: str, lang: str, throttled: bool) -> dict:
+    """One open in a fresh context: settled time (ms) and bytes received."""
+    context = browser.new_context(
+        locale="zh-CN" if lang == "zh" else "en-US", timezone_id="Asia/Shanghai", **VIEWPORTS[viewport]
+    )
+    context.add_init_script(page.WATCH_CHANGES)
+    tab = context.new_page()
+    cdp = context.new_cdp_session(tab)
+    received = {"http": 0, "websocket": 0, "requests": 0}
+
+    def finished(event):
+        received["http"] += int(event.get("encodedDataLength", 0))
+        received["requests"] += 1
+
+    def frame(event):
+        received["websocket"] += len(event["response"].get("payloadData", ""))
+
+    cdp.on("Network.loadingFinished", finished)
+    cdp.on("Network.webSocketFrameReceived", frame)
+    cdp.send("Network.enable")
+    if throttled:
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": THROTTLED_CPU})
+        cdp.send("Network.emulateNetworkConditions", THROTTLED_NETWORK)
+    try:
+        tab.goto(url, timeout=TIMEOUT_MS)
+        settled_ms = page.wait_until_settled(tab, timeout_ms=TIMEOUT_MS)
+        errors = tab.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').count()
+    finally:
+        context.close()
+    # Binary websocket frames arrive base64-encoded in the protocol: 4 characters per 3 bytes.
+    return {
+        "settled_ms": round(settled_ms, 1),
+        "http_bytes": received["http"],
+        "websocket_bytes": received["websocket"] * 3 // 4,
+        "requests": received["requests"],
+        "errors": errors,
+    }
+
+
+def median_open(browser, url: str, viewport: str, lang: str, throttled: bool, repeats: int) -> dict:
+    opens = [open_once(browser, url, viewport, lang, throttled) for _ in range(repeats)]
+    middle = sorted(opens, key=lambda o: o["settled_ms"])[(len(opens) - 1) // 2]
+    return {**middle, "runs_ms": [o["settled_ms"] for o in opens]}
+
+
+def measure(repeats: int = 1, bare_repeats: int = 3, phone: bool = True, data_dir: Path | None = None) -> dict:
+    """The first views and their ratios to the bare page's; see the module's docstring."""
+    from playwright.sync_api import sync_playwright
+
+    result: dict = {"load_average_start": round(os.getloadavg()[0], 2), "views": {}, "bare": {}}
+    profiles = [("desktop", False), ("phone", False)] + ([("phone", True)] if phone else [])
+    with (
+        server.serving("benchmarks/bare_server.py") as bare,
+        server.serving("server.py", data_dir) as app,
+        sync_playwright() as playwright,
+    ):
+        browser = chromium.launch(playwright)
+        try:
+            # The first visitor after start-up, before anything else: what start-up leaves undone.
+            first = open_once(browser, f"{app.url}/?lang=zh", "desktop", "zh", False)
+            result["first_visitor"] = first
+            for viewport, throttled in profiles:
+                profile = "throttled_phone" if throttled else viewport
+                bare_view = median_open(browser, f"{bare.url}/", viewport, "en", throttled, bare_repeats)
+                result["bare"][profile] = bare_view
+                print(f"  {profile:16s} bare page          {bare_view['settled_ms']:8.0f} ms")
+                for name, path in PAGES.items():
+                    for lang in ("zh", "en"):
+                        view = median_open(browser, f"{app.url}/{path}?lang={lang}", viewport, lang, throttled, repeats)
+                        view["vs_bare"] = round(view["settled_ms"] / bare_view["settled_ms"], 2)
+                        result["views"][f"{profile}/{name}/{lang}"] = view
+                        megabytes = (view["http_bytes"] + view["websocket_bytes"]) / 1e6
+                        print(
+                            f"  {profile:16s} {name:8s} {lang}        {view['settled_ms']:8.0f} ms"
+                            f"  {view['vs_bare']:5.2f} x bare  {megabytes:5.2f} MB"
+                            + (f"  {view['errors']} error(s)!" if view["errors"] else "")
+                        )
+        finally:
+            browser.close()
+    result["load_average_end"] = round(os.getloadavg()[0], 2)
+    result["ratios"] = ratios(result)
+    return result
+
+
+def ratios(result: dict) -> dict:
+    """first_view_vs_bare (desktop and phone viewports, unthrottled) and phone_first_view_vs_bare."""
+    plain = [v["vs_bare"] for key, v in result["views"].items() if not key.startswith("throttled_phone/")]
+    throttled = {key: v for key, v in result["views"].items() if key.startswith("throttled_phone/")}
+    figures = {
+        "first_view_vs_bare": {
+            "median": round(statistics.median(plain), 2),
+            "worst": max(plain),
+            "target": f"median <= {TARGETS['median']}, worst <= {TARGETS['worst']}",
+            "met": statistics.median(plain) <= TARGETS["median"] and max(plain) <= TARGETS["worst"],
+        }
+    }
+    if throttled:
+        worst = max(v["vs_bare"] for v in throttled.values())
+        figures["phone_first_view_vs_bare"] = {
+            "median": round(statistics.median(v["vs_bare"] for v in throttled.values()), 2),
+            "worst": worst,
+            "target": f"worst <= {TARGETS['phone_worst']}",
+            "met": worst <= TARGETS["phone_worst"],
+            "bytes_per_page": {
+                key.split("/", 1)[1]: v["http_bytes"] + v["websocket_bytes"] for key, v in throttled.items()
+            },
+            "bare_bytes": result["bare"]["throttled_phone"]["http_bytes"]
+            + result["bare"]["throttled_phone"]["websocket_bytes"],
+        }
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    """First views of every page in headless Chromium beside a bare Streamlit page's."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--repeats", type=int, default=1, help="opens per view (the median is kept)")
+    parser.add_argument("--bare-repeats", type=int, default=3, help="opens of the bare page per profile")
+    parser.add_argument("--no-phone", action="store_true", help="leave out the throttled phone")
+    parser.add_argument("--output", type=Path, default=RESULT)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    result = measure(args.repeats, args.bare_repeats, phone=not args.no_phone)
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    args.output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for name, figures in result["ratios"].items():
+        mark = "ok" if figures["met"] else "MISSED"
+        print(f"{name}: median {figures['median']}, worst {figures['worst']}  (target {figures['target']})  {mark}")
+    print(f"written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
