@@ -37,6 +37,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 import first_view  # noqa: E402
 import loadtest  # noqa: E402
+import share_images  # noqa: E402
 
 from harness import server as harness_server  # noqa: E402
 from redengine import store  # noqa: E402
@@ -340,6 +341,7 @@ def bench(
     load_seconds: float,
     first_view_repeats: int | None,
     generated: Path | None = None,
+    skip_share_images: bool = False,
 ) -> dict:
     result: dict[str, object] = {"machine": machine()}
     busy = os.getloadavg()[0]
@@ -385,6 +387,14 @@ def bench(
                 f" interactions/s  {figures['errors']} errors  server {figures['rss_mb']} MB"
             )
     result["peak_rss_mb"] = max(result["peak_rss_mb"], peak_rss_mb())
+    if not skip_share_images:
+        print("chart images: 200 different views from one server, its memory beside the peak above")
+        result["share_images"] = share_images.measure(result["peak_rss_mb"])
+        images = result["share_images"]
+        print(
+            f"  peak {images['server_tree_pss_mb']['peak']} MB (PSS) of a budget of {images['budget_pss_mb']} MB;"
+            f" {images['per_image_s']['p50']} s per image; {len(images['failures'])} failures"
+        )
     result["machine"]["load_average_end"] = round(os.getloadavg()[0], 2)
     result["ratios"] = ratios(result)
     return result
@@ -496,6 +506,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-load", action="store_true", help="leave out the load test")
     parser.add_argument("--load-seconds", type=float, default=20.0)
     parser.add_argument("--skip-first-view", action="store_true", help="leave out the first views in Chromium")
+    parser.add_argument("--skip-share-images", action="store_true", help="leave out the 200 chart images")
     parser.add_argument("--first-view-repeats", type=int, default=1, help="opens per view (the median is kept)")
     parser.add_argument(
         "--data-dir", type=Path, help="a directory generate.py already wrote with these sizes (kept), to iterate"
@@ -503,7 +514,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULT)
     args = parser.parse_args(argv)
     repeats = None if args.skip_first_view else args.first_view_repeats
-    result = bench(args.places, args.metrics, args.snapshots, args.skip_load, args.load_seconds, repeats, args.data_dir)
+    result = bench(
+        args.places,
+        args.metrics,
+        args.snapshots,
+        args.skip_load,
+        args.load_seconds,
+        repeats,
+        args.data_dir,
+        args.skip_share_images,
+    )
     args.output.write_text(json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     print_table(result)
     print(f"\nwritten to {args.output}")

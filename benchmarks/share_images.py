@@ -2,6 +2,7 @@
 peak and after (the server and its children: kaleido's Chromium lives in a child process).
 
     .venv/bin/python benchmarks/share_images.py                  # starts server.py on the bundled data
+    (also run by `make bench`, after the load test: --skip-share-images leaves it out)
     .venv/bin/python benchmarks/share_images.py --url http://127.0.0.1:8501 --pid 12345   # a running server
 
 Each request is a different view (concepts × languages on Compare, then places on the Profile and categories
@@ -24,9 +25,9 @@ from itertools import product
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
 
+from harness import server  # noqa: E402
 from redengine import share  # noqa: E402
 from redengine.db import Database  # noqa: E402
 from redengine.domain import HEADLINE_CATEGORIES  # noqa: E402
@@ -65,19 +66,6 @@ def _tree_sum(pid: int, file: str, field: str) -> float:
         total_kb += next((int(line.split()[1]) for line in lines if line.startswith(field)), 0)
         todo += children.get(current, [])
     return total_kb / 1024
-
-
-def server_pid(port: int) -> int:
-    """The streamlit process serving server.py on `port`."""
-    wanted = ["server.py", "--server.port", str(port)]
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            words = cmdline.read_bytes().decode(errors="replace").split("\0")
-        except OSError:
-            continue
-        if all(word in words for word in wanted):
-            return int(cmdline.parent.name)
-    raise SystemExit(f"No server.py process on port {port}.")
 
 
 def views(count: int) -> list[str]:
@@ -150,6 +138,12 @@ def run(url: str, pid: int, count: int, baseline_peak_mb: float) -> dict:
     }
 
 
+def measure(baseline_peak_mb: float, images: int = 200) -> dict:
+    """`images` different chart images from server.py started on the bundled data, and its memory."""
+    with server.serving("server.py", timeout_s=60) as running:
+        return run(running.url, running.process.pid, images, baseline_peak_mb)
+
+
 def benchmark_peak_mb() -> float:
     """The dashboard's peak memory in the last `make bench` (benchmarks/last_run.json)."""
     return float(json.loads((REPO / "benchmarks" / "last_run.json").read_text())["peak_rss_mb"])
@@ -172,10 +166,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--url needs --pid, to measure the server's memory")
         result = run(args.url.rstrip("/"), args.pid, args.images, baseline)
     else:
-        from browser_helpers import streamlit_server  # the tests' server starter: free port, health check
-
-        with streamlit_server("server.py") as url:
-            result = run(url, server_pid(int(url.rsplit(":", 1)[1])), args.images, baseline)
+        result = measure(baseline, args.images)
     text = json.dumps(result, indent=2)
     print(text)
     if args.out:
