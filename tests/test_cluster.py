@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -81,10 +82,12 @@ def test_a_shared_link_survives_the_loss_of_its_replica_at_the_same_view(deploym
             context = browser.new_context(viewport=VIEWPORT, locale="en-US")
             page = context.new_page()
             open_view(page, f"{running.url}/{SHARED_VIEW}")
-            view = parse_qs(urlsplit(page.url).query)
             main = page.get_by_test_id("stMain")
             expect(main.locator(".js-plotly-plot")).to_be_visible()  # the chart draws after the run ends
             shown = _settled_text(main)
+            # The view as the app wrote it back in full (the run writes the URL last): the snapshot is named.
+            expect(page).to_have_url(re.compile(r"[?&]snapshot="))
+            view = parse_qs(urlsplit(page.url).query)
             assert "Registered volunteers" in shown and "Jiang'an" in shown and "Wuchang" in shown
             landed = {c["name"]: c["value"] for c in context.cookies()}["SRV"]
 
