@@ -7,6 +7,7 @@ What a chat app does with a link: fetch the page URL (any path gets Streamlit's 
 
 from __future__ import annotations
 
+import gzip
 import html.parser
 import re
 import struct
@@ -108,8 +109,8 @@ def svg_text(body: bytes) -> str:
 def test_a_page_url_previews_as_its_view_and_its_image_names_the_snapshot(server, page, query, lang):
     path = share.page_path(page)
     status, headers, body = get(f"{server}{path}?lang={lang}&{query}", {"Accept-Encoding": "gzip, br"})
-    assert status == 200 and "content-encoding" not in headers  # edited, so sent plain
-    tags = head_tags(body.decode("utf-8"))
+    assert status == 200 and headers.get("content-encoding") == "gzip"  # edited plain, then compressed whole
+    tags = head_tags(gzip.decompress(body).decode("utf-8"))
     assert tags.lang == {"zh": "zh-CN", "en": "en"}[lang]
     expected = PREVIEWS[(page, query)][0 if lang == "zh" else 1]
     assert tags.title.startswith(expected) and tags.meta["og:title"] == tags.title
@@ -242,3 +243,18 @@ def test_the_renderer_is_recycled_after_its_quota():
     finally:
         renderer.close()
     assert renderer.browsers_opened == 2 and all(png_size(i) == (1200, 630) for i in images)
+
+
+def test_scripts_and_pages_travel_compressed_and_read_back_the_same(server):
+    """Streamlit serves its JavaScript uncompressed; web.py's outermost middleware gzips it (and the edited page)."""
+    _, _, page = get(f"{server}/compare?lang=zh")
+    script = re.search(r"static/js/[^\"']+\.js", page.decode())
+    assert script, "the page should load Streamlit's scripts"
+    plain_status, _, plain = get(f"{server}/{script[0]}")
+    status, headers, packed = get(f"{server}/{script[0]}", {"Accept-Encoding": "gzip"})
+    assert plain_status == status == 200
+    assert headers.get("content-encoding") == "gzip" and "accept-encoding" in headers.get("vary", "").lower()
+    assert gzip.decompress(packed) == plain and len(packed) < len(plain) / 2
+    _, headers, packed_page = get(f"{server}/compare?lang=zh", {"Accept-Encoding": "gzip"})
+    assert headers.get("content-encoding") == "gzip"
+    assert b'<html lang="zh-CN"' in gzip.decompress(packed_page)  # the preview's edits survive compression
