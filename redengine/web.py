@@ -25,7 +25,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from redengine import api, share, sql_sandbox, store, warm
+from redengine import api, share, sql_sandbox, static_assets, store, warm
 from redengine.i18n import language_from_locale, t
 
 # Nobody may frame the dashboard (clickjacking); browsers must not guess a response's type.
@@ -70,6 +70,8 @@ REQUEST_DROPPED = (b"accept-encoding", b"if-none-match", b"if-modified-since")
 # index.html's validators describe the file, not the edited page; its length changes.
 RESPONSE_DROPPED = (b"content-length", b"etag", b"last-modified")
 IMAGE_CACHE = "public, max-age=3600"  # a view's image changes only with the data or the code
+# The pages whose first screen draws Plotly charts: their HTML starts loading Plotly at once.
+CHART_PAGES = ("overview", "compare", "profile")
 
 
 def public_base(scope: Scope) -> str:
@@ -189,6 +191,8 @@ def _with_preview(html_bytes: bytes, page: str, scope: Scope) -> bytes:
     text, found = re.subn(r"<title>[^<]*</title>", lambda _match: tags, text, count=1)
     if not found:
         text = text.replace("</head>", f"    {tags}\n  </head>", 1)
+    if page in CHART_PAGES:
+        text = text.replace("</head>", f"    {static_assets.early_chart_import()}\n  </head>", 1)
     return text.encode("utf-8")
 
 
@@ -205,8 +209,10 @@ async def lifespan(_app: object) -> AsyncIterator[None]:
 
 ROUTES = [*api.routes(), Route("/share/{page}.{fmt}", share_image, methods=["GET"])]
 # Streamlit serves its JavaScript uncompressed (7.9 MB for the Overview): on a phone's 10 Mbit/s that is most of
-# the first view. Outermost, so it compresses what the others wrote; websockets pass through untouched.
+# the first view. Its bundles are compressed once and kept (static_assets); pages and API answers are compressed
+# as they go, outside the others so it compresses what they wrote. Websockets pass through untouched.
 MIDDLEWARE = [
+    Middleware(static_assets.CompressedStaticMiddleware),
     Middleware(GZipMiddleware, minimum_size=1024, compresslevel=6),
     Middleware(SecurityMiddleware),
     Middleware(LinkPreviewMiddleware),

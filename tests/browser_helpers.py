@@ -1,10 +1,12 @@
 """Browser tests' helpers on top of harness/ (the server and the waits the benchmarks share):
-the dashboard served for a test, chart-label overlaps, full-page screenshots.
+the dashboard served for a test, one HTTP request, chart-label overlaps, full-page screenshots.
 """
 
 from __future__ import annotations
 
 import contextlib
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +32,16 @@ def streamlit_server(
     """
     with server.serving(app, data_dir, env=env_extra, timeout_s=30) as running:
         yield running.url
+
+
+def get(url: str, headers: dict[str, str] | None = None, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    """Status, headers (lower-case names) and body of one request; an HTTP error is an answer, not an exception."""
+    request = urllib.request.Request(url, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
 
 
 @contextlib.contextmanager

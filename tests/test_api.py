@@ -10,14 +10,12 @@ import io
 import json
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from browser_helpers import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, open_view, streamlit_server, wait_until_settled
+from browser_helpers import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, get, open_view, streamlit_server, wait_until_settled
 from conftest import NEW, OLD, REPO
 from playwright.sync_api import sync_playwright
 from test_export import TEXT_COLUMNS, by_key, export, stored_facts
@@ -41,15 +39,6 @@ ENDPOINTS = {
 def server(fixture_template) -> Iterator[str]:
     with streamlit_server("server.py", fixture_template, {sql_sandbox.WALL_SECONDS_ENV: str(SQL_SECONDS)}) as url:
         yield url
-
-
-def get(url: str, headers: dict[str, str] | None = None, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers=headers or {}, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
 
 
 def rows(fmt: str, body: bytes) -> pd.DataFrame:

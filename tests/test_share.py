@@ -12,13 +12,11 @@ import html.parser
 import re
 import struct
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser_helpers import streamlit_server
+from browser_helpers import get, streamlit_server
 from conftest import BUNDLED
 from hostile import hostile_data_dir
 
@@ -45,15 +43,6 @@ SOURCE_LINE = {"zh": "来源：", "en": "Source: "}
 def server() -> Iterator[str]:
     with streamlit_server("server.py") as url:
         yield url
-
-
-def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
 
 
 class HeadTags(html.parser.HTMLParser):
@@ -243,18 +232,3 @@ def test_the_renderer_is_recycled_after_its_quota():
     finally:
         renderer.close()
     assert renderer.browsers_opened == 2 and all(png_size(i) == (1200, 630) for i in images)
-
-
-def test_scripts_and_pages_travel_compressed_and_read_back_the_same(server):
-    """Streamlit serves its JavaScript uncompressed; web.py's outermost middleware gzips it (and the edited page)."""
-    _, _, page = get(f"{server}/compare?lang=zh")
-    script = re.search(r"static/js/[^\"']+\.js", page.decode())
-    assert script, "the page should load Streamlit's scripts"
-    plain_status, _, plain = get(f"{server}/{script[0]}")
-    status, headers, packed = get(f"{server}/{script[0]}", {"Accept-Encoding": "gzip"})
-    assert plain_status == status == 200
-    assert headers.get("content-encoding") == "gzip" and "accept-encoding" in headers.get("vary", "").lower()
-    assert gzip.decompress(packed) == plain and len(packed) < len(plain) / 2
-    _, headers, packed_page = get(f"{server}/compare?lang=zh", {"Accept-Encoding": "gzip"})
-    assert headers.get("content-encoding") == "gzip"
-    assert b'<html lang="zh-CN"' in gzip.decompress(packed_page)  # the preview's edits survive compression
