@@ -1,4 +1,5 @@
-"""Overview: the places at a glance, the evidence matrix, one chart per headline category, and the coverage gaps."""
+"""Overview: the places at a glance, then one section at a time: the evidence matrix, one chart per headline
+category, or the coverage gaps."""
 
 import streamlit as st
 
@@ -11,36 +12,52 @@ lang = view.lang
 version = cached.database().version()
 overview_parts.place_cards(version, view)
 
-st.subheader(t("evidence_title", lang))
-st.caption(t("evidence_intro", lang))
-category = views.overview_category(url_state.SessionChoices())
+choices = url_state.SessionChoices()
+section = views.overview_section(choices)
+category = views.overview_category(choices)
 st.segmented_control(
-    t("category", lang),
-    list(HEADLINE_CATEGORIES),
-    key="category",
+    t("overview_section", lang),
+    list(views.OVERVIEW_SECTIONS),
+    key="section",
     required=True,
-    format_func=lambda c: category_name(c, lang),
+    format_func=lambda s: t(f"section_{s}", lang),
     label_visibility="collapsed",
 )
-overview_parts.evidence_matrix(version, view, category)
 
-st.subheader(t("headline_title", lang))
-headline = cached.query("headline_figures", **views.headline_params(view.snapshot_id))
-panels = st.columns(2)
-for index, (category, rows) in enumerate(tables.by_category(headline, HEADLINE_CATEGORIES)):
-    with panels[index % 2].container(border=True):
-        overview_parts.headline_panel(version, view, category)
-        # Widgets cannot be replayed from the cache: the share panel is drawn after the replayed chart.
-        share_panel.show(
-            view, "overview", {**url_state.current_params(), "category": category}, key=f"headline_{category}"
-        )
-        st.page_link(
-            "pages/compare.py",
-            label=t("open_compare", lang),
-            icon=":material/bar_chart:",
-            query_params=links.page_params(view, category=category, concept=rows["concept_id"].iloc[0]),
-        )
-overview_parts.coverage(version, view)
+if section == "evidence":
+    st.subheader(t("evidence_title", lang))
+    st.caption(t("evidence_intro", lang))
+    st.segmented_control(
+        t("category", lang),
+        list(HEADLINE_CATEGORIES),
+        key="category",
+        required=True,
+        format_func=lambda c: category_name(c, lang),
+        label_visibility="collapsed",
+    )
+    overview_parts.evidence_matrix(version, view, category)
+elif section == "charts":
+    st.subheader(t("headline_title", lang))
+    headline = cached.query("headline_figures", **views.headline_params(view.snapshot_id))
+    panels = st.columns(2)
+    for index, (panel_category, rows) in enumerate(tables.by_category(headline, HEADLINE_CATEGORIES)):
+        with panels[index % 2].container(border=True):
+            overview_parts.headline_panel(version, view, panel_category)
+            # Widgets cannot be replayed from the cache: the share panel is drawn after the replayed chart.
+            share_panel.show(
+                view,
+                "overview",
+                {**url_state.current_params(), "category": panel_category},
+                key=f"headline_{panel_category}",
+            )
+            st.page_link(
+                "pages/compare.py",
+                label=t("open_compare", lang),
+                icon=":material/bar_chart:",
+                query_params=links.page_params(view, category=panel_category, concept=rows["concept_id"].iloc[0]),
+            )
+else:
+    overview_parts.coverage(version, view)
 
 get_data.show(view)
 url_state.write_url()

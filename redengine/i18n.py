@@ -150,6 +150,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "open_period_mark": ("起点未说明", "start not stated"),
     "inferred_period_mark": ("时期为推定", "period inferred"),
     "evidence_title": ("证据矩阵：每个概念各地报告了什么", "Evidence: what each place reports on each concept"),
+    "overview_section": ("查看", "Show"),
+    "section_evidence": ("证据矩阵", "Evidence"),
+    "section_charts": ("各类别图表", "Headline charts"),
+    "section_coverage": ("数据覆盖", "Coverage"),
     "evidence_intro": (
         "每行一个概念，每列一个地方。格中为该地的数字（≥ 下限，≈ 约数），附时期与范围；点击数字查看原文。"
         "“未报告”不是零。",

@@ -165,6 +165,16 @@ def _record(frame: pd.DataFrame, id_column: str, value: str | None) -> dict | No
     return matches[0] if matches else None
 
 
+# The Overview's sections below the place cards, one shown at a time: only the chosen one runs and draws, so
+# a first view waits for no chart (Plotly's chunk alone is a bare page's whole first view, measured).
+OVERVIEW_SECTIONS = ("evidence", "charts", "coverage")
+
+
+def overview_section(choices: Choices) -> str:
+    """The Overview's section shown: the evidence matrix unless the link names another."""
+    return choices.pick("section", list(OVERVIEW_SECTIONS), OVERVIEW_SECTIONS[0])
+
+
 def overview_category(choices: Choices) -> str:
     """The Overview's category: its evidence matrix, and the headline panel its link shares."""
     return choices.pick("category", list(HEADLINE_CATEGORIES), HEADLINE_CATEGORIES[0])

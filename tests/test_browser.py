@@ -93,7 +93,7 @@ def test_a_shared_profile_link_is_the_first_request_after_start(page):
 PAGES = {
     # name: (path and query, what must be visible there)
     "overview": (
-        "",
+        "?section=charts",
         {"zh": ["总览", "江岸区", "104,953人"], "en": ["Overview", "Jiang'an District", "104,953 people"]},
     ),
     "compare": (
@@ -266,13 +266,16 @@ def test_with_many_places_the_charts_labels_stay_apart(page, many_places_url, la
     expect(charts.locator(".bartext")).to_have_count(30)
     assert overlapping_labels(page) == []
     full_screenshot(page, f"many-places-compare-{lang}")
-    open_view(page, f"{many_places_url}/?lang={lang}")
+    open_view(page, f"{many_places_url}/?lang={lang}&section=charts")
     expect(main(page).locator(".js-plotly-plot .bartext")).to_have_count(4 * 12)  # four panels of 12 places
     assert overlapping_labels(page) == []
     full_screenshot(page, f"many-places-overview-{lang}")
 
 
-@pytest.mark.parametrize("path", ["?lang=zh", "compare?lang=en&category=governance&metric=streets"])
+@pytest.mark.parametrize(
+    "path",
+    ["?lang=zh&section=charts", "?lang=en&section=coverage", "compare?lang=en&category=governance&metric=streets"],
+)
 def test_bundled_chart_labels_stay_apart(page, base_url, path):
     open_view(page, f"{base_url}/{path}")
     expect(main(page).locator(".js-plotly-plot").first).to_be_visible()
@@ -326,7 +329,8 @@ def test_concept_views_fit_a_phone(browser, base_url, path):
     try:
         phone = context.new_page()
         open_view(phone, f"{base_url}/{path}")
-        expect(main(phone).locator(".js-plotly-plot").first).to_be_visible()
+        drawn = ".evidence table" if path.startswith("?") else ".js-plotly-plot"  # the Overview opens on the matrix
+        expect(main(phone).locator(drawn).first).to_be_visible()
         overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0  # the evidence table scrolls inside its box, not the page
         full_screenshot(phone, "phone-" + ("evidence" if path.startswith("?") else "compare-concept"))

@@ -41,7 +41,7 @@ PATHS = {
 }
 # Headings each page draws itself (title, subheaders, the profile's and source's name): a hostile
 # '# …' would add one.
-HEADINGS = {"": 4, "compare": 1, "profile": 4, "sources": 3, "changes": 1}
+HEADINGS = {"": 2, "compare": 1, "profile": 4, "sources": 3, "changes": 1, "?section=charts": 2, "?section=coverage": 2}
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 # Links Streamlit itself draws: the skip link, the page navigation, page links, and in-page anchors
 # beside headings (the headings themselves are counted); the evidence matrix's links to a fact, and
@@ -165,6 +165,18 @@ def test_a_hostile_link_on_hostile_data(page, hostile_url, page_file):
     assert notices.count() == len(rejected)
     assert notices.locator("code").count() == len(rejected)  # each value shown as code
     assert_shown_as_text(tab, requests, PATHS[page_file])
+
+
+@pytest.mark.parametrize("section", ["charts", "coverage"])
+def test_the_overviews_other_sections_on_hostile_data(page, hostile_url, section):
+    """The Overview opens on the evidence matrix; its charts and coverage show the same hostile names as text."""
+    tab, requests = page
+    link, rejected = hostile_link("pages/overview.py", section=section)
+    open_view(tab, f"{hostile_url}/{link}")
+    notices = tab.get_by_test_id("stMain").get_by_test_id("stAlertContainer").filter(has_text="is not valid here")
+    assert notices.count() == len(rejected)
+    assert_shown_as_text(tab, requests, f"?section={section}")  # waits until the charts are drawn
+    assert tab.get_by_test_id("stMain").locator(".js-plotly-plot").count() == (4 if section == "charts" else 1)
 
 
 def test_a_followed_figure_on_hostile_data(page, hostile_url, hostile_data):

@@ -31,7 +31,13 @@ pytestmark = pytest.mark.browser
 expect.set_options(timeout=20_000)  # the first image starts the server's Chromium (~4 s)
 
 PHONE = {"width": 390, "height": 844}
-PAGES = ["", "compare", "profile", "sources", "changes", "sql"]
+# Each page's first view, and the Overview's other two sections: name → path and query
+PAGES = {
+    "overview": "?lang=zh",
+    "overview-charts": "?lang=zh&section=charts",
+    "overview-coverage": "?lang=zh&section=coverage",
+    **{name: f"{name}?lang=zh" for name in ("compare", "profile", "sources", "changes", "sql")},
+}
 VOLUNTEERS = "concept=registered_volunteers&places=jiangan,wuchang"
 # Words only the sidebar and the navigation show: none may be printed.
 NAVIGATION_WORDS = {"en": ["What changed", "Language", "Get this data"], "zh": ["版本变化", "语言", "获取这些数据"]}
@@ -137,9 +143,9 @@ def test_print_is_a_clean_brief(page, base_url, path, expected):
         assert word not in flat, word
 
 
-@pytest.mark.parametrize("path", PAGES)
-def test_every_page_fits_a_phone(phone, base_url, path):
-    open_with_stylesheet(phone, f"{base_url}/{path}?lang=zh")
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_fits_a_phone(phone, base_url, name):
+    open_with_stylesheet(phone, f"{base_url}/{PAGES[name]}")
     phone.wait_for_timeout(500)  # charts lay out after the script run
     widths = phone.evaluate(
         "() => { const m = document.querySelector('[data-testid=stMain]');"
@@ -147,7 +153,7 @@ def test_every_page_fits_a_phone(phone, base_url, path):
     )
     assert widths[0] <= PHONE["width"] and widths[1] <= widths[2], widths
     assert overlapping_labels(phone) == []
-    full_screenshot(phone, f"phone-{path or 'overview'}-zh")
+    full_screenshot(phone, f"phone-{name}-zh")
     # The navigation: behind the sidebar's button on a phone, one tap away.
     phone.get_by_test_id("stExpandSidebarButton").click()
     expect(phone.get_by_test_id("stSidebar").get_by_text(t("page_sources", "zh"), exact=True)).to_be_visible()

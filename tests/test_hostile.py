@@ -42,7 +42,7 @@ OVERVIEW, COMPARE, PROFILE, SOURCES, CHANGES = (
     "pages/changes.py",
 )
 PAGE_PARAMS = {
-    OVERVIEW: ["lang", "snapshot", "category"],
+    OVERVIEW: ["lang", "snapshot", "section", "category"],
     COMPARE: ["lang", "snapshot", "category", "concept", "metric", "places", "view", "figures", "amount"],
     PROFILE: ["lang", "snapshot", "district"],
     SOURCES: ["lang", "snapshot", "source", "fact"],
@@ -145,7 +145,7 @@ def test_every_snapshot_text_field_is_shown_as_text(variant, tmp_path, use_data_
     database = Database(data_dir)
     sampled = list(range(variant, PLACES, VARIANTS))
     views = {
-        OVERVIEW: [{"lang": "zh"}, {"lang": "en"}],
+        OVERVIEW: [{"lang": "en"}, {"lang": "zh", "section": "charts"}, {"lang": "en", "section": "coverage"}],
         COMPARE: [{"lang": "zh"}, {"lang": "en", "view": "table"}, {"lang": "en"}],
         PROFILE: [{"lang": LANGS[r % 2], "district": f"place_{r}"} for r in sampled],
         SOURCES: [
@@ -159,7 +159,7 @@ def test_every_snapshot_text_field_is_shown_as_text(variant, tmp_path, use_data_
             visit(at, view)
             assert markup_found(at) == [], (page, view)
             assert not at.error
-        if page == OVERVIEW:  # every place is in the coverage matrix, by its name, as text
+        if page == OVERVIEW:  # every place is in the coverage matrix (the last view), by its name, as text
             heatmap = json.loads(at.get("plotly_chart")[-1].proto.spec)["data"][0]
             names_en = [hostile(PLACES * variant + r + 1) for r in range(PLACES)]
             assert sorted(heatmap["y"]) == sorted(plotly_text(name) for name in names_en)

@@ -194,7 +194,7 @@ def test_every_page_renders_in_each_language(page, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_overview_shows_six_places_and_the_headline_charts(lang):
-    at = open_page(OVERVIEW, lang=lang)
+    at = open_page(OVERVIEW, lang=lang, section="charts")
     names = {"zh": ["江岸区", "江汉区", "武昌区", "海珠区", "镇江市", "巴州区"], "en": ["Jiang'an", "Haizhu", "Bazhou"]}
     text = html.unescape(" ".join(m.value for m in at.markdown))
     for name in names[lang]:
@@ -214,6 +214,28 @@ def test_overview_shows_six_places_and_the_headline_charts(lang):
     captions = " ".join(c.value for c in at.caption)
     assert t("not_reported_by", lang) in captions
     assert SHOWN[lang]["haizhu"] in captions  # Haizhu reports no volunteers figure
+
+
+def test_overview_draws_only_the_section_chosen_and_the_url_names_it():
+    """The first view of the Overview draws no chart: the evidence matrix, then a click for the charts."""
+    at = open_page(OVERVIEW, lang="en")
+    assert at.query_params["section"] == "evidence" and not at.get("plotly_chart")
+    assert any("<table" in h.proto.body for h in at.get("html")), "the evidence matrix is drawn"
+    at.button_group(key="section").set_value("charts").run()
+    assert at.query_params["section"] == "charts" and len(at.get("plotly_chart")) == 4
+    assert not any("<table" in h.proto.body for h in at.get("html"))
+    at.button_group(key="section").set_value("coverage").run()
+    heatmaps = [json.loads(chart.proto.spec)["data"][0]["type"] for chart in at.get("plotly_chart")]
+    assert heatmaps == ["heatmap"] and at.query_params["section"] == "coverage"
+    # The category chosen for the evidence matrix is kept while another section is shown, and in the link.
+    at.button_group(key="section").set_value("evidence").run()
+    at.button_group(key="category").set_value("volunteers").run()
+    at.button_group(key="section").set_value("charts").run()
+    assert at.query_params["category"] == "volunteers"
+    again = open_page(OVERVIEW, **at.query_params)
+    assert again.button_group(key="section").value == "charts" and len(again.get("plotly_chart")) == 4
+    at.button_group(key="section").set_value("evidence").run()
+    assert at.button_group(key="category").value == "volunteers"
 
 
 # --- the right figures ---------------------------------------------------------------------
@@ -390,7 +412,7 @@ def test_a_bad_parameter_falls_back_with_a_visible_notice(page, params, named, a
 # --- the URL is the view -------------------------------------------------------------------
 
 FULL_VIEW = {
-    OVERVIEW: {"lang", "snapshot", "category"},
+    OVERVIEW: {"lang", "snapshot", "section", "category"},
     COMPARE: {"lang", "snapshot", "category", "concept", "metric", "places", "view", "figures", "amount"},
     PROFILE: {"lang", "snapshot", "district"},
     SOURCES: {"lang", "snapshot", "source"},
