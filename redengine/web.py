@@ -70,8 +70,10 @@ REQUEST_DROPPED = (b"accept-encoding", b"if-none-match", b"if-modified-since")
 # index.html's validators describe the file, not the edited page; its length changes.
 RESPONSE_DROPPED = (b"content-length", b"etag", b"last-modified")
 IMAGE_CACHE = "public, max-age=3600"  # a view's image changes only with the data or the code
-# The pages whose first screen draws Plotly charts: their HTML starts loading Plotly at once.
-CHART_PAGES = ("overview", "compare", "profile")
+# The pages whose first screen draws Plotly charts: their HTML starts loading Plotly at once. The Overview
+# draws them only in two of its sections (views.OVERVIEW_SECTIONS).
+CHART_PAGES = ("compare", "profile")
+OVERVIEW_CHART_SECTIONS = ("charts", "coverage")
 
 
 def public_base(scope: Scope) -> str:
@@ -191,7 +193,8 @@ def _with_preview(html_bytes: bytes, page: str, scope: Scope) -> bytes:
     text, found = re.subn(r"<title>[^<]*</title>", lambda _match: tags, text, count=1)
     if not found:
         text = text.replace("</head>", f"    {tags}\n  </head>", 1)
-    if page in CHART_PAGES:
+    section = dict(parse_qsl(query)).get("section")
+    if page in CHART_PAGES or (page == "overview" and section in OVERVIEW_CHART_SECTIONS):
         text = text.replace("</head>", f"    {static_assets.early_chart_import()}\n  </head>", 1)
     return text.encode("utf-8")
 

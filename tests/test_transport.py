@@ -95,9 +95,19 @@ def test_kept_alive_connections_answer_without_nagles_delay(server):
         assert statistics.median(took[1:]) < NAGLE_WAIT_MS / 2, f"{path} waited on a kept-alive connection: {took}"
 
 
-@pytest.mark.parametrize(("page", "imports_plotly"), [("", True), ("compare", True), ("profile", True), ("sql", False)])
+@pytest.mark.parametrize(
+    ("page", "imports_plotly"),
+    [
+        ("?lang=en", False),  # the Overview opens on the evidence matrix, a table
+        ("?lang=en&section=charts", True),
+        ("?section=coverage", True),
+        ("compare?lang=en", True),
+        ("profile?lang=zh", True),
+        ("sql?lang=en", False),
+    ],
+)
 def test_chart_pages_start_loading_plotly_with_the_page(server, page, imports_plotly):
-    _, _, html = get(f"{server}/{page}?lang=en")
+    _, _, html = get(f"{server}/{page}")
     imported = re.findall(r'import\("\./(static/js/PlotlyChart\.[^"]+\.js)"\)', html.decode())
     assert bool(imported) == imports_plotly
     if imported:
