@@ -3,7 +3,7 @@
 import streamlit as st
 
 from redengine import cached, compare_parts, get_data, share_panel, tables, url_state, views, widgets
-from redengine.i18n import category_name, column, localized, t
+from redengine.i18n import category_name, column, t
 from redengine.views import BARS_SHOWN, EVERY_DEFINITION
 
 view = widgets.current_view()
@@ -15,14 +15,8 @@ compare = views.compare_view(url_state.SessionChoices(), cached.query, view.snap
 concepts, concept, definitions = compare.concepts, compare.concept, compare.definitions
 left, middle, right = st.columns([1, 2, 2])
 left.selectbox(t("category", lang), compare.categories, key="category", format_func=lambda c: category_name(c, lang))
-middle.selectbox(
-    t("concept", lang),
-    list(concepts.index),
-    key="concept",
-    format_func=lambda c: (
-        f"{localized(concepts.loc[c], 'name', lang)} ({t('n_places', lang, n=concepts.at[c, 'places_reporting'])})"
-    ),
-)
+concept_labels = compare.concept_labels(lang)
+middle.selectbox(t("concept", lang), list(concept_labels), key="concept", format_func=concept_labels.__getitem__)
 definition_names = dict(zip(definitions["metric_id"], definitions[column("name", lang)], strict=True))
 definition_reach = dict(zip(definitions["metric_id"], definitions["places_reporting"], strict=True))
 right.selectbox(

@@ -10,18 +10,10 @@ view = widgets.current_view()
 lang = view.lang
 widgets.page_header("page_sources", "sources_intro", lang)
 
-sources = cached.query("source_list", snapshot_id=view.snapshot_id)
-# .tolist() converts a column at once; iterating an Arrow-backed column costs per item (2,800 reports at scale).
-source_ids = sources["source_id"].tolist()
-titles = dict(zip(source_ids, sources["title_zh"].tolist(), strict=True))
-url_state.restore_choice("source", source_ids, source_ids[0])
-source_id = st.selectbox(
-    t("source", lang),
-    source_ids,
-    key="source",
-    format_func=lambda s: f"{titles[s]} ({s})",
-)
-source = sources.set_index("source_id").loc[source_id]
+choices = cached.source_choices(view.snapshot_id)
+url_state.restore_choice("source", choices.ids, choices.ids[0])
+source_id = st.selectbox(t("source", lang), choices.ids, key="source", format_func=choices.labels.__getitem__)
+source = choices.row(source_id)
 facts = cached.query("source_facts", snapshot_id=view.snapshot_id, source_id=source_id)
 url_state.restore_choice("fact", facts["fact_id"].tolist(), None)
 target = st.session_state["fact"]

@@ -8,6 +8,7 @@ frame of quotes on every rerun cost more than drawing from it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -90,7 +91,36 @@ def evidence_table(view: View, category: str, places: dict[str, str], total: int
     return _evidence(database().version(), view, category, tuple(places.items()), total)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@dataclass(frozen=True)
+class SourceChoices:
+    """A snapshot's reports as Sources offers them: ids in order, each one's label, and its row."""
+
+    ids: list[str]
+    labels: dict[str, str]
+    by_id: pd.DataFrame
+
+    def row(self, source_id: str) -> pd.Series:
+        return self.by_id.loc[source_id]
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _source_choices(version: str, snapshot_id: str) -> SourceChoices:
+    sources = _query(version, "source_list", frozen({"snapshot_id": snapshot_id}))
+    ids = sources["source_id"].tolist()
+    labels = {
+        source_id: f"{title} ({source_id})" for source_id, title in zip(ids, sources["title_zh"].tolist(), strict=True)
+    }
+    return SourceChoices(ids, labels, sources.set_index("source_id"))
+
+
+def source_choices(snapshot_id: str) -> SourceChoices:
+    """source_list's reports as Sources offers them, built once per snapshot: at 2,800 reports, listing,
+    labelling and indexing them was half of every rerun of the page."""
+    return _source_choices(database().version(), snapshot_id)
+
+
+# cache_resource: the page is a string, shared as it is (cache_data copied it on every rerun).
+@st.cache_resource(max_entries=256, show_spinner=False)
 def _highlighted(version: str, snapshot_id: str, source_id: str, file: str, target: str | None) -> str:
     facts = database().query("source_facts", snapshot_id=snapshot_id, source_id=source_id)
     text = database().source_text(file)
