@@ -7,6 +7,7 @@ frame of quotes on every rerun cost more than drawing from it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ Params = tuple[tuple[str, object], ...]
 
 @st.cache_resource(show_spinner=False)
 def database() -> Database:
+    _frame.cache_clear()  # a new Database (caches cleared, another data directory): none of the old results
     return Database()
 
 
@@ -33,11 +35,17 @@ def frozen(params: dict[str, object]) -> Params:
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
 
 
-# Results are shared, not copied (cache_resource): st.cache_data unpickled a copy of every frame on every
-# rerun, a third of Compare's. Callers derive new frames (filters, set_index) and never modify one in place.
-@st.cache_resource(max_entries=2048, show_spinner=False)
+# Results are shared, not copied: st.cache_data unpickled a copy of every frame on every rerun, a third of
+# Compare's. Callers derive new frames (filters, set_index) and never modify one in place. An lru_cache rather
+# than st.cache_resource: a page asks for six to eight results per rerun, and Streamlit's cache inspected the
+# function's signature and hashed its arguments on every hit (py-spy: a tenth of a Compare rerun).
+@functools.lru_cache(maxsize=2048)
+def _frame(data: Database, version: str, name: str, params: Params) -> pd.DataFrame:
+    return data.query(name, **dict(params))
+
+
 def _query(version: str, name: str, params: Params) -> pd.DataFrame:
-    return database().query(name, **dict(params))
+    return _frame(database(), version, name, params)
 
 
 def query(name: str, **params: object) -> pd.DataFrame:

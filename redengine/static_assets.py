@@ -6,8 +6,8 @@ compressed once, the first time it is asked for, and kept: every later visitor g
 bytes from memory. The bundles are content-hashed files of the installed Streamlit, so what is
 kept is bounded by that package (about 6 MB compressed) and never goes stale.
 
-The Overview, Compare and the Profile draw Plotly charts, and Streamlit loads its 4.7 MB Plotly
-chunk only when the first chart arrives, after the script has run. `early_chart_import` starts
+Compare (and the Overview's chart sections) draw Plotly charts, and Streamlit loads its 4.7 MB
+Plotly chunk only when the first chart arrives, after the script has run. `early_chart_import` starts
 that import as soon as the page's own scripts are in, so fetching and evaluating Plotly overlaps
 the websocket and the script run instead of following them.
 """

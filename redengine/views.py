@@ -123,8 +123,9 @@ def compare_view(choices: Choices, query: Query, snapshot_id: str) -> CompareVie
     linked = _record(all_concepts, "concept_id", choices.linked("concept")) or _record(
         metrics, "metric_id", choices.linked("metric")
     )
-    categories = [c for c in CATEGORIES if c in set(all_concepts["category"])]
-    best_category = next((c for c in all_concepts["category"] if c in HEADLINE_CATEGORIES), categories[0])
+    concept_categories = all_concepts["category"].tolist()  # most-reported concept first
+    categories = [c for c in CATEGORIES if c in set(concept_categories)]
+    best_category = next((c for c in concept_categories if c in HEADLINE_CATEGORIES), categories[0])
     category = choices.pick("category", categories, linked["category"] if linked else best_category)
 
     concepts = query("concept_coverage", snapshot_id=snapshot_id, category=category).set_index("concept_id")

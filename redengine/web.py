@@ -71,8 +71,8 @@ REQUEST_DROPPED = (b"accept-encoding", b"if-none-match", b"if-modified-since")
 RESPONSE_DROPPED = (b"content-length", b"etag", b"last-modified")
 IMAGE_CACHE = "public, max-age=3600"  # a view's image changes only with the data or the code
 # The pages whose first screen draws Plotly charts: their HTML starts loading Plotly at once. The Overview
-# draws them only in two of its sections (views.OVERVIEW_SECTIONS).
-CHART_PAGES = ("compare", "profile")
+# draws them only in two of its sections (views.OVERVIEW_SECTIONS); the Profile draws none.
+CHART_PAGES = ("compare",)
 OVERVIEW_CHART_SECTIONS = ("charts", "coverage")
 
 
