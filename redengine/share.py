@@ -28,6 +28,8 @@ from redengine.i18n import LANGUAGES, category_name, column, list_join, localize
 from redengine.markup import plotly_text
 
 PAGES = ("overview", "compare", "profile", "sources", "changes", "sql")
+# An image URL with download=1 is served as an attachment (the share panel's Download buttons); not a view parameter.
+DOWNLOAD_PARAM = "download"
 CHART_PAGES = ("overview", "compare", "profile")  # pages with a chart of their own; the others share the Overview's
 DEFAULT_LANG = "zh"
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
@@ -105,9 +107,11 @@ class SharedView:
             params.pop("category", None)
         return f"{base}{page_path(self.page)}?{urlencode(params, safe=',')}"
 
-    def image_url(self, base: str, fmt: str = "png") -> str:
+    def image_url(self, base: str, fmt: str = "png", download: bool = False) -> str:
+        """The chart's image; with `download`, served as an attachment (DOWNLOAD_PARAM) to save, not to show."""
         page = self.page if self.page in CHART_PAGES else "overview"
         params = self.params if self.page in CHART_PAGES else {"lang": self.lang, "snapshot": self.snapshot.id}
+        params = {**params, DOWNLOAD_PARAM: "1"} if download else params
         return f"{base}/share/{page}.{fmt}?{urlencode(params, safe=',')}"
 
     def citation(self, base: str) -> str:

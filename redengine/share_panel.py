@@ -1,12 +1,13 @@
-"""Under each chart: Download PNG and SVG (the chart with its source, snapshot and link baked in), Copy link
-(the view's canonical URL) and the citation; on a phone the PNG is shown too, to long-press; in print, the
-source line and URL. The stylesheet for phones and print is injected once, by app.py.
+"""Under each chart: Download PNG and SVG (links to the chart's image, with its source, snapshot and link baked
+in), Copy link (the view's canonical URL) and the citation; on a phone the PNG is shown too, to long-press; in
+print, the source line and URL. The stylesheet for phones and print is injected once, by app.py.
 """
 
 from __future__ import annotations
 
+import functools
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import streamlit as st
@@ -17,9 +18,14 @@ from redengine.i18n import t
 STYLESHEET = Path(__file__).with_name("share.css")
 
 
+@functools.cache
+def _stylesheet() -> str:
+    return f"<style>{STYLESHEET.read_text(encoding='utf-8')}</style>"  # read once, not on every rerun
+
+
 def inject_stylesheet() -> None:
     """The phone and print rules (share.css), once per run: app.py calls it before the page."""
-    st.html(f"<style>{STYLESHEET.read_text(encoding='utf-8')}</style>")
+    st.html(_stylesheet())
 
 
 def shared_view(view: view_state.View, page: str, params: Mapping[str, str]) -> share.SharedView:
@@ -46,16 +52,14 @@ def show(view: view_state.View, page: str, params: Mapping[str, str], key: str) 
         st.html(f'<div class="redengine-phone-image">{image}<p>{_text(t("share_phone_hint", lang))}</p></div>')
         with st.container(horizontal=True, key=f"share-buttons-{key}"):
             if share.renderer_available():
+                # Links to the image URL (an attachment), not download buttons: no widget to register on every
+                # rerun and no callable to keep per session, and the server's image cache answers every visitor.
                 for fmt in share.FORMATS:
-                    st.download_button(
+                    st.link_button(
                         t(f"share_{fmt}", lang),
-                        _image(shared, fmt, base),
-                        file_name=share.image_name(shared, fmt),
-                        mime=share.FORMATS[fmt],
+                        shared.image_url(base, fmt, download=True),
                         icon=":material/image:",
                         help=t(f"share_{fmt}_help", lang),
-                        on_click="ignore",
-                        key=f"share-{fmt}-{key}",
                     )
             with st.popover(t("share_copy_link", lang) + " · " + t("share_cite", lang), icon=":material/link:"):
                 st.markdown(f"**{t('share_copy_link', lang)}**")
@@ -70,13 +74,6 @@ def show(view: view_state.View, page: str, params: Mapping[str, str], key: str) 
             f"<p>{_text(shared.sources_text)}</p>"
             f"<p>{_text(t('share_snapshot', lang, snapshot=shared.snapshot.id))} · {_text(url)}</p></div>"
         )
-
-
-def _image(shared: share.SharedView, fmt: str, base: str) -> Callable[[], bytes]:
-    """The image, drawn only when its button is clicked. Streamlit calls it in a thread of its own,
-    outside the script run, so it calls no Streamlit function: the version is taken now."""
-    version = cached.database().version()
-    return lambda: share.image(shared, fmt, base, version)
 
 
 def _text(text: str) -> str:

@@ -15,7 +15,7 @@ import logging
 import re
 import threading
 from collections.abc import AsyncIterator
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -115,8 +115,11 @@ def share_image(request: Request) -> Response:
             f"page one of {', '.join(share.CHART_PAGES)}, with the page's query string.\n",
             status_code=404,
         )
+    params = parse_qsl(request.url.query, keep_blank_values=True)
+    attached = (share.DOWNLOAD_PARAM, "1") in params
+    view_query = urlencode([(name, value) for name, value in params if name != share.DOWNLOAD_PARAM])
     try:
-        shared = describe(page, request.url.query, _browser_lang(request.scope))
+        shared = describe(page, view_query, _browser_lang(request.scope))
         body = share.image(shared, fmt, public_base(request.scope), api.database().version())
     except share.RendererUnavailable as error:
         LOG.warning("Chart image not drawn: %s", error)
@@ -131,7 +134,7 @@ def share_image(request: Request) -> Response:
         return PlainTextResponse("The data cannot be read right now. Fix: try again later.\n", status_code=503)
     headers = {
         "Cache-Control": IMAGE_CACHE,
-        "Content-Disposition": f'inline; filename="{share.image_name(shared, fmt)}"',
+        "Content-Disposition": f'{"attachment" if attached else "inline"}; filename="{share.image_name(shared, fmt)}"',
         "X-Redengine-Snapshot": shared.snapshot.id,
     }
     return Response(body, media_type=share.FORMATS[fmt], headers=headers)

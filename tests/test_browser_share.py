@@ -91,7 +91,7 @@ def test_the_download_buttons_give_the_chart_as_png_and_svg(page, base_url, lang
     open_view(page, f"{base_url}/compare?lang={lang}&{VOLUNTEERS}")
     panel = page.locator(".st-key-share-comparison")
     with page.expect_download() as png_download:
-        panel.get_by_role("button", name=t("share_png", lang)).click()
+        panel.get_by_role("link", name=t("share_png", lang)).click()
     png = png_download.value
     body = open(png.path(), "rb").read()
     assert png_size(body) == (1200, 630)
@@ -99,7 +99,7 @@ def test_the_download_buttons_give_the_chart_as_png_and_svg(page, base_url, lang
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     (SCREENSHOTS / f"share-compare-{lang}.png").write_bytes(body)
     with page.expect_download() as svg_download:
-        panel.get_by_role("button", name=t("share_svg", lang)).click()
+        panel.get_by_role("link", name=t("share_svg", lang)).click()
     svg = open(svg_download.value.path(), encoding="utf-8").read()
     assert svg.startswith("<svg") and BUNDLED in svg and t("share_source", lang).strip() in svg
 

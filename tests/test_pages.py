@@ -13,6 +13,7 @@ import json
 import math
 import shutil
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pandas as pd
 import pyarrow as pa
@@ -565,12 +566,10 @@ def test_compare_with_many_places_chooses_the_highest_and_offers_the_rest(many_p
     captions = [c.value for c in at.caption]
     assert t("top_places_chosen", "en", n=30, total=MANY_PLACES) in captions
     labels = [button.proto.label for button in at.get("download_button")]
-    assert labels == [
-        t("share_png", "en"),
-        t("share_svg", "en"),
-        t("download_csv", "en"),
-        t("download_all_csv", "en", n=MANY_PLACES),
-    ]
+    assert labels == [t("download_csv", "en"), t("download_all_csv", "en", n=MANY_PLACES)]
+    images = [button.proto.url for button in at.get("link_button")]
+    assert [urlsplit(url).path for url in images] == ["/share/compare.png", "/share/compare.svg"]
+    assert all(parse_qs(urlsplit(url).query)["download"] == ["1"] for url in images)
 
 
 def test_the_all_places_csv_has_every_reporting_place(many_places):

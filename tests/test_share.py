@@ -182,6 +182,18 @@ def test_an_image_is_drawn_once_per_view(server):
     assert first == second and cached < 0.2, cached
 
 
+def test_the_download_link_serves_the_same_image_as_an_attachment(server):
+    """The share panel's Download PNG/SVG are links with download=1: the view's image, saved rather than shown."""
+    view = f"{server}/share/compare.png?lang=zh&concept=registered_volunteers&places=wuchang,jiangan"
+    _, shown_headers, shown = get(view)
+    status, headers, saved = get(view + "&download=1")
+    assert status == 200 and saved == shown
+    assert shown_headers["content-disposition"].startswith("inline;")
+    assert headers["content-disposition"] == (
+        f'attachment; filename="redengine-compare-registered_volunteers-{BUNDLED}.png"'
+    )
+
+
 def test_an_unknown_image_is_a_404_that_says_what_exists(server):
     status, _, body = get(f"{server}/share/sources.png")
     assert status == 404 and b"Fix:" in body and b"compare" in body
