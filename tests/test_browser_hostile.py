@@ -53,6 +53,8 @@ STRAY_LINKS = rf"""() => [...document.querySelectorAll("a[href]")]
     .filter(a => !(a.closest(".evidence .figure") && /^\.\/sources\?[\w=&.%-]*$/.test(a.getAttribute("href"))))
     .filter(a => !(a.closest("[data-testid=stLinkButton]") && new URL(a.href).origin === location.origin
         && /^\/api\/v1\/snapshots\/[\w-]+\.zip$/.test(new URL(a.href).pathname)))
+    .filter(a => !(a.closest("[data-testid=stLinkButton]") && new URL(a.href).origin === location.origin
+        && /^\/share\/\w+\.(png|svg)$/.test(new URL(a.href).pathname)))
     .map(a => a.getAttribute("href"))"""
 # What rendered Markdown makes of formulas, icon shortcodes, images, colours and directives.
 RENDERED_MARKUP = (
