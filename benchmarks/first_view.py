@@ -12,7 +12,7 @@ clock (from navigation start) at its last change. Bytes are what the network del
 (HTTP bodies as sent, and websocket frames).
 
     python benchmarks/first_view.py                 # prints a table, writes benchmarks/first_view_last_run.json
-    python benchmarks/first_view.py --repeats 3     # the median of 3 opens per view
+    python benchmarks/first_view.py --repeats 1     # one open per view: quicker, noisier
 """
 
 from __future__ import annotations
@@ -171,7 +171,7 @@ def ratios(result: dict) -> dict:
 def main(argv: list[str] | None = None) -> int:
     """First views of every page in headless Chromium beside a bare Streamlit page's."""
     parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--repeats", type=int, default=1, help="opens per view (the median is kept)")
+    parser.add_argument("--repeats", type=int, default=3, help="opens per view (the median is kept)")
     parser.add_argument("--bare-repeats", type=int, default=3, help="opens of the bare page per profile")
     parser.add_argument("--no-phone", action="store_true", help="leave out the throttled phone")
     parser.add_argument("--output", type=Path, default=RESULT)
