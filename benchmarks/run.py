@@ -225,13 +225,15 @@ def measure_pages(
     import streamlit as st
     import streamlit.logger
     from streamlit.runtime.scriptrunner.script_cache import ScriptCache
-    from streamlit.testing.v1 import AppTest, local_script_runner
+    from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 
     streamlit.logger.set_log_level("error")  # AppTest's "no runtime" warnings are noise here
-    # A server compiles each script once (its Runtime's ScriptCache); AppTest compiles app.py and
-    # the page again on every run, a cost no click pays. Its runs share one cache here, as the server's do.
+    # A server compiles each script once (its Runtime's ScriptCache serves the entry script and, through its
+    # PagesManager, every page); AppTest makes two new caches per run, so it compiles app.py and the page
+    # again every time, a cost no click pays (py-spy: a fifth of a Compare rerun). Its runs share one cache
+    # here, as the server's do.
     compiled = ScriptCache()
-    local_script_runner.ScriptCache = lambda: compiled
+    local_script_runner.ScriptCache = app_test.ScriptCache = lambda: compiled
 
     # One process measures two data directories: start each from empty caches.
     os.environ[store.DATA_DIR_ENV] = str(data_dir)
