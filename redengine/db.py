@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import threading
+import time
 import warnings
 import weakref
 from collections.abc import Iterator, Sequence
@@ -34,6 +36,9 @@ SNAPSHOT_PARAMS = ("snapshot_id", "old_snapshot_id", "new_snapshot_id", "snapsho
 # DuckDB suggests con.sql(...) over a cursor's Arrow output, to save one copy of the rows; measured
 # on the pages' queries, the cursor is faster still (a relation is planned again), so the hint is muted.
 warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+# A manifest whose status (inode, size, times) is unchanged is not read again, unless its last change is this
+# recent: two edits within one tick of the file system's clock leave equal times ("racily clean", as git says).
+RACY_NS = 1_000_000_000
 
 
 def _has_columns(file: str, columns: Sequence[str]) -> bool:
@@ -93,6 +98,7 @@ class Database:
         # Per connection: the (summary, snapshot id or (old, new) pair) already filled in it.
         self._filled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._stamp: str | None = None
+        self._status: tuple[int, int, int, int] | None = None  # the manifest's, when _stamp was taken
         self._snapshots: list[store.SnapshotEntry] = []
 
     # -- state of the directory -----------------------------------------------------
@@ -198,8 +204,21 @@ class Database:
             for file, sha256 in snapshot.stored_files().items():
                 integrity.verify(self.data_dir, f"snapshots/{file}", sha256, snapshot.rows)
 
+    def _manifest_status(self) -> tuple[int, int, int, int]:
+        try:
+            status = os.stat(store.manifest_path(self.data_dir))
+        except OSError:
+            store.read_manifest(self.data_dir)  # raises the explanatory error
+            raise
+        return status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns
+
     def _current(self) -> duckdb.DuckDBPyConnection:
         with self._lock:
+            # A page asks for the version with every query: a stat, not a read and a digest, while nothing changed.
+            status = self._manifest_status()
+            settled = time.time_ns() - status[3] > RACY_NS
+            if self._connection is not None and status == self._status and settled:
+                return self._connection
             stamp = self._manifest_stamp()
             if self._connection is None or stamp != self._stamp:
                 snapshots = store.read_manifest(self.data_dir)
@@ -213,6 +232,7 @@ class Database:
                 self._filled[self._connection] = set()
                 self._snapshots = snapshots
                 self._stamp = stamp
+            self._status = status  # taken before the read: a change since then is seen next time
             return self._connection
 
     # -- what pages and commands call -----------------------------------------------

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import NEW, OLD, OLD_FACTS, fact, metric_rows, tree_digest, write_facts
 
-from redengine import schema, snapshots, store
+from redengine import db, schema, snapshots, store
 from redengine.db import Database
 
 DELTA = {
@@ -123,6 +123,22 @@ def test_an_open_database_sees_a_manifest_change_of_equal_size_and_time(fixture_
     os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))  # as a restore with cp -p would
     assert path.stat().st_size == status.st_size
     assert [e.id for e in database.snapshots()] == [NEW, OLD]
+
+
+def test_a_settled_manifest_is_not_read_again_until_its_status_changes(fixture_dir, monkeypatch):
+    database = Database(fixture_dir)
+    reads = []
+    stamp = database._manifest_stamp
+    monkeypatch.setattr(database, "_manifest_stamp", lambda: reads.append(1) or stamp())
+    path = store.manifest_path(fixture_dir)
+    settled = path.stat().st_ctime_ns + db.RACY_NS + 1
+    monkeypatch.setattr(db.time, "time_ns", lambda: settled)
+    versions = {database.version() for _ in range(5)}
+    assert len(versions) == 1 and len(reads) == 1  # one read, then a stat per call
+    store.write_manifest(fixture_dir, store.read_manifest(fixture_dir)[::-1])
+    monkeypatch.setattr(db.time, "time_ns", lambda: path.stat().st_ctime_ns)  # within the racy second
+    assert [e.id for e in database.snapshots()] == [NEW, OLD]
+    assert database.version() not in versions and len(reads) == 3  # read while its change is this recent
 
 
 def test_replace_keeps_the_old_file_and_an_open_database_sees_the_new_values(fixture_dir, tmp_path):
