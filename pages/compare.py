@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from redengine import cached, compare_parts, get_data, share_panel, tables, url_state, views, widgets
+from redengine import cached, compare_parts, get_data, share_panel, url_state, views, widgets
 from redengine.i18n import category_name, column, t
 from redengine.views import BARS_SHOWN, EVERY_DEFINITION
 
@@ -29,7 +29,7 @@ right.selectbox(
         else f"{definition_names[m]} ({t('n_places', lang, n=definition_reach[m])})"
     ),
 )
-names = tables.place_names(compare.places, lang)
+names = cached.place_names(view.snapshot_id, lang)
 st.multiselect(t("places", lang), list(names), key="places", format_func=names.get)
 
 columns = st.columns(3 if compare.has_flows else 2)

@@ -22,11 +22,30 @@ from redengine.highlight import highlighted_html
 from redengine.view_state import View
 
 Params = tuple[tuple[str, object], ...]
+_MEMOS: list[functools._lru_cache_wrapper] = []
+
+
+def memo(maxsize: int) -> Callable[[Callable], Callable]:
+    """functools.lru_cache for what is built from one version of the data, dropped with the Database.
+
+    Results are shared, not copied, and must never be modified. Not Streamlit's caches: st.cache_data
+    unpickled a copy of every result on every rerun (a third of Compare's), and both hashed every argument
+    through Streamlit's hasher on every hit (py-spy: a tenth of a Compare rerun). Every argument here is
+    hashable (tuples, frozen dataclasses), with the manifest's version first.
+    """
+
+    def decorate(function: Callable) -> Callable:
+        memoised = functools.lru_cache(maxsize=maxsize)(function)
+        _MEMOS.append(memoised)
+        return memoised
+
+    return decorate
 
 
 @st.cache_resource(show_spinner=False)
 def database() -> Database:
-    _frame.cache_clear()  # a new Database (caches cleared, another data directory): none of the old results
+    for memoised in _MEMOS:  # a new Database (caches cleared, another data directory): none of the old results
+        memoised.cache_clear()
     return Database()
 
 
@@ -35,11 +54,8 @@ def frozen(params: dict[str, object]) -> Params:
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
 
 
-# Results are shared, not copied: st.cache_data unpickled a copy of every frame on every rerun, a third of
-# Compare's. Callers derive new frames (filters, set_index) and never modify one in place. An lru_cache rather
-# than st.cache_resource: a page asks for six to eight results per rerun, and Streamlit's cache inspected the
-# function's signature and hashed its arguments on every hit (py-spy: a tenth of a Compare rerun).
-@functools.lru_cache(maxsize=2048)
+# Callers derive new frames (filters, set_index) and never modify one in place.
+@memo(maxsize=2048)
 def _frame(data: Database, version: str, name: str, params: Params) -> pd.DataFrame:
     return data.query(name, **dict(params))
 
@@ -50,13 +66,14 @@ def _query(version: str, name: str, params: Params) -> pd.DataFrame:
 
 def query(name: str, **params: object) -> pd.DataFrame:
     """Runs a named query through the cache; the frame is shared: derive from it, never modify it."""
-    return _query(database().version(), name, frozen(params))
+    data = database()
+    return _frame(data, data.version(), name, frozen(params))
 
 
-# Figures are built once per distinct input and shared (cache_resource: no copy on a hit):
-# building one costs several milliseconds of Plotly's validation, on every rerun otherwise.
-# A cached figure must not be changed afterwards; builders take every setting as an argument.
-@st.cache_resource(max_entries=512, show_spinner=False)
+# Figures are built once per distinct input and shared: building one costs several milliseconds of Plotly's
+# validation, on every rerun otherwise. A figure must not be changed afterwards; builders take every setting
+# as an argument.
+@memo(maxsize=512)
 def _comparison_chart(
     version: str, name: str, params: Params, category: str | None, unit: str, lang: str, options: Params
 ) -> go.Figure:
@@ -74,7 +91,7 @@ def comparison_chart(
     return _comparison_chart(database().version(), name, frozen(params), category, unit, lang, frozen(options))
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@memo(maxsize=64)
 def _coverage_chart(version: str, snapshot_id: str, district_ids: tuple[str, ...], lang: str) -> go.Figure:
     matrix = _query(version, "coverage_matrix", frozen({"snapshot_id": snapshot_id}))
     return charts.coverage_heatmap(tables.of_places(matrix, district_ids), lang)
@@ -85,7 +102,7 @@ def coverage_chart(snapshot_id: str, district_ids: list[str], lang: str) -> go.F
     return _coverage_chart(database().version(), snapshot_id, tuple(district_ids), lang)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@memo(maxsize=256)
 def _evidence(version: str, view: View, category: str, places: tuple[tuple[str, str], ...], total: int) -> str:
     rows = database().query(
         "evidence_matrix", snapshot_id=view.snapshot_id, category=category, district_ids=[p for p, _ in places]
@@ -97,6 +114,17 @@ def evidence_table(view: View, category: str, places: dict[str, str], total: int
     """The evidence matrix of a category for the places (id → name), as HTML; cached, since building
     it formats every figure of the category."""
     return _evidence(database().version(), view, category, tuple(places.items()), total)
+
+
+@memo(maxsize=64)
+def _place_names(version: str, snapshot_id: str, lang: str) -> dict[str, str]:
+    return tables.place_names(_query(version, "district_cards", frozen({"snapshot_id": snapshot_id})), lang)
+
+
+def place_names(snapshot_id: str, lang: str) -> dict[str, str]:
+    """Every place of the snapshot (district_cards), id → name in `lang`, built once: at 2,800 places,
+    converting the columns was a twentieth of every Compare rerun. Shared: never modify it."""
+    return _place_names(database().version(), snapshot_id, lang)
 
 
 @dataclass(frozen=True)
@@ -111,7 +139,7 @@ class SourceChoices:
         return self.by_id.loc[source_id]
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@memo(maxsize=64)
 def _source_choices(version: str, snapshot_id: str) -> SourceChoices:
     sources = _query(version, "source_list", frozen({"snapshot_id": snapshot_id}))
     ids = sources["source_id"].tolist()
@@ -127,8 +155,7 @@ def source_choices(snapshot_id: str) -> SourceChoices:
     return _source_choices(database().version(), snapshot_id)
 
 
-# cache_resource: the page is a string, shared as it is (cache_data copied it on every rerun).
-@st.cache_resource(max_entries=256, show_spinner=False)
+@memo(maxsize=256)
 def _highlighted(version: str, snapshot_id: str, source_id: str, file: str, target: str | None) -> str:
     facts = database().query("source_facts", snapshot_id=snapshot_id, source_id=source_id)
     text = database().source_text(file)
@@ -151,7 +178,7 @@ def sql_result(snapshot_id: str, sql: str) -> sql_sandbox.Result:
     return _sql_result(database().version(), snapshot_id, sql)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@memo(maxsize=256)
 def _concept_csv(version: str, view: View, figures: Params, unit: str) -> bytes:
     rows = _query(version, "concept_figures", figures)
     return tables.csv_bytes(tables.concept_table(rows, unit, view.lang, links.source_links(view)), view.lang)

@@ -34,7 +34,7 @@ def shared_view(view: view_state.View, page: str, params: Mapping[str, str]) -> 
     return _described(cached.database().version(), page, tuple(params.items()), view.lang)
 
 
-@st.cache_resource(max_entries=256, show_spinner=False)
+@cached.memo(maxsize=256)
 def _described(version: str, page: str, params: tuple[tuple[str, str], ...], lang: str) -> share.SharedView:
     # `version` (the manifest's) is part of the key: a new snapshot is a new description.
     return share.describe(page, dict(params), cached.query, cached.database().snapshots(), lang)

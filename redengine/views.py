@@ -64,7 +64,7 @@ class CompareView:
     snapshot_id: str
     categories: list[str]
     category: str
-    concepts: pd.DataFrame  # the category's concepts, by concept_id
+    concepts: pd.DataFrame  # the category's concepts (concept_coverage), most reported first
     concept_id: str
     definitions: pd.DataFrame  # the concept's metrics
     metric_id: str | None
@@ -78,7 +78,7 @@ class CompareView:
 
     @property
     def concept(self) -> pd.Series:
-        return self.concepts.loc[self.concept_id]
+        return self.concepts[self.concepts["concept_id"] == self.concept_id].iloc[0]
 
     def concept_labels(self, lang: str) -> dict[str, str]:
         """Each of the category's concepts as the concept picker names it: its name and how many places report it."""
@@ -86,7 +86,7 @@ class CompareView:
         reach = self.concepts["places_reporting"].tolist()
         return {
             concept_id: f"{name} ({t('n_places', lang, n=n)})"
-            for concept_id, name, n in zip(self.concepts.index.tolist(), names, reach, strict=True)
+            for concept_id, name, n in zip(self.concepts["concept_id"].tolist(), names, reach, strict=True)
         }
 
     @property
@@ -128,8 +128,9 @@ def compare_view(choices: Choices, query: Query, snapshot_id: str) -> CompareVie
     best_category = next((c for c in concept_categories if c in HEADLINE_CATEGORIES), categories[0])
     category = choices.pick("category", categories, linked["category"] if linked else best_category)
 
-    concepts = query("concept_coverage", snapshot_id=snapshot_id, category=category).set_index("concept_id")
-    concept_ids = list(concepts.index)
+    # Not indexed by concept_id: set_index copied the frame on every rerun (py-spy: 5 % of one).
+    concepts = query("concept_coverage", snapshot_id=snapshot_id, category=category)
+    concept_ids = concepts["concept_id"].tolist()
     linked_concept = linked["concept_id"] if linked else None
     default_concept = linked_concept if linked_concept in concept_ids else concept_ids[0]
     concept_id = choices.pick("concept", concept_ids, default_concept)
