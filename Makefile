@@ -56,6 +56,7 @@ data: $(VENV)/.installed
 
 ## bench: the 11.2 M-fact benchmark and load test (not part of make test)
 bench: $(VENV)/.dev-installed system-deps
+	$(BIN)/python -m redengine.static_assets
 	$(BIN)/python benchmarks/run.py
 
 ## bench-faults: 200 bit flips, 20 interrupted adds and the 1 M-row upload on a copy of data/ (not part of make test)

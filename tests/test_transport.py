@@ -1,6 +1,7 @@
 """How the server sends: against a real server started like `make run` (server.py) on the bundled data.
 
-Streamlit's bundles compressed once and kept (redengine/static_assets.py), pages and API answers compressed
+Streamlit's bundles compressed once and kept, brotli when it is ready (redengine/static_assets.py), pages and
+API answers compressed
 as they go, connections without Nagle's delay (redengine/nodelay.py), and the chart pages' early import of
 Plotly.
 """
@@ -10,14 +11,16 @@ from __future__ import annotations
 import asyncio
 import gzip
 import http.client
+import os
 import re
 import statistics
 import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
+import brotli
 import pytest
-from browser_helpers import get, streamlit_server
+from browser_helpers import debian_chromium, get, streamlit_server
 
 from redengine import static_assets
 
@@ -52,6 +55,39 @@ def test_bundles_are_compressed_once_and_read_back_the_same(server):
     # What Streamlit and web.py say of the file survives: its caching, and the security headers.
     assert headers["cache-control"] == plain_headers["cache-control"] and "immutable" in headers["cache-control"]
     assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+
+
+def test_bundles_travel_as_brotli_once_it_is_made(server):
+    scripts = script_paths(server)
+    script = min(scripts, key=lambda path: abs(len(get(f"{server}/{path}")[2]) - 200_000))  # seconds, not minutes
+    _, _, plain = get(f"{server}/{script}")
+    deadline = time.monotonic() + 120  # made in the background at the lowest priority: a busy machine waits
+    while (answer := get(f"{server}/{script}", {"Accept-Encoding": "gzip, deflate, br, zstd"}))[1][
+        "content-encoding"
+    ] != "br":
+        assert answer[1]["content-encoding"] == "gzip", "gzip until brotli is ready"
+        assert time.monotonic() < deadline, f"{script} never travelled as brotli"
+        time.sleep(0.5)
+    _, headers, packed = answer
+    assert brotli.decompress(packed) == plain and int(headers["content-length"]) == len(packed)
+    assert len(packed) < len(gzip.compress(plain, 9)), "brotli pays off only if smaller than gzip"
+    _, headers, _ = get(f"{server}/{script}", {"Accept-Encoding": "gzip, br;q=0"})
+    assert headers["content-encoding"] == "gzip", "a refused coding is not sent"
+
+
+def test_chromium_reads_the_brotli_bundles(server):
+    """Brotli made ahead (the cache directory the server reads): every bundle arrives as br, and the chart draws."""
+    for path in script_paths(server):
+        static_assets.brotli_compressed(get(f"{server}/{path}")[2])
+    with debian_chromium() as browser:
+        tab = browser.new_page()
+        codings = {}
+        tab.on("response", lambda r: codings.update({r.url: r.headers.get("content-encoding")}))
+        tab.goto(f"{server}/compare?lang=en")
+        tab.wait_for_selector("[data-testid=stPlotlyChart] .main-svg", timeout=60_000)
+        scripts = {url: coding for url, coding in codings.items() if "/static/js/" in url}
+        assert scripts and tab.locator("[data-testid=stPlotlyChart] .bars path").count() > 0
+    assert "br" in scripts.values(), scripts
 
 
 def test_conditional_range_and_missing_requests_reach_streamlit(server):
@@ -157,3 +193,62 @@ def test_only_streamlits_own_bundles_are_kept():
         assert dict(start["headers"])[b"content-encoding"] == b"gzip"
     assert store.kept == 1 and answered.count(bundle) == 1, "compressed once, then answered from the store"
     assert gzip.decompress(body) == (static_assets.STATIC_DIR / bundle.removeprefix("/static/")).read_bytes()
+
+
+def test_brotli_is_made_once_in_the_background_and_read_back_after_a_restart(tmp_path, monkeypatch):
+    monkeypatch.setenv(static_assets.CACHE_DIR_ENV, str(tmp_path))
+    bundle = min(
+        (p for p in (static_assets.STATIC_DIR / "js").glob("*.js") if p.stat().st_size > 20_000),
+        key=lambda p: p.stat().st_size,
+    )
+    raw, path = bundle.read_bytes(), f"/static/js/{bundle.name}"
+
+    async def streamlit_like(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/javascript")]})
+        await send({"type": "http.response.body", "body": raw})
+
+    accepts_br = [(b"accept-encoding", b"gzip, deflate, br, zstd")]
+    store = static_assets.CompressedStaticMiddleware(streamlit_like)
+    start, body = call(store, path, accepts_br)
+    assert dict(start["headers"])[b"content-encoding"] == b"gzip", "brotli is not ready yet: gzip meanwhile"
+    store.wait_for_brotli(timeout=120)
+    start, body = call(store, path, accepts_br)
+    assert dict(start["headers"])[b"content-encoding"] == b"br" and brotli.decompress(body) == raw
+    (cached,) = list(static_assets.cache_dir().glob("*.br"))
+    assert cached.read_bytes() == body
+
+    made, compress = [], brotli.compress
+    monkeypatch.setattr(static_assets.brotli, "compress", lambda *a, **k: made.append(1) or compress(*a, **k))
+    restarted = static_assets.CompressedStaticMiddleware(streamlit_like)
+    start, _ = call(restarted, path, accepts_br)
+    assert dict(start["headers"])[b"content-encoding"] == b"br" and not made, "read from the cache directory"
+
+    cached.write_bytes(body[: len(body) // 2])  # damaged: ignored, made again
+    damaged = static_assets.CompressedStaticMiddleware(streamlit_like)
+    start, _ = call(damaged, path, accepts_br)
+    assert dict(start["headers"])[b"content-encoding"] == b"gzip"
+    damaged.wait_for_brotli(timeout=120)
+    start, body = call(damaged, path, accepts_br)
+    assert dict(start["headers"])[b"content-encoding"] == b"br" and brotli.decompress(body) == raw and made
+
+
+@pytest.mark.parametrize(
+    ("header", "accepted"),
+    [
+        ("gzip, deflate, br, zstd", {"gzip", "deflate", "br", "zstd"}),
+        ("gzip;q=1.0, br;q=0", {"gzip"}),
+        ("BR ; q=0.5", {"br"}),
+        ("identity", {"identity"}),
+        ("br;q=nonsense, gzip", {"gzip"}),
+    ],
+)
+def test_accept_encoding_is_read_with_its_weights(header, accepted):
+    assert static_assets.accepted_encodings({"headers": [(b"accept-encoding", header.encode())]}) == accepted
+
+
+def test_a_cache_directory_that_cannot_be_written_keeps_brotli_in_memory(tmp_path, monkeypatch):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    monkeypatch.setenv(static_assets.CACHE_DIR_ENV, str(blocked))
+    raw = os.urandom(64) * 100
+    assert brotli.decompress(static_assets.brotli_compressed(raw)) == raw
