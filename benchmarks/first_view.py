@@ -28,6 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
+
 from harness import chromium, page, server  # noqa: E402
 
 RESULT = REPO / "benchmarks" / "first_view_last_run.json"
@@ -83,11 +85,14 @@ def open_once(browser, url: str, viewport: str, lang: str, throttled: bool) -> d
         tab.goto(url, timeout=TIMEOUT_MS)
         settled_ms = page.wait_until_settled(tab, timeout_ms=TIMEOUT_MS)
         errors = tab.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').count()
+    except PlaywrightTimeout as error:  # recorded as a failed open, so one hung view does not lose the run
+        print(f"  {url} ({viewport}{', throttled' if throttled else ''}) did not settle: {str(error)[:120]}")
+        settled_ms, errors = None, 1
     finally:
         context.close()
     # Binary websocket frames arrive base64-encoded in the protocol: 4 characters per 3 bytes.
     return {
-        "settled_ms": round(settled_ms, 1),
+        "settled_ms": None if settled_ms is None else round(settled_ms, 1),
         "http_bytes": received["http"],
         "websocket_bytes": received["websocket"] * 3 // 4,
         "requests": received["requests"],
@@ -96,8 +101,11 @@ def open_once(browser, url: str, viewport: str, lang: str, throttled: bool) -> d
 
 
 def median_open(browser, url: str, viewport: str, lang: str, throttled: bool, repeats: int) -> dict:
+    """The median open (one that never settled counts as slowest; all of them failing gives settled_ms None)."""
     opens = [open_once(browser, url, viewport, lang, throttled) for _ in range(repeats)]
-    middle = sorted(opens, key=lambda o: o["settled_ms"])[(len(opens) - 1) // 2]
+    middle = sorted(opens, key=lambda o: float("inf") if o["settled_ms"] is None else o["settled_ms"])[
+        (len(opens) - 1) // 2
+    ]
     return {**middle, "runs_ms": [o["settled_ms"] for o in opens]}
 
 
@@ -125,12 +133,14 @@ def measure(repeats: int = 1, bare_repeats: int = 3, phone: bool = True, data_di
                 for name, path in PAGES.items():
                     for lang in ("zh", "en"):
                         view = median_open(browser, f"{app.url}/{path}?lang={lang}", viewport, lang, throttled, repeats)
-                        view["vs_bare"] = round(view["settled_ms"] / bare_view["settled_ms"], 2)
+                        settled = view["settled_ms"]
+                        # A view that never settled has no ratio, and its target is not met (ratios()).
+                        view["vs_bare"] = None if settled is None else round(settled / bare_view["settled_ms"], 2)
                         result["views"][f"{profile}/{name}/{lang}"] = view
                         megabytes = (view["http_bytes"] + view["websocket_bytes"]) / 1e6
                         print(
-                            f"  {profile:16s} {name:8s} {lang}        {view['settled_ms']:8.0f} ms"
-                            f"  {view['vs_bare']:5.2f} x bare  {megabytes:5.2f} MB"
+                            f"  {profile:16s} {name:8s} {lang}        {settled or float('nan'):8.0f} ms"
+                            f"  {view['vs_bare'] or float('nan'):5.2f} x bare  {megabytes:5.2f} MB"
                             + (f"  {view['errors']} error(s)!" if view["errors"] else "")
                         )
         finally:
@@ -142,8 +152,11 @@ def measure(repeats: int = 1, bare_repeats: int = 3, phone: bool = True, data_di
 
 def ratios(result: dict) -> dict:
     """first_view_vs_bare (desktop and phone viewports, unthrottled) and phone_first_view_vs_bare."""
-    plain = [v["vs_bare"] for key, v in result["views"].items() if not key.startswith("throttled_phone/")]
-    throttled = {key: v for key, v in result["views"].items() if key.startswith("throttled_phone/")}
+    # A view that never settled counts as infinitely slow (and is listed).
+    ratio = {key: float("inf") if v["vs_bare"] is None else v["vs_bare"] for key, v in result["views"].items()}
+    plain = [r for key, r in ratio.items() if not key.startswith("throttled_phone/")]
+    throttled = {key: r for key, r in ratio.items() if key.startswith("throttled_phone/")}
+    unsettled = sorted(key for key, v in result["views"].items() if v["vs_bare"] is None)
     figures = {
         "first_view_vs_bare": {
             "median": round(statistics.median(plain), 2),
@@ -152,15 +165,19 @@ def ratios(result: dict) -> dict:
             "met": statistics.median(plain) <= TARGETS["median"] and max(plain) <= TARGETS["worst"],
         }
     }
+    if unsettled:
+        figures["unsettled_views"] = unsettled
     if throttled:
-        worst = max(v["vs_bare"] for v in throttled.values())
+        worst = max(throttled.values())
         figures["phone_first_view_vs_bare"] = {
-            "median": round(statistics.median(v["vs_bare"] for v in throttled.values()), 2),
+            "median": round(statistics.median(throttled.values()), 2),
             "worst": worst,
             "target": f"worst <= {TARGETS['phone_worst']}",
             "met": worst <= TARGETS["phone_worst"],
             "bytes_per_page": {
-                key.split("/", 1)[1]: v["http_bytes"] + v["websocket_bytes"] for key, v in throttled.items()
+                key.split("/", 1)[1]: view["http_bytes"] + view["websocket_bytes"]
+                for key, view in result["views"].items()
+                if key in throttled
             },
             "bare_bytes": result["bare"]["throttled_phone"]["http_bytes"]
             + result["bare"]["throttled_phone"]["websocket_bytes"],

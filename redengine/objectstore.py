@@ -48,7 +48,7 @@ from redengine import store
 if TYPE_CHECKING:
     from redengine.db import Database
 
-CACHE_DIR_ENV = "REDENGINE_CACHE_DIR"
+CACHE_DIR_ENV = store.CACHE_DIR_ENV
 MANIFEST_KEY = "manifest.json"
 OBJECTS_PREFIX = "objects/"
 # A replica sees a new snapshot within this long (plus one query); a poll is one conditional GET, usually a 304.
@@ -257,11 +257,6 @@ class Bucket:
                 self.client.delete_objects(Bucket=self.name, Delete={"Objects": keys, "Quiet": True})
 
 
-def cache_root() -> Path:
-    configured = os.environ.get(CACHE_DIR_ENV)
-    return Path(configured) if configured else Path.home() / ".cache" / "redengine"
-
-
 class Mirror:
     """A local data directory that follows the bucket's manifest: its files are hard links into the cache
     of objects (each downloaded once, shared by every process using the same cache), and its manifest is
@@ -269,7 +264,7 @@ class Mirror:
 
     def __init__(self, bucket: Bucket, cache: Path | None = None):
         self.bucket = bucket
-        cache = cache or cache_root()
+        cache = cache or store.cache_root()
         self.objects = cache / "objects"
         self.objects.mkdir(parents=True, exist_ok=True)
         mirrors = cache / "mirrors"

@@ -9,9 +9,9 @@ kept is bounded by that package (about 6 MB compressed) and never goes stale.
 Gzip is made at once (a fifth of a second for the largest bundle). Brotli at its best quality is a quarter
 smaller (Plotly's chunk: 1.06 MB against gzip's 1.42 MB, 0.3 s less at a phone's 10 Mbit/s, more on a slower
 network) but costs seconds per bundle: it is made by one background thread at the lowest CPU priority and
-written to a cache directory, so a restarted server or another replica reads it instead (`python -m
-redengine.static_assets` fills that cache ahead, as `make bench` does). Until a bundle's brotli is ready, its
-visitors get gzip. Browsers ask for brotli in their Accept-Encoding (Chromium does even on plain HTTP).
+written to REDENGINE_CACHE_DIR/static/, so a restarted server or another replica reads it instead
+(`python -m redengine.static_assets` fills that cache ahead, as `make bench` does). Until a bundle's brotli is
+ready, its visitors get gzip. Browsers ask for brotli in their Accept-Encoding (Chromium does even on plain HTTP).
 
 Compare (and the Overview's chart sections) draw Plotly charts, and Streamlit loads its 4.7 MB
 Plotly chunk only when the first chart arrives, after the script has run. `early_chart_import` starts
@@ -37,6 +37,8 @@ import streamlit
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from redengine import store
+
 log = logging.getLogger(__name__)
 
 STATIC_PREFIX = "/static/"
@@ -47,9 +49,6 @@ MINIMUM_SIZE = 1024
 # Compressed once per bundle and kept, so the best ratio is worth its one-off CPU.
 COMPRESS_LEVEL = 9
 BROTLI_QUALITY = 11
-# Where finished brotli bundles are kept between starts and shared by replicas on one machine.
-CACHE_DIR_ENV = "REDENGINE_STATIC_CACHE"
-DEFAULT_CACHE_DIR = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "redengine" / "static"
 # Asked of the static route when filling the store: nothing conditional or partial.
 REQUEST_DROPPED = (b"accept-encoding", b"if-none-match", b"if-modified-since", b"range")
 RESPONSE_DROPPED = (b"content-length", b"content-encoding", b"vary")
@@ -73,7 +72,8 @@ def accepted_encodings(scope: Scope) -> set[str]:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get(CACHE_DIR_ENV) or DEFAULT_CACHE_DIR) / streamlit.__version__
+    """Where finished brotli bundles are kept between starts, shared by the replicas on one machine."""
+    return store.cache_root() / "static" / streamlit.__version__
 
 
 def _cached_brotli_path(raw: bytes) -> Path:

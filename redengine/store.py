@@ -26,6 +26,8 @@ from redengine.schema import SAFE_SNAPSHOT_ID
 DATA_DIR_ENV = "REDENGINE_DATA_DIR"
 # s3://BUCKET/PREFIX: the data lives in object storage and this process reads a local copy (redengine/objectstore.py).
 DATA_URL_ENV = "REDENGINE_DATA_URL"
+# Copies this machine keeps for the server: bucket objects (objectstore), brotli bundles (static_assets).
+CACHE_DIR_ENV = "REDENGINE_CACHE_DIR"
 MANIFEST = Path("snapshots") / "manifest.json"
 DIMENSION_FILES = {
     "districts": "districts.parquet",
@@ -69,6 +71,12 @@ def default_data_dir() -> Path:
     if configured:
         return Path(configured)
     return Path(__file__).resolve().parent.parent / "data"
+
+
+def cache_root() -> Path:
+    """REDENGINE_CACHE_DIR, else ~/.cache/redengine."""
+    configured = os.environ.get(CACHE_DIR_ENV)
+    return Path(configured) if configured else Path.home() / ".cache" / "redengine"
 
 
 @dataclass(frozen=True)

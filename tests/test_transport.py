@@ -22,7 +22,7 @@ import brotli
 import pytest
 from browser_helpers import debian_chromium, get, streamlit_server
 
-from redengine import static_assets
+from redengine import static_assets, store
 
 # Linux's delayed ACK, which Nagle's algorithm waits for, is at least 40 ms: a kept-alive request slower
 # than half of it at the median is waiting for it.
@@ -196,7 +196,7 @@ def test_only_streamlits_own_bundles_are_kept():
 
 
 def test_brotli_is_made_once_in_the_background_and_read_back_after_a_restart(tmp_path, monkeypatch):
-    monkeypatch.setenv(static_assets.CACHE_DIR_ENV, str(tmp_path))
+    monkeypatch.setenv(store.CACHE_DIR_ENV, str(tmp_path))
     bundle = min(
         (p for p in (static_assets.STATIC_DIR / "js").glob("*.js") if p.stat().st_size > 20_000),
         key=lambda p: p.stat().st_size,
@@ -208,11 +208,11 @@ def test_brotli_is_made_once_in_the_background_and_read_back_after_a_restart(tmp
         await send({"type": "http.response.body", "body": raw})
 
     accepts_br = [(b"accept-encoding", b"gzip, deflate, br, zstd")]
-    store = static_assets.CompressedStaticMiddleware(streamlit_like)
-    start, body = call(store, path, accepts_br)
+    middleware = static_assets.CompressedStaticMiddleware(streamlit_like)
+    start, body = call(middleware, path, accepts_br)
     assert dict(start["headers"])[b"content-encoding"] == b"gzip", "brotli is not ready yet: gzip meanwhile"
-    store.wait_for_brotli(timeout=120)
-    start, body = call(store, path, accepts_br)
+    middleware.wait_for_brotli(timeout=120)
+    start, body = call(middleware, path, accepts_br)
     assert dict(start["headers"])[b"content-encoding"] == b"br" and brotli.decompress(body) == raw
     (cached,) = list(static_assets.cache_dir().glob("*.br"))
     assert cached.read_bytes() == body
@@ -249,6 +249,6 @@ def test_accept_encoding_is_read_with_its_weights(header, accepted):
 def test_a_cache_directory_that_cannot_be_written_keeps_brotli_in_memory(tmp_path, monkeypatch):
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")
-    monkeypatch.setenv(static_assets.CACHE_DIR_ENV, str(blocked))
+    monkeypatch.setenv(store.CACHE_DIR_ENV, str(blocked))
     raw = os.urandom(64) * 100
     assert brotli.decompress(static_assets.brotli_compressed(raw)) == raw
