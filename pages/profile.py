@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from redengine import cached, get_data, profile_parts, share_panel, tables, url_state, views, widgets
+from redengine import cached, get_data, profile_parts, share_panel, url_state, views, widgets
 from redengine.i18n import t
 
 view = widgets.current_view()
@@ -10,7 +10,7 @@ lang = view.lang
 widgets.page_header("page_profile", "profile_intro", lang)
 
 places = cached.query("district_cards", snapshot_id=view.snapshot_id)
-names = tables.place_names(places, lang)
+names = cached.place_names(view.snapshot_id, lang)  # built once per snapshot: 2,800 places at scale
 district_id = views.profile_district(url_state.SessionChoices(), places)
 st.selectbox(t("district", lang), list(names), key="district", format_func=names.get)
 if profile_parts.place_and_headlines(view, district_id):
