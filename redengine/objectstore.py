@@ -232,11 +232,13 @@ class Bucket:
                     "add', or restore the object from a backup; it was not used"
                 )
             os.chmod(temporary, 0o444)  # shared by every replica's data directory: nobody edits it in place
-            os.replace(temporary, target)
-        except BaseException:
+            # Linked, never renamed over an object another thread or process placed first (same bytes): link(2)
+            # of a name whose file a rename just replaced fails with ENOENT, so a mirror linking it would fail.
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, target)
+        finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
-            raise
 
     def stored_objects(self) -> dict[str, datetime]:
         """Every object under objects/: sha256 → when it was written."""

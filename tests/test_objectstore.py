@@ -107,6 +107,20 @@ def test_an_object_whose_bytes_do_not_match_its_sha256_is_an_error_naming_it(buc
     assert not (tmp_path / "replica-cache" / "objects" / sha).exists()  # the bad bytes are not kept
 
 
+def test_an_object_downloaded_twice_keeps_the_file_mirrors_link_to(bucket, tmp_path):
+    # Two threads or processes can download one object at once. Renaming the second copy over the first would
+    # drop the first file's last name while a mirror hard-links it, and link(2) then fails with ENOENT.
+    sha = bucket.read_manifest().objects[f"snapshots/{NEW}.parquet"]
+    target = tmp_path / "objects" / sha
+    target.parent.mkdir()
+    bucket.download(sha, f"snapshots/{NEW}.parquet", target)
+    first = target.stat()
+    bucket.download(sha, f"snapshots/{NEW}.parquet", target)
+    assert (target.stat().st_ino, target.stat().st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+    assert hashlib.sha256(target.read_bytes()).hexdigest() == sha
+    assert [p.name for p in target.parent.iterdir()] == [sha]  # no temporary file left beside it
+
+
 def test_a_polling_replica_shows_a_snapshot_added_elsewhere_within_5_s(bucket, tmp_path):
     mirror = objectstore.Mirror(objectstore.Bucket(bucket.url), tmp_path / "replica-cache")
     mirror.sync()
