@@ -2,9 +2,10 @@
 
 Every page of the dashboard (server.py, as `make run` serves it, on the bundled data) in zh and
 en, on a desktop viewport and a phone viewport (390 x 844), each opened from its URL in a fresh
-browser context (nothing cached); beside it, in the same run, a bare Streamlit page (a title
-and a paragraph, benchmarks/bare_app.py) served the same way. Then the same on an emulated
-mid-range phone: CPU throttled 4x, 10 Mbit/s down, 40 ms latency (Chrome DevTools Protocol).
+browser context (nothing cached); beside each open, alternating with it, a bare Streamlit page (a
+title and a paragraph, benchmarks/bare_app.py) served the same way, so a view and its baseline meet
+the same machine. Then the same on an emulated mid-range phone: CPU throttled 4x, 10 Mbit/s down,
+40 ms latency (Chrome DevTools Protocol).
 
 "Settled" (harness/page.py): connected, the script not running, content drawn, every chart
 drawn, no skeleton or spinner, and nothing on the page changing for 0.5 s; the time is the page
@@ -100,16 +101,26 @@ def open_once(browser, url: str, viewport: str, lang: str, throttled: bool) -> d
     }
 
 
-def median_open(browser, url: str, viewport: str, lang: str, throttled: bool, repeats: int) -> dict:
+def median_open(opens: list[dict]) -> dict:
     """The median open (one that never settled counts as slowest; all of them failing gives settled_ms None)."""
-    opens = [open_once(browser, url, viewport, lang, throttled) for _ in range(repeats)]
     middle = sorted(opens, key=lambda o: float("inf") if o["settled_ms"] is None else o["settled_ms"])[
         (len(opens) - 1) // 2
     ]
     return {**middle, "runs_ms": [o["settled_ms"] for o in opens]}
 
 
-def measure(repeats: int = 1, bare_repeats: int = 3, phone: bool = True, data_dir: Path | None = None) -> dict:
+def opens_beside_bare(browser, url: str, bare_url: str, viewport: str, lang: str, throttled: bool, repeats: int):
+    """`repeats` opens of the view, each right after an open of the bare page: (view's median, bare's median).
+    One bare baseline per profile, measured minutes before the last views, met another machine: the load
+    average rises from about 0.5 to 3 during a run."""
+    opens, bare_opens = [], []
+    for _ in range(repeats):
+        bare_opens.append(open_once(browser, bare_url, viewport, "en", throttled))
+        opens.append(open_once(browser, url, viewport, lang, throttled))
+    return median_open(opens), median_open(bare_opens)
+
+
+def measure(repeats: int = 3, phone: bool = True, data_dir: Path | None = None) -> dict:
     """The first views and their ratios to the bare page's; see the module's docstring."""
     from playwright.sync_api import sync_playwright
 
@@ -127,22 +138,25 @@ def measure(repeats: int = 1, bare_repeats: int = 3, phone: bool = True, data_di
             result["first_visitor"] = first
             for viewport, throttled in profiles:
                 profile = "throttled_phone" if throttled else viewport
-                bare_view = median_open(browser, f"{bare.url}/", viewport, "en", throttled, bare_repeats)
-                result["bare"][profile] = bare_view
-                print(f"  {profile:16s} bare page          {bare_view['settled_ms']:8.0f} ms")
+                bare_opens = []
                 for name, path in PAGES.items():
                     for lang in ("zh", "en"):
-                        view = median_open(browser, f"{app.url}/{path}?lang={lang}", viewport, lang, throttled, repeats)
-                        settled = view["settled_ms"]
-                        # A view that never settled has no ratio, and its target is not met (ratios()).
-                        view["vs_bare"] = None if settled is None else round(settled / bare_view["settled_ms"], 2)
+                        urls = f"{app.url}/{path}?lang={lang}", f"{bare.url}/"
+                        view, bare_view = opens_beside_bare(browser, *urls, viewport, lang, throttled, repeats)
+                        settled, bare_ms = view["settled_ms"], bare_view["settled_ms"]
+                        bare_opens.append(bare_view)
+                        # A view (or its baseline) that never settled has no ratio, and its target is not met.
+                        view["bare_ms"] = bare_ms
+                        view["vs_bare"] = None if None in (settled, bare_ms) else round(settled / bare_ms, 2)
                         result["views"][f"{profile}/{name}/{lang}"] = view
                         megabytes = (view["http_bytes"] + view["websocket_bytes"]) / 1e6
                         print(
-                            f"  {profile:16s} {name:8s} {lang}        {settled or float('nan'):8.0f} ms"
-                            f"  {view['vs_bare'] or float('nan'):5.2f} x bare  {megabytes:5.2f} MB"
-                            + (f"  {view['errors']} error(s)!" if view["errors"] else "")
+                            f"  {profile:16s} {name:8s} {lang}  {settled or float('nan'):8.0f} ms"
+                            f"  bare {bare_ms or float('nan'):6.0f} ms  {view['vs_bare'] or float('nan'):5.2f} x bare"
+                            f"  {megabytes:5.2f} MB" + (f"  {view['errors']} error(s)!" if view["errors"] else "")
                         )
+                # The bare page's figures for the profile: the median of the medians beside each view.
+                result["bare"][profile] = median_open(bare_opens)
         finally:
             browser.close()
     result["load_average_end"] = round(os.getloadavg()[0], 2)
@@ -189,12 +203,11 @@ def main(argv: list[str] | None = None) -> int:
     """First views of every page in headless Chromium beside a bare Streamlit page's."""
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--repeats", type=int, default=3, help="opens per view (the median is kept)")
-    parser.add_argument("--bare-repeats", type=int, default=3, help="opens of the bare page per profile")
     parser.add_argument("--no-phone", action="store_true", help="leave out the throttled phone")
     parser.add_argument("--output", type=Path, default=RESULT)
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    result = measure(args.repeats, args.bare_repeats, phone=not args.no_phone)
+    result = measure(args.repeats, phone=not args.no_phone)
     result["seconds"] = round(time.perf_counter() - started, 1)
     args.output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for name, figures in result["ratios"].items():

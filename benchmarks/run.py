@@ -210,8 +210,8 @@ def measure_queries(data_dir: Path, repeats: int = 30, warmup: int = 3, budget_s
 def measure_pages(
     data_dir: Path,
     params: dict[str, dict[str, object]] | None = None,
-    repeats: int = 20,
-    warmup: int = 2,
+    repeats: int = 100,
+    warmup: int = 5,
     budget_s: float = 20.0,
     app: Path = APP,
 ) -> dict:
