@@ -6,10 +6,11 @@ peak and after (the server and its children: kaleido's Chromium lives in a child
     .venv/bin/python benchmarks/share_images.py --url http://127.0.0.1:8501 --pid 12345   # a running server
 
 Each request is a different view (concepts × languages on Compare, then places on the Profile and categories
-on the Overview), so none comes from the image cache; the renderer is recycled every share.RECYCLE_AFTER
-images. Budget: the server's peak (PSS of it and its children) stays under the benchmark's peak memory
-(`make bench`, benchmarks/last_run.json) + BUDGET_MB; the growth over the second hundred images shows whether
-it is bounded. Prints JSON; --out writes it to a file too.
+on the Overview), so none comes from the image cache; the renderer's page collects its garbage every
+share.COLLECT_EVERY images and the renderer is recycled every share.RECYCLE_AFTER. Budget: the server's peak
+(PSS of it and its children) stays under the benchmark's peak memory (`make bench`, benchmarks/last_run.json)
++ BUDGET_MB; the growth over the second hundred images shows whether it is bounded. Prints JSON; --out
+writes it to a file too.
 """
 
 from __future__ import annotations
@@ -128,6 +129,7 @@ def run(url: str, pid: int, count: int, baseline_peak_mb: float) -> dict:
             "p50": round(statistics.median(ordered), 3),
             "p95": round(ordered[int(0.95 * (len(ordered) - 1))], 3),
         },
+        "collect_every": share.COLLECT_EVERY,
         "recycle_after": share.RECYCLE_AFTER,
         # PSS counts the pages Chromium's processes share once; RSS summed over them counts them per process.
         **{f"server_tree_{kind}_mb": {name: round(m[kind]) for name, m in moments.items()} for kind in ("pss", "rss")},
