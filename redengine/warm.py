@@ -32,7 +32,7 @@ def warm_up() -> None:
     except store.DataDirError as error:
         log.warning("start-up could not read the data; the pages will say why: %s", error)
         return
-    except OSError as error:  # e.g. a bucket that cannot be reached, or a disk that is full
+    except OSError as error:  # e.g. a full disk, or a file removed while it was read
         log.warning("start-up could not prepare the data; the first visitor will: %s", error)
         return
     # Streamlit compiles its emoji pattern on the first st.set_page_config with an emoji icon (app.py's).
