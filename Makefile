@@ -30,12 +30,13 @@ run: $(VENV)/.installed
 ## cluster: REPLICAS identical replicas behind HAProxy on HOST:PORT (cookie stickiness, health checks); Ctrl-C stops all
 cluster: $(VENV)/.installed
 	@bash scripts/install_system_deps.sh haproxy
-	$(BIN)/python -m redengine.cluster --replicas $(REPLICAS) --port $(PORT) --host $(HOST)
+	$(BIN)/python -m redengine.ops.cluster --replicas $(REPLICAS) --port $(PORT) --host $(HOST)
 
 ## test: set up (Python packages, Chromium, a CJK font) and run every test
 test: $(VENV)/.dev-installed system-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 ## system-deps: Debian's Chromium and a CJK font for the browser tests, HAProxy for the cluster, if missing
@@ -45,6 +46,7 @@ system-deps:
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
@@ -56,7 +58,7 @@ data: $(VENV)/.installed
 
 ## bench: the 11.2 M-fact benchmark and load test (not part of make test)
 bench: $(VENV)/.dev-installed system-deps
-	$(BIN)/python -m redengine.static_assets
+	$(BIN)/python -m redengine.web.static_assets
 	$(BIN)/python benchmarks/run.py
 
 ## bench-faults: 200 bit flips, 20 interrupted adds and the 1 M-row upload on a copy of data/ (not part of make test)

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from redengine import share_panel, store, widgets
-from redengine.i18n import t
-from redengine.markup import markdown_text
+from redengine.core.i18n import t
+from redengine.core.markup import markdown_text
+from redengine.data import store
+from redengine.ui import share_panel, widgets
 
 st.set_page_config(page_title="红色引擎 Red Engine", page_icon="🏮", layout="wide")
 share_panel.inject_stylesheet()

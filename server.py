@@ -7,7 +7,8 @@ send. `streamlit run app.py` still serves the dashboard alone, without the API.
 
 import streamlit as st
 
-from redengine import nodelay, web
+from redengine.web import nodelay
+from redengine.web import routes as web
 
 nodelay.serve_without_delay()  # before the first connection: Streamlit's server leaves Nagle's algorithm on
 app = st.App("app.py", routes=web.ROUTES, middleware=web.MIDDLEWARE, lifespan=web.lifespan)

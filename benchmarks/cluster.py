@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 import loadtest  # noqa: E402
 from websockets.exceptions import ConnectionClosed  # noqa: E402
 
-from redengine import cluster  # noqa: E402
+from redengine.ops import cluster  # noqa: E402
 
 OUT = REPO / "benchmarks" / "cluster_last_run.json"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

@@ -29,9 +29,9 @@ import pyarrow.parquet as pq
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from redengine import store  # noqa: E402
-from redengine.db import Database  # noqa: E402
-from redengine.domain import HEADLINE_CATEGORIES  # noqa: E402
+from redengine.core.domain import HEADLINE_CATEGORIES  # noqa: E402
+from redengine.data import store  # noqa: E402
+from redengine.data.db import Database  # noqa: E402
 
 BUNDLED = REPO / "data"
 RESULT = REPO / "benchmarks" / "faults_last_run.json"
@@ -188,9 +188,8 @@ def duplicate_rows_file(path: Path, data_dir: Path, rows: int) -> Path:
 MEASURE_UPLOAD = """
 import re, resource, sys, time
 from pathlib import Path
-from redengine import snapshots
-from redengine.db import Database
-database = Database()
+from redengine.data import shared, snapshots
+database = shared.database()
 database.snapshots()
 start = time.perf_counter()
 result = snapshots.check_upload(database, Path(sys.argv[1]), "duplicates.parquet")

@@ -24,8 +24,8 @@ import pyarrow.compute as pc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from redengine import schema, store  # noqa: E402
-from redengine.domain import CATEGORIES  # noqa: E402
+from redengine.core.domain import CATEGORIES  # noqa: E402
+from redengine.data import schema, store  # noqa: E402
 
 REVISED_SHARE = 0.03  # of the facts, revised from one snapshot to the next
 SOURCE_TEXTS = 5  # report files written under sources/; the sources share them

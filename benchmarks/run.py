@@ -1,7 +1,7 @@
 """`make bench`: the dashboard's speed as ratios, each measured beside its baseline in the same run.
 
 1. Generates a synthetic data directory (benchmarks/generate.py) in a temporary folder.
-2. Times every query in queries/ through redengine.db.Database (p50/p95 over repeated runs
+2. Times every query in queries/ through redengine.data.db.Database (p50/p95 over repeated runs
    after a warm-up), every page's AppTest rerun beside a bare Streamlit script's
    (benchmarks/bare_app.py) in the same process, and `streamlit run` to a healthy server.
 3. The same queries and pages on the bundled data/.
@@ -40,9 +40,9 @@ import loadtest  # noqa: E402
 import share_images  # noqa: E402
 
 from harness import server as harness_server  # noqa: E402
-from redengine import store  # noqa: E402
-from redengine.db import Database, available_queries  # noqa: E402
-from redengine.domain import HEADLINE_CATEGORIES  # noqa: E402
+from redengine.core.domain import HEADLINE_CATEGORIES  # noqa: E402
+from redengine.data import store  # noqa: E402
+from redengine.data.db import Database, available_queries  # noqa: E402
 
 BUNDLED = REPO / "data"
 APP = REPO / "app.py"

@@ -7,7 +7,7 @@ peak and after (the server and its children: kaleido's Chromium lives in a child
 
 Each request is a different view (concepts × languages on Compare, then places on the Profile and categories
 on the Overview), so none comes from the image cache; the renderer's page collects its garbage every
-share.COLLECT_EVERY images and the renderer is recycled every share.RECYCLE_AFTER. Budget: the server's peak
+images.COLLECT_EVERY images and the renderer is recycled every images.RECYCLE_AFTER. Budget: the server's peak
 (PSS of it and its children) stays under the benchmark's peak memory (`make bench`, benchmarks/last_run.json)
 + BUDGET_MB; the growth over the second hundred images shows whether it is bounded. Prints JSON; --out
 writes it to a file too.
@@ -29,9 +29,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from harness import server  # noqa: E402
-from redengine import share  # noqa: E402
-from redengine.db import Database  # noqa: E402
-from redengine.domain import HEADLINE_CATEGORIES  # noqa: E402
+from redengine.core.domain import HEADLINE_CATEGORIES  # noqa: E402
+from redengine.data import shared  # noqa: E402
+from redengine.web import images  # noqa: E402
 
 BUDGET_MB = 300
 SAMPLE_S = 0.2
@@ -71,7 +71,7 @@ def _tree_sum(pid: int, file: str, field: str) -> float:
 
 def views(count: int) -> list[str]:
     """`count` different image paths with query strings."""
-    data = Database()
+    data = shared.database()
     concepts = list(data.query("concept_coverage", snapshot_id=data.snapshots()[-1].id, category=None)["concept_id"])
     places = list(data.query("district_cards", snapshot_id=data.snapshots()[-1].id)["district_id"])
     paths = [f"/share/compare.png?lang={lang}&concept={c}" for c, lang in product(concepts, ("zh", "en"))]
@@ -129,8 +129,8 @@ def run(url: str, pid: int, count: int, baseline_peak_mb: float) -> dict:
             "p50": round(statistics.median(ordered), 3),
             "p95": round(ordered[int(0.95 * (len(ordered) - 1))], 3),
         },
-        "collect_every": share.COLLECT_EVERY,
-        "recycle_after": share.RECYCLE_AFTER,
+        "collect_every": images.COLLECT_EVERY,
+        "recycle_after": images.RECYCLE_AFTER,
         # PSS counts the pages Chromium's processes share once; RSS summed over them counts them per process.
         **{f"server_tree_{kind}_mb": {name: round(m[kind]) for name, m in moments.items()} for kind in ("pss", "rss")},
         "second_half_growth_pss_mb": round(after["pss"] - halfway["pss"]),

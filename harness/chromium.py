@@ -1,7 +1,7 @@
 """Debian's Chromium for browser tests, screenshots and benchmarks, started as the server's image renderer
-starts it (redengine/chromium.py). Playwright cannot download its own browsers here."""
+starts it (redengine/core/chromium.py). Playwright cannot download its own browsers here."""
 
-from redengine.chromium import ARGS, EXECUTABLE
+from redengine.core.chromium import ARGS, EXECUTABLE
 
 __all__ = ["ARGS", "EXECUTABLE", "launch"]
 

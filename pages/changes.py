@@ -2,15 +2,16 @@
 
 import streamlit as st
 
-from redengine import cached, changes_parts, get_data, snapshots, upload_box, url_state, widgets
-from redengine.i18n import t
-from redengine.markup import markdown_text
+from redengine.core.i18n import t
+from redengine.core.markup import markdown_text
+from redengine.data import shared, snapshots
+from redengine.ui import changes_parts, get_data, upload_box, url_state, widgets
 
 view = widgets.current_view()
 lang = view.lang
 widgets.page_header("page_changes", "changes_intro", lang)
 
-ids = [entry.id for entry in reversed(cached.database().snapshots())]  # latest first
+ids = [entry.id for entry in reversed(shared.database().snapshots())]  # latest first
 url_state.restore_choice("from", ids, ids[1] if len(ids) > 1 else ids[0])
 url_state.restore_choice("to", ids, ids[0])
 left, right = st.columns(2)

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from redengine import cached, compare_parts, get_data, share_panel, url_state, views, widgets
-from redengine.i18n import category_name, column, t
-from redengine.views import BARS_SHOWN, EVERY_DEFINITION
+from redengine.core.i18n import category_name, column, t
+from redengine.present import views
+from redengine.present.views import BARS_SHOWN, EVERY_DEFINITION
+from redengine.ui import cached, compare_parts, get_data, share_panel, url_state, widgets
 
 view = widgets.current_view()
 lang = view.lang

@@ -3,13 +3,15 @@ category, or the coverage gaps."""
 
 import streamlit as st
 
-from redengine import cached, get_data, links, overview_parts, share_panel, tables, url_state, views, widgets
-from redengine.domain import HEADLINE_CATEGORIES
-from redengine.i18n import category_name, t
+from redengine.core.domain import HEADLINE_CATEGORIES
+from redengine.core.i18n import category_name, t
+from redengine.data import shared
+from redengine.present import links, tables, views
+from redengine.ui import cached, get_data, overview_parts, share_panel, url_state, widgets
 
 view = widgets.current_view()
 lang = view.lang
-version = cached.database().version()
+version = shared.database().version()
 overview_parts.place_cards(version, view)
 
 choices = url_state.SessionChoices()

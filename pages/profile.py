@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from redengine import cached, get_data, profile_parts, share_panel, url_state, views, widgets
-from redengine.i18n import t
+from redengine.core.i18n import t
+from redengine.present import views
+from redengine.ui import cached, get_data, profile_parts, share_panel, url_state, widgets
 
 view = widgets.current_view()
 lang = view.lang

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from redengine import cached, get_data, url_state, widgets
-from redengine.i18n import localized, period_text, t
-from redengine.markup import markdown_text
+from redengine.core.i18n import localized, period_text, t
+from redengine.core.markup import markdown_text
+from redengine.ui import cached, get_data, url_state, widgets
 
 view = widgets.current_view()
 lang = view.lang

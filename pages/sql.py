@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from redengine import api, cached, get_data, sql_sandbox, url_state, widgets
-from redengine.i18n import t
+from redengine.core.i18n import t
+from redengine.data import sql_sandbox
+from redengine.present import exports
+from redengine.ui import cached, get_data, url_state, widgets
 
 EXAMPLE = (
     "select d.name_en, m.category, count(*) as figures\n"
@@ -30,7 +32,7 @@ else:
     st.dataframe(result.table, hide_index=True)
     st.download_button(
         t("download_sql_csv", lang),
-        api.encode(result.table, "csv", {}),
+        exports.encode(result.table, "csv"),
         file_name=f"sql-{view.snapshot_id}.csv",
         mime="text/csv",
         icon=":material/download:",

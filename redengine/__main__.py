@@ -1,3 +1,3 @@
-from redengine.cli import main
+from redengine.ops.cli import main
 
 main()

@@ -25,7 +25,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import app_test as app_test_module
 
-from redengine import schema, store
+from redengine.data import schema, store
 
 # Hypothesis keeps caches in .hypothesis/ under the working directory; keep the repo clean.
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "redengine-hypothesis")
@@ -306,7 +306,7 @@ def clear_streamlit_caches() -> None:
 
 @pytest.fixture
 def use_data_dir(monkeypatch):
-    """Points REDENGINE_DATA_DIR (read by the CLI, Database() and the pages) at a directory; the pages'
+    """Points REDENGINE_DATA_DIR (read by the CLI, the API and the pages through data.shared) at a directory; the pages'
     caches start empty there."""
 
     def point(path: Path) -> Path:

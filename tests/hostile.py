@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from redengine import schema, store
+from redengine.data import schema, store
 
 HOSTILE = [
     # Markdown links and images, to places outside and to scripts

@@ -20,7 +20,7 @@ from conftest import NEW, OLD, REPO
 from playwright.sync_api import sync_playwright
 from test_export import TEXT_COLUMNS, by_key, export, stored_facts
 
-from redengine import sql_sandbox
+from redengine.data import sql_sandbox
 
 SQL_SECONDS = 2
 FORMATS = ("csv", "json", "parquet")

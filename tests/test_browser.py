@@ -24,7 +24,7 @@ from browser_helpers import (
 )
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from redengine.i18n import t
+from redengine.core.i18n import t
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=15_000)  # a loaded machine renders the long source texts slowly

@@ -28,7 +28,7 @@ from hostile import hostile, hostile_data_dir
 from playwright.sync_api import Browser, Page, sync_playwright
 from test_hostile import PAGE_PARAMS, hostile_upload
 
-from redengine.db import Database
+from redengine.data.db import Database
 
 pytestmark = pytest.mark.browser
 

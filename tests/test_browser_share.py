@@ -25,7 +25,7 @@ from conftest import BUNDLED
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
-from redengine.i18n import t
+from redengine.core.i18n import t
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=20_000)  # the first image starts the server's Chromium (~4 s)

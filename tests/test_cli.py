@@ -35,8 +35,9 @@ from conftest import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from redengine import cli, schema, store
-from redengine.domain import QUALIFIERS
+from redengine.core.domain import QUALIFIERS
+from redengine.data import schema, store
+from redengine.ops import cli
 
 INVALID = 2
 

@@ -26,7 +26,8 @@ from conftest import BUNDLED, DATA_DIR
 from moto_s3 import environment, new_bucket, s3_server
 from playwright.sync_api import Locator, expect, sync_playwright
 
-from redengine import cluster, objectstore, store
+from redengine.data import objectstore, store
+from redengine.ops import cluster
 
 pytestmark = pytest.mark.browser
 FAILOVER_LIMIT_S = 5

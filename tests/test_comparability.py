@@ -10,8 +10,8 @@ from conftest import BUNDLED, DATA_DIR
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from redengine.db import Database
-from redengine.domain import MEASURES, PERIOD_BASES, QUALIFIERS
+from redengine.core.domain import MEASURES, PERIOD_BASES, QUALIFIERS
+from redengine.data.db import Database
 
 OVER_A_PERIOD = {"flow", "change_rate", "target"}
 

@@ -18,20 +18,20 @@ from test_pages import (
     warnings,
 )
 
-from redengine import cached
-from redengine.domain import HEADLINE_CATEGORIES
-from redengine.i18n import t
+from redengine.core.domain import HEADLINE_CATEGORIES
+from redengine.core.i18n import t
+from redengine.data import shared
 
 PLACES = ["jiangan", "jianghan", "wuchang", "haizhu", "zhenjiang", "bazhou"]
 
 
 def place_names(lang: str) -> dict[str, str]:
-    cards = cached.database().query("district_cards", snapshot_id=BUNDLED)
+    cards = shared.database().query("district_cards", snapshot_id=BUNDLED)
     return dict(zip(cards["district_id"], cards[f"name_{lang}"], strict=True))
 
 
 def concept_name(concept_id: str, lang: str) -> str:
-    concepts = cached.database().query("concept_coverage", snapshot_id=BUNDLED, category=None)
+    concepts = shared.database().query("concept_coverage", snapshot_id=BUNDLED, category=None)
     return concepts.set_index("concept_id").at[concept_id, f"name_{lang}"]
 
 
@@ -54,7 +54,7 @@ def evidence_cells(body: str) -> dict[str, list[str]]:
 def test_the_evidence_matrix_shows_every_place_that_reports_the_category(lang, category):
     at = open_page(OVERVIEW, lang=lang, category=category)
     cells = evidence_cells(evidence(at))
-    coverage = cached.database().query("coverage_matrix", snapshot_id=BUNDLED)
+    coverage = shared.database().query("coverage_matrix", snapshot_id=BUNDLED)
     reporting = set(coverage[(coverage["category"] == category) & (coverage["figures"] > 0)]["district_id"])
     assert reporting  # the reports give figures in every headline category
     names = place_names(lang)
@@ -77,7 +77,7 @@ def test_the_evidence_matrix_marks_scope_and_links_each_figure_to_its_quote(lang
         body = evidence(at)
         links = re.findall(r'<a href="([^"]+)"', body)
         assert links and all(link.startswith("./sources?") and "fact=" in link for link in links)
-        rows = cached.database().query("evidence_matrix", snapshot_id=BUNDLED, category=category, district_ids=PLACES)
+        rows = shared.database().query("evidence_matrix", snapshot_id=BUNDLED, category=category, district_ids=PLACES)
         for scope in rows[f"scope_{lang}"].dropna():  # a part of the place is never shown as the whole
             assert html.escape(t("scope_mark", lang, scope=scope)) in body
             scoped += 1
@@ -149,12 +149,12 @@ def test_a_shared_concept_link_reopens_the_same_comparison(lang):
 def test_per_month_divides_each_flow_by_the_months_of_its_period():
     at = open_page(COMPARE, lang="en", category="investment", concept="projects_signed", amount="month")
     (reported, _) = bar_traces(at)
-    figures = cached.database().query(
+    figures = shared.database().query(
         "concept_figures",
         snapshot_id=BUNDLED,
         concept_id="projects_signed",
         metric_id=None,
-        district_ids=list(cached.database().query("district_cards", snapshot_id=BUNDLED)["district_id"]),
+        district_ids=list(shared.database().query("district_cards", snapshot_id=BUNDLED)["district_id"]),
         like_for_like_only=False,
         per_month=True,
     )

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from conftest import BUNDLED, DATA_DIR
 
-from redengine import curation
-from redengine.domain import BASE_UNITS, CATEGORIES, QUALIFIERS, parse_written_value
+from redengine.core.domain import BASE_UNITS, CATEGORIES, QUALIFIERS, parse_written_value
+from redengine.data import curation
 
 CURATION = DATA_DIR / "curation"
 AT_LEAST_MARKS = ("余", "多", "以上", "超", "逾")

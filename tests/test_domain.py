@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from redengine.domain import (
+from redengine.core.domain import (
     WrittenValueError,
     distinct_periods,
     format_qualified,
@@ -178,7 +178,7 @@ def test_a_place_keeps_its_colour_whatever_else_is_shown():
     added = place_color("p0042_anxin")
     assert added.startswith("#") and added not in {place_color("jiangan"), place_color("bazhou")}
     # The same in every server process: a checksum, not Python's per-process string hash.
-    script = "from redengine.domain import place_color; print(place_color('p0042_anxin'))"
+    script = "from redengine.core.domain import place_color; print(place_color('p0042_anxin'))"
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
         shown = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)

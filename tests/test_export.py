@@ -14,7 +14,7 @@ import pytest
 from conftest import BIN, BUNDLED, DATA_DIR, NEW, OLD, tree_digest
 from frictionless import Package
 
-from redengine import store
+from redengine.data import store
 
 # Text that may look like numbers ("2020") stays text when a CSV is read back.
 TEXT_COLUMNS = {

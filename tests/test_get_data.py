@@ -26,8 +26,8 @@ from test_pages import (  # noqa: F401 - media is a fixture
     open_page,
 )
 
-from redengine import get_data
-from redengine.i18n import t
+from redengine.core.i18n import t
+from redengine.ui import get_data
 
 BUNDLED = "2026-11-23-curated"
 SQL = "pages/sql.py"

@@ -8,7 +8,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from redengine.highlight import highlighted_html, quote_span
+from redengine.core.highlight import highlighted_html, quote_span
 
 REPORT = "江岸区共有党组织1200余个。\n注册志愿者 13.5万人。"
 

@@ -28,9 +28,10 @@ from hostile import (
 )
 from streamlit.testing.v1 import AppTest
 
-from redengine import schema, view_state
-from redengine.db import Database
-from redengine.markup import WORD_JOINER, markdown_code, markdown_text, plotly_text
+from redengine.core import view_state
+from redengine.core.markup import WORD_JOINER, markdown_code, markdown_text, plotly_text
+from redengine.data import schema
+from redengine.data.db import Database
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")

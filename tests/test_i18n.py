@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from redengine import i18n
-from redengine.i18n import LABELS, LANGUAGES, list_join, other_language, period_text, t
+from redengine.core import i18n
+from redengine.core.i18n import LABELS, LANGUAGES, list_join, other_language, period_text, t
 
 REPO = Path(__file__).resolve().parent.parent
 CODE = [*REPO.glob("redengine/*.py"), *REPO.glob("pages/*.py"), REPO / "app.py"]

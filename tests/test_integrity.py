@@ -20,9 +20,10 @@ import pytest
 from conftest import NEW, OLD, OLD_FACTS, REPO, SOURCES, facts_table, tree_digest, write_facts
 from streamlit.testing.v1 import AppTest
 
-from redengine import cli, integrity, schema, snapshots, store
-from redengine.db import Database
-from redengine.markup import markdown_text
+from redengine.core.markup import markdown_text
+from redengine.data import integrity, schema, snapshots, store
+from redengine.data.db import Database
+from redengine.ops import cli
 
 APP = str(REPO / "app.py")
 INVALID = 2
@@ -236,7 +237,7 @@ def test_problems_shown_are_capped(tmp_path, fixture_template):
 def test_the_check_runs_without_duckdb():
     """The upload check's child process imports no DuckDB: its memory is the file's."""
     done = subprocess.run(
-        [sys.executable, "-c", "import sys, redengine.snapshots; print('duckdb' in sys.modules)"],
+        [sys.executable, "-c", "import sys, redengine.data.snapshots; print('duckdb' in sys.modules)"],
         capture_output=True,
         text=True,
         check=True,

@@ -11,8 +11,9 @@ import pytest
 from conftest import CONCEPTS, DISTRICTS, METRICS, OLD_FACTS, SOURCES, fact, tree_digest, write_facts
 from hostile import HOSTILE, HOSTILE_IDS, markdown_problems
 
-from redengine import cli, schema
-from redengine.markup import CODE_LIMIT, WORD_JOINER, markdown_code, markdown_text, plotly_text
+from redengine.core.markup import CODE_LIMIT, WORD_JOINER, markdown_code, markdown_text, plotly_text
+from redengine.data import schema
+from redengine.ops import cli
 
 INVALID = 2
 CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")

@@ -15,8 +15,9 @@ import pytest
 from conftest import BIN, NEW, OLD, OLD_FACTS, fact, metric_rows, write_facts
 from moto_s3 import environment, new_bucket, s3_server
 
-from redengine import cli, objectstore, store
-from redengine.db import Database
+from redengine.data import objectstore, store
+from redengine.data.db import Database
+from redengine.ops import cli
 
 
 @pytest.fixture(scope="module")

@@ -25,11 +25,12 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
-from redengine import cached, snapshots, store
-from redengine.db import Database
-from redengine.i18n import t
-from redengine.markup import markdown_code, markdown_text
-from redengine.view_state import View
+from redengine.core.i18n import t
+from redengine.core.markup import markdown_code, markdown_text
+from redengine.core.view_state import View
+from redengine.data import shared, snapshots, store
+from redengine.data.db import Database
+from redengine.ui import cached
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
@@ -436,7 +437,7 @@ def test_a_copied_compare_url_reproduces_the_view_after_changes():
     at.selectbox(key="category").set_value("volunteers").run()
     concept = at.selectbox(key="concept").value
     assert concept in set(
-        cached.database().query("concept_coverage", snapshot_id=BUNDLED, category="volunteers")["concept_id"]
+        shared.database().query("concept_coverage", snapshot_id=BUNDLED, category="volunteers")["concept_id"]
     )
     assert at.selectbox(key="metric").value == "all"  # every definition of the concept
     at.multiselect(key="places").set_value(["wuchang", "jiangan"]).run()
@@ -576,7 +577,7 @@ def test_the_all_places_csv_has_every_reporting_place(many_places):
     snapshot = store.read_manifest(many_places)[-1].id
     at = open_page(COMPARE, lang="zh", snapshot=snapshot)
     concept_id = at.selectbox(key="concept").value
-    concepts = cached.database().query("concept_coverage", snapshot_id=snapshot, category=None).set_index("concept_id")
+    concepts = shared.database().query("concept_coverage", snapshot_id=snapshot, category=None).set_index("concept_id")
     build = cached.all_places_csv(
         View("zh", snapshot),
         concepts.at[concept_id, "unit"],

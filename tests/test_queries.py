@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import BUNDLED, DATA_DIR, NEW, OLD, metric_rows
 
-from redengine import db, store
-from redengine.db import Database, UnknownQueryError
-from redengine.domain import HEADLINE_CATEGORIES
+from redengine.core.domain import HEADLINE_CATEGORIES
+from redengine.data import db, store
+from redengine.data.db import Database, UnknownQueryError
 
 QUERY_FILES = sorted(db.QUERIES_DIR.glob("*.sql"))
 

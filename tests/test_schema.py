@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 from conftest import DISTRICTS, METRICS, OLD_FACTS, SOURCES, facts_table
 
-from redengine import schema
+from redengine.data import schema
 
 KNOWN = schema.KnownIds(
     districts={d["district_id"] for d in DISTRICTS},

@@ -22,8 +22,11 @@ from browser_helpers import get, streamlit_server
 from conftest import BUNDLED, REPO
 from hostile import hostile_data_dir
 
-from redengine import share, views
-from redengine.db import Database
+from redengine.core import chromium
+from redengine.data import store
+from redengine.data.db import Database
+from redengine.present import share, views
+from redengine.web import images
 
 spec = importlib.util.spec_from_file_location("share_images", REPO / "benchmarks" / "share_images.py")
 share_images = importlib.util.module_from_spec(spec)
@@ -233,7 +236,7 @@ def test_preview_tags_carry_hostile_names_as_text(tmp_path):
 
 def test_the_share_view_is_the_page_view():
     """describe() resolves through views.compare_view, the page's own function, from the query alone."""
-    data = Database()
+    data = Database(store.local_data_dir())
     params = {"lang": "zh", "concept": "registered_volunteers", "figures": "like", "places": "wuchang,nowhere"}
     shared = share.describe("compare", params, data.query, data.snapshots())
     page_view = views.compare_view(views.UrlChoices(params), data.query, data.snapshots()[-1].id)
@@ -242,14 +245,14 @@ def test_the_share_view_is_the_page_view():
 
 
 def test_the_renderer_is_recycled_after_its_quota():
-    data = Database()
+    data = Database(store.local_data_dir())
     shared = share.describe("profile", {"lang": "zh", "district": "haizhu"}, data.query, data.snapshots())
-    renderer = share.Renderer(share.chromium_path(), recycle_after=2)
+    renderer = images.Renderer(chromium.path(), recycle_after=2)
     try:
-        images = [renderer.render(share.image_figure(shared, "http://x"), "png") for _ in range(3)]
+        drawn = [renderer.render(share.image_figure(shared, "http://x"), "png") for _ in range(3)]
     finally:
         renderer.close()
-    assert renderer.browsers_opened == 2 and all(png_size(i) == (1200, 630) for i in images)
+    assert renderer.browsers_opened == 2 and all(png_size(i) == (1200, 630) for i in drawn)
 
 
 def _renderer_pss_mb() -> float:
@@ -261,14 +264,14 @@ def _renderer_pss_mb() -> float:
 
 def test_the_renderer_collects_its_pages_garbage_so_its_memory_stays_flat():
     # Without the collections, measured: +104 MB over these 10 images; with one every 5, +5 MB.
-    data = Database()
+    data = Database(store.local_data_dir())
     views_shared = [
         share.describe("profile", {"lang": lang, "district": place}, data.query, data.snapshots())
         for place in ("bazhou", "haizhu", "jiangan", "jianghan", "wuchang", "zhenjiang")
         for lang in ("zh", "en")
     ]
     figures = [share.image_figure(shared, "http://x") for shared in views_shared]
-    renderer = share.Renderer(share.chromium_path(), collect_every=5)
+    renderer = images.Renderer(chromium.path(), collect_every=5)
     try:
         for figure in figures[:5]:
             renderer.render(figure, "png")

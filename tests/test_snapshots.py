@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import NEW, OLD, OLD_FACTS, fact, metric_rows, tree_digest, write_facts
 
-from redengine import db, schema, snapshots, store
-from redengine.db import Database
+from redengine.data import db, schema, snapshots, store
+from redengine.data.db import Database
 
 DELTA = {
     "district_id": "delta",

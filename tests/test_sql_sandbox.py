@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from redengine import sql_sandbox, store
+from redengine.data import sql_sandbox, store
 
 REPO = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO / "data"
@@ -71,7 +71,7 @@ HOSTILE = {
     "copy_out": ("copy facts to '/tmp/redengine-leak.csv'", "COPY statements are refused"),
     "copy_query_out": ("copy (select * from facts) to '/tmp/leak.parquet' (format parquet)", "COPY statements"),
     "copy_in": ("copy facts from '/etc/passwd'", "COPY statements"),
-    "attach_file": ("attach '/tmp/redengine.db' as scratch", "ATTACH statements"),
+    "attach_file": ("attach '/tmp/redengine.data.db' as scratch", "ATTACH statements"),
     "attach_memory": ("attach ':memory:' as scratch", "ATTACH statements"),
     "detach": ("detach memory", "DETACH statements"),
     "install": ("install httpfs", "LOAD statements"),

@@ -16,14 +16,15 @@ from pathlib import Path
 import pytest
 from conftest import BIN, NEW, NEW_FACTS, OLD_FACTS, REPO, tree_digest, write_facts
 
-from redengine import cli, snapshots, store
-from redengine.db import Database
+from redengine.data import snapshots, store
+from redengine.data.db import Database
+from redengine.ops import cli
 
 INVALID = 2
 UNPRIVILEGED = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
 READ_AS_ANOTHER_USER = """
 import sys
-from redengine.db import Database
+from redengine.data.db import Database
 frame = Database(sys.argv[1]).query("snapshot_summary", snapshot_ids=[sys.argv[2]])
 print(int(frame["figures"].item()))
 """

@@ -22,9 +22,10 @@ import brotli
 import pytest
 from browser_helpers import debian_chromium, get, streamlit_server
 
-from redengine import static_assets, store
-
 # Linux's delayed ACK, which Nagle's algorithm waits for, is at least 40 ms: a kept-alive request slower
+from redengine.data import store
+from redengine.web import static_assets
+
 # than half of it at the median is waiting for it.
 NAGLE_WAIT_MS = 40
 

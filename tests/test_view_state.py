@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from redengine.view_state import Notice, Resolution, choose_many, choose_one, to_query_params
+from redengine.core.view_state import Notice, Resolution, choose_many, choose_one, to_query_params
 
 PLACES = ["jiangan", "jianghan", "wuchang"]
 

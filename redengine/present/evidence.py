@@ -1,0 +1,84 @@
+"""The evidence matrix as HTML: one row per concept, one column per place, each cell the place's figures.
+
+Pure: rows in, an HTML string out. Every text that came from the data is escaped here.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+import pandas as pd
+
+from redengine.core.domain import format_qualified
+from redengine.core.i18n import localized, t
+from redengine.present.tables import figure_marks
+
+FIGURES_SHOWN = 3  # per cell; the rest fold away, so one wordy report does not stretch the table
+STYLE = (
+    "<style>.evidence{overflow:auto;max-width:100%;max-height:640px}"
+    ".evidence table{border-collapse:collapse;font-size:14px;min-width:100%}"
+    ".evidence th,.evidence td{border:1px solid #e5ddd3;padding:.4rem .5rem;vertical-align:top;text-align:left}"
+    ".evidence thead th{background:#f4efe9;position:sticky;top:0}.evidence th.concept{"
+    "background:#fdfcfa;position:sticky;left:0;min-width:9rem;max-width:14rem;font-weight:600}"
+    ".evidence .reach{display:block;font-weight:400;color:#7f8c8d;font-size:12px}.evidence .figure{"
+    "margin-bottom:.35rem}.evidence .figure a{color:#8e2a20;font-weight:600;text-decoration:none}"
+    ".evidence .marks{display:block;color:#5d6d7e;font-size:12px}.evidence .nr{color:#95a5a6;font-size:12px}"
+    ".evidence summary{cursor:pointer;color:#5d6d7e;font-size:12px}.evidence thead th{z-index:2}"
+    "</style>"
+)
+
+
+def _figure(row: dict, concept_name: str, lang: str, fact_link: Callable[[str, str], str]) -> str:
+    value = html.escape(format_qualified(row["value"], row["unit"], row["qualifier"], lang))
+    marks = figure_marks(row, lang)
+    metric = localized(row, "metric_name", lang)
+    if metric != concept_name:
+        marks.append(metric)
+    link = html.escape(fact_link(row["source_id"], row["fact_id"]))
+    shown_marks = " · ".join(html.escape(m) for m in marks if m)
+    return (
+        f'<div class="figure"><a href="{link}" target="_self">{value}</a><span class="marks">{shown_marks}</span></div>'
+    )
+
+
+def _cell(figures: list[str], lang: str) -> str:
+    shown, folded = figures[:FIGURES_SHOWN], figures[FIGURES_SHOWN:]
+    if not folded:
+        return "".join(shown)
+    more = html.escape(t("more_figures", lang, n=len(folded)))
+    return f"{''.join(shown)}<details><summary>{more}</summary>{''.join(folded)}</details>"
+
+
+def evidence_html(
+    rows: pd.DataFrame,
+    places: list[tuple[str, str]],
+    total_places: int,
+    lang: str,
+    fact_link: Callable[[str, str], str],
+) -> str:
+    """`rows` from evidence_matrix.sql; `places` the (district_id, name) columns in order, of
+    `total_places` in the snapshot."""
+    header = "".join(f"<th>{html.escape(name)}</th>" for _, name in places)
+    body = []
+    for _, figures in rows.groupby("concept_id", sort=False):
+        first = figures.iloc[0]
+        name = localized(first, "concept_name", lang)
+        by_place: dict[str, list[str]] = {}
+        for row in figures.to_dict("records"):
+            by_place.setdefault(row["district_id"], []).append(_figure(row, name, lang, fact_link))
+        reach = t("evidence_places_reporting", lang, n=int(first["places_reporting"]), total=total_places)
+        cells = "".join(
+            f"<td>{_cell(by_place[pid], lang)}</td>"
+            if pid in by_place
+            else f'<td><span class="nr">{html.escape(t("not_reported", lang))}</span></td>'
+            for pid, _ in places
+        )
+        body.append(
+            f'<tr><th class="concept" scope="row">{html.escape(name)}<span class="reach">{html.escape(reach)}'
+            f"</span></th>{cells}</tr>"
+        )
+    return (
+        f'{STYLE}<div class="evidence"><table><thead><tr><th class="concept">{html.escape(t("concept", lang))}'
+        f"</th>{header}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+    )

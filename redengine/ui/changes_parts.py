@@ -1,0 +1,38 @@
+"""What changed between two snapshots (counts, then the first rows of the differences), drawn through
+st.cache_data: a rerun replays the elements instead of building a table of up to 1,000 rows again.
+Defined outside the page script, which runs on every rerun: Streamlit reads a cached function's
+source each time its decorator runs.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from redengine.core.i18n import t
+from redengine.core.view_state import View
+from redengine.data import shared
+from redengine.present import tables
+from redengine.ui import cached, widgets
+
+ROWS_SHOWN = 1000
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _differences(version: str, view: View, old: str, new: str) -> None:
+    lang = view.lang
+    counts = cached.query("snapshot_diff_counts", old_snapshot_id=old, new_snapshot_id=new)
+    counts = counts.set_index("change")["figures"]
+    for column, kind in zip(st.columns(3), ("added", "removed", "revised"), strict=True):
+        column.metric(t(f"change_{kind}", lang), int(counts.get(kind, 0)))
+    if counts.sum() == 0:
+        st.info(t("no_changes", lang))
+        return
+    if counts.sum() > ROWS_SHOWN:
+        st.caption(t("more_rows_hidden", lang, n=ROWS_SHOWN, total=int(counts.sum())))
+    changes = cached.query("snapshot_diff", old_snapshot_id=old, new_snapshot_id=new, row_limit=ROWS_SHOWN)
+    st.dataframe(tables.changes_table(changes, lang), hide_index=True, column_config=widgets.link_columns(lang))
+
+
+def differences(view: View, old: str, new: str) -> None:
+    """Figures added, removed and revised from snapshot `old` to `new`: the counts, then the first rows."""
+    _differences(shared.database().version(), view, old, new)

@@ -1,0 +1,87 @@
+"""Compare's result (the verdict's captions, then the chart or the table) drawn through st.cache_data:
+a rerun that changes no choice replays the elements it drew, Plotly's JSON included. Defined outside
+the page script, which runs on every rerun: Streamlit reads a cached function's source each time its
+decorator runs.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from redengine.core.i18n import list_join, t
+from redengine.core.markup import markdown_text
+from redengine.core.view_state import View
+from redengine.data import shared
+from redengine.present import links, tables
+from redengine.present.views import BARS_SHOWN
+from redengine.ui import cached, widgets
+from redengine.ui.cached import Params
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _comparison(
+    version: str,
+    view: View,
+    figures: Params,
+    unit: str,
+    chart_options: Params,
+    about: str | None,
+    shown_as: str,
+    reporters: int,
+) -> None:
+    lang = view.lang
+    shown_figures = dict(figures)
+    rows = cached.query("concept_figures", **shown_figures)
+    comparison = tables.comparison_summary(rows, lang)
+    widgets.period_warning(comparison.periods, lang)
+    if comparison.not_reported:
+        st.info(t("not_reported_by", lang) + list_join([markdown_text(n) for n in comparison.not_reported], lang))
+    if comparison.left_out:
+        left_out = list_join([markdown_text(n) for n in comparison.left_out], lang)
+        st.caption(t("left_out_not_like", lang, places=left_out))
+    if comparison.reference:
+        st.caption(
+            t(
+                "verdict_summary",
+                lang,
+                reference=markdown_text(comparison.reference),
+                like=comparison.like,
+                unlike=comparison.unlike,
+            )
+        )
+    if reporters < 2:
+        st.caption(t("only_one_place", lang))
+    elif reporters > BARS_SHOWN:
+        st.caption(t("top_places_chosen", lang, n=BARS_SHOWN, total=reporters))
+    if shown_figures["per_month"]:
+        st.caption(t("per_month_caveat", lang))
+    st.caption((f"{markdown_text(about)}  \n" if about else "") + t("qualifier_note", lang))
+
+    if shown_as == "chart":
+        if len(rows) > BARS_SHOWN:
+            st.caption(t("more_places_hidden", lang, n=BARS_SHOWN))
+        st.plotly_chart(
+            cached.comparison_chart("concept_figures", shown_figures, unit, lang, **dict(chart_options)),
+            key="comparison",
+            config={"displayModeBar": False},
+        )
+    else:
+        table = tables.concept_table(rows, unit, lang, links.source_links(view))
+        st.dataframe(table, hide_index=True, column_config=widgets.link_columns(lang), placeholder="—")
+
+
+def comparison(
+    view: View,
+    shown_figures: dict[str, object],
+    unit: str,
+    chart_options: dict[str, object],
+    about: str | None,
+    shown_as: str,
+    reporters: int,
+) -> None:
+    """concept_figures' rows for `shown_figures`: period warning, who does not report, the verdict's
+    summary, caveats, then the chart (comparison_bars with `chart_options`) or the table; `reporters` is
+    how many places report the concept."""
+    version = shared.database().version()
+    frozen_options = cached.frozen(chart_options)
+    _comparison(version, view, cached.frozen(shown_figures), unit, frozen_options, about, shown_as, reporters)

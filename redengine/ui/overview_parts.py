@@ -1,0 +1,94 @@
+"""The Overview's parts that change only with the view, drawn through st.cache_data: a rerun (a click on
+a category, a page switch back) replays the elements they drew, Plotly's JSON included, instead of
+building them again. Defined here rather than in the page script, which runs on every rerun: Streamlit
+reads a cached function's source each time its decorator runs.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from redengine.core.i18n import category_name, list_join, localized, t
+from redengine.core.markup import markdown_text
+from redengine.core.view_state import View
+from redengine.present import tables, views
+from redengine.present.views import PANEL_BARS
+from redengine.ui import cached, widgets
+
+CARDS_SHOWN = 6
+CARDS_PER_ROW = 3
+HEATMAP_ROWS = 30
+EVIDENCE_COLUMNS = 30
+
+
+REPLAYED = {"max_entries": 64, "show_spinner": False}
+
+
+@st.cache_data(**REPLAYED)
+def place_cards(version: str, view: View) -> None:
+    """The page's title and the places with most figures, one card each."""
+    cards = cached.query("district_cards", snapshot_id=view.snapshot_id)
+    widgets.page_header("page_overview", "overview_intro", view.lang, n=len(cards))
+    for index, card in enumerate(tables.most_figures(cards, CARDS_SHOWN).to_dict("records")):
+        if index % CARDS_PER_ROW == 0:
+            row = st.columns(CARDS_PER_ROW)
+        with row[index % CARDS_PER_ROW].container(border=True):
+            widgets.place_card(card, view)
+    if len(cards) > CARDS_SHOWN:
+        st.caption(f"{len(cards):,} {t('places', view.lang)}; {t('page_profile', view.lang)} →")
+
+
+@st.cache_data(**REPLAYED)
+def evidence_matrix(version: str, view: View, category: str) -> None:
+    """The evidence matrix of a category for the places with most figures."""
+    cards = cached.query("district_cards", snapshot_id=view.snapshot_id)
+    if len(cards) > EVIDENCE_COLUMNS:
+        st.caption(t("more_places_hidden", view.lang, n=EVIDENCE_COLUMNS))
+    evidence_places = tables.place_names(tables.most_figures(cards, EVIDENCE_COLUMNS), view.lang)
+    st.html(cached.evidence_table(view, category, evidence_places, len(cards)))
+
+
+@st.cache_data(**REPLAYED)
+def headline_panel(version: str, view: View, category: str) -> None:
+    """A headline category's best-covered concept: who reports it, its definitions and periods, its chart."""
+    lang = view.lang
+    cards = cached.query("district_cards", snapshot_id=view.snapshot_id)
+    headline_params = views.headline_params(view.snapshot_id)
+    rows = tables.in_category(cached.query("headline_figures", **headline_params), category)
+    first = rows.iloc[0]
+    reporting = int(first["places_reporting"])
+    st.markdown(f"**{category_name(category, lang)}** · {markdown_text(localized(first, 'concept_name', lang))}")
+    st.caption(f"{t('reported_by', lang)}: {reporting:,} / {len(cards):,}")
+    if reporting < 2:
+        st.caption(t("only_one_place", lang))
+    if first["definitions"] > 1:
+        definitions = list_join([markdown_text(d) for d in tables.definitions_in(rows, lang)], lang)
+        st.caption(t("definitions_differ", lang, definitions=definitions))
+    widgets.period_warning(rows["period_label"], lang)
+    if reporting <= PANEL_BARS:  # every reporting place is here, so the others can be named
+        missing = [markdown_text(name) for name in tables.places_missing_from(rows, tables.place_names(cards, lang))]
+        if missing:
+            st.caption(t("not_reported_by", lang) + list_join(missing, lang))
+    else:
+        st.caption(t("more_places_hidden", lang, n=PANEL_BARS))
+    # Small panels plot the reporting places only; the caption names the others.
+    figure = cached.comparison_chart(
+        "headline_figures", headline_params, first["unit"], lang, category, **views.PANEL_CHART_OPTIONS
+    )
+    st.plotly_chart(figure, key=f"headline_{category}", config={"displayModeBar": False})
+
+
+@st.cache_data(**REPLAYED)
+def coverage(version: str, view: View) -> None:
+    """How many figures each of the busiest places reports per category."""
+    lang = view.lang
+    cards = cached.query("district_cards", snapshot_id=view.snapshot_id)
+    st.subheader(t("coverage_title", lang))
+    st.caption(t("coverage_gap_note", lang))
+    # A readable matrix has tens of rows, not thousands: the places with most figures.
+    if len(cards) > HEATMAP_ROWS:
+        st.caption(t("more_places_hidden", lang, n=HEATMAP_ROWS))
+    busiest = list(tables.most_figures(cards, HEATMAP_ROWS)["district_id"])
+    st.plotly_chart(
+        cached.coverage_chart(view.snapshot_id, busiest, lang), key="coverage", config={"displayModeBar": False}
+    )

@@ -1,0 +1,81 @@
+"""The District profile's content for one place (names, periods, headline figures, every figure by
+category), drawn through st.cache_data: a rerun replays the elements it drew instead of building
+every table again. Defined outside the page script, which runs on every rerun: Streamlit reads a
+cached function's source each time its decorator runs.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from redengine.core.domain import format_qualified
+from redengine.core.i18n import category_name, localized, t
+from redengine.core.markup import markdown_text
+from redengine.core.view_state import View
+from redengine.data import shared
+from redengine.present import links, tables
+from redengine.ui import cached, widgets
+
+HEADLINES_PER_ROW = 3
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _place_and_headlines(version: str, view: View, district_id: str) -> bool:
+    lang = view.lang
+    places = cached.query("district_cards", snapshot_id=view.snapshot_id)
+    place = places.set_index("district_id").loc[district_id]
+
+    name, other_name = widgets.place_names_both(place, lang)
+    st.markdown(f"### {name} · {other_name}")
+    periods = tables.report_periods(place["report_periods"], lang)
+    level = t("level_" + place["level"], lang)
+    where = tables.place_location(place, lang)
+    st.caption(f"{markdown_text(where)} · {level} · {t('report_period', lang)}: {markdown_text(periods)}")
+    reports = localized(place, "report_titles", lang)
+    if isinstance(reports, str):
+        st.caption(f"{t('source', lang)}: {markdown_text(reports)}")
+
+    facts = cached.query("district_facts", snapshot_id=view.snapshot_id, district_id=district_id)
+    if facts.empty:
+        st.info(t("no_figures", lang))
+        return False
+    st.subheader(t("headline_figures", lang))
+    # The best-known figure of each category: the one most places report, so it compares.
+    for index, fact in enumerate(tables.first_per_category(facts).to_dict("records")):
+        if index % HEADLINES_PER_ROW == 0:
+            row = st.columns(HEADLINES_PER_ROW)
+        column = row[index % HEADLINES_PER_ROW]
+        column.metric(
+            f"{category_name(fact['category'], lang)} · {markdown_text(localized(fact, 'metric_name', lang))}",
+            format_qualified(fact["value"], fact["unit"], fact["qualifier"], lang),
+            help=markdown_text(fact["quote"]),
+        )
+        column.caption(markdown_text(" · ".join(tables.figure_marks(fact, lang))))
+    return True
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _all_figures(version: str, view: View, district_id: str) -> None:
+    lang = view.lang
+    facts = cached.query("district_facts", snapshot_id=view.snapshot_id, district_id=district_id)
+    st.subheader(t("all_figures", lang))
+    compare = links.compare_links(view)
+    for category, in_category in tables.by_category(facts):
+        with st.expander(f"{category_name(category, lang)} ({len(in_category)})", expanded=True):
+            st.dataframe(
+                tables.district_table(in_category, lang, links.source_links(view), compare),
+                hide_index=True,
+                column_config=widgets.link_columns(lang),
+                placeholder="—",
+            )
+
+
+def place_and_headlines(view: View, district_id: str) -> bool:
+    """One place: its names, where it is, its report periods and sources, and its headline figure per
+    category; False when the place has no figure (it says so)."""
+    return _place_and_headlines(shared.database().version(), view, district_id)
+
+
+def all_figures(view: View, district_id: str) -> None:
+    """Every figure of the place by category, with its quote and links."""
+    _all_figures(shared.database().version(), view, district_id)

@@ -1,0 +1,71 @@
+"""The What changed page's "Check a snapshot file" box: check an upload, keep the verdict, release the file.
+
+Streamlit keeps an uploaded file in server memory until the visitor removes it or the session
+ends (minutes after the tab closes). The box drops it as soon as it has been checked and shows
+the verdict from session state, above an empty box.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+
+from redengine.data import shared, snapshots
+
+VERDICT = "_upload_verdict"
+GENERATION = "_upload_generation"
+NAME_SHOWN = 80  # characters of an upload's name shown in messages
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What checking one upload found."""
+
+    name: str
+    rows: int
+    problems: list[str]
+    preview: pd.DataFrame | None
+
+
+def widget_key() -> str:
+    """A new key after each check, so the box is drawn empty once its file is released."""
+    return f"upload_{st.session_state.get(GENERATION, 0)}"
+
+
+def last_verdict() -> Verdict | None:
+    return st.session_state.get(VERDICT)
+
+
+def shown_name(name: str) -> str:
+    return name if len(name) <= NAME_SHOWN else name[: NAME_SHOWN - 1] + "…"
+
+
+def check(upload: UploadedFile) -> None:
+    """Checks the upload (from a temporary copy: nothing under the data directory is written),
+    keeps the verdict, releases the file and reruns with an empty box."""
+    # Its size is bounded before it gets here: server.maxUploadSize (config.toml) refuses larger requests.
+    name = shown_name(upload.name)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "upload.parquet"  # not the visitor's name: it may be too long or odd
+        path.write_bytes(upload.getbuffer())
+        result = snapshots.check_upload(shared.database(), path, name)
+        preview = snapshots.preview(path) if result.ok else None
+    verdict = Verdict(name, result.rows, result.shown_problems(), preview)
+    _release(upload)
+    st.session_state[VERDICT] = verdict
+    st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1
+    st.rerun()
+
+
+def _release(upload: UploadedFile) -> None:
+    """Drops the uploaded bytes from the server's memory (as st.chat_input does with its files)."""
+    context = get_script_run_ctx()
+    if context is not None and isinstance(context.uploaded_file_mgr, MemoryUploadedFileManager):
+        context.uploaded_file_mgr.remove_file(session_id=context.session_id, file_id=upload.file_id)
