@@ -33,9 +33,7 @@ def test_warm_up_pages_api_and_previews_share_one_database(monkeypatch):
     assert len(opened) == 1 and shared.database() is opened[0]
 
 
-def test_another_data_directory_opens_a_new_database_and_drops_what_was_built_from_the_old(
-    monkeypatch, fixture_dir
-):
+def test_another_data_directory_opens_a_new_database_and_drops_what_was_built_from_the_old(monkeypatch, fixture_dir):
     monkeypatch.setattr(shared, "_current", None)
     dropped: list[str] = []
     monkeypatch.setattr(shared, "_on_replace", [lambda: dropped.append("results")])
