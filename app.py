@@ -5,7 +5,8 @@ import streamlit as st
 from redengine.core.i18n import t
 from redengine.core.markup import markdown_text
 from redengine.data import store
-from redengine.ui import share_panel, widgets
+from redengine.present import pages
+from redengine.ui import share_panel, url_state, widgets
 
 st.set_page_config(page_title="红色引擎 Red Engine", page_icon="🏮", layout="wide")
 share_panel.inject_stylesheet()
@@ -17,23 +18,18 @@ except store.DataDirError as error:
     st.error(f"**数据无法读取 · The data cannot be read**\n\n{markdown_text(error)}")
     st.stop()
 
-pages = [
+navigation = [
     st.Page(
-        "pages/overview.py",
-        title=t("page_overview", view.lang),
-        icon=":material/home:",
-        url_path="overview",
-        default=True,
-    ),
-    st.Page("pages/compare.py", title=t("page_compare", view.lang), icon=":material/bar_chart:", url_path="compare"),
-    st.Page("pages/profile.py", title=t("page_profile", view.lang), icon=":material/location_on:", url_path="profile"),
-    st.Page("pages/sources.py", title=t("page_sources", view.lang), icon=":material/description:", url_path="sources"),
-    st.Page(
-        "pages/changes.py", title=t("page_changes", view.lang), icon=":material/compare_arrows:", url_path="changes"
-    ),
-    st.Page("pages/sql.py", title=t("page_sql", view.lang), icon=":material/terminal:", url_path="sql"),
+        page.script,
+        title=t(page.title_key, view.lang),
+        icon=page.icon,
+        url_path=page.url_path,
+        default=page == pages.DEFAULT,
+    )
+    for page in pages.PAGES
 ]
 try:
-    st.navigation(pages, position="top").run()
+    st.navigation(navigation, position="top").run()
+    url_state.write_url()  # after the page: what it restored from the link, written back
 except store.DataDirError as error:
     st.error(f"**{t('data_error', view.lang)}**\n\n{markdown_text(error)}")

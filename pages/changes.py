@@ -35,4 +35,3 @@ with st.expander(t("upload_title", lang)):
         upload_box.check(upload)
 
 get_data.show(view, snapshots=[old, new])
-url_state.write_url()

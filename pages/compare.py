@@ -85,4 +85,3 @@ if len(reporters) > BARS_SHOWN:  # too many to choose by hand: all of them as a 
     )
 
 get_data.show(view, concept=concept_id, metric=compare.metric_id, district=compare.chosen)
-url_state.write_url()

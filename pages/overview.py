@@ -62,4 +62,3 @@ else:
     overview_parts.coverage(version, view)
 
 get_data.show(view)
-url_state.write_url()

@@ -20,4 +20,3 @@ if profile_parts.place_and_headlines(view, district_id):
     profile_parts.all_figures(view, district_id)
 
 get_data.show(view, district=district_id)
-url_state.write_url()

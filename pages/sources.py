@@ -56,4 +56,3 @@ if target:
     )
 
 get_data.show(view, source=source_id)
-url_state.write_url()

@@ -38,5 +38,3 @@ else:
         icon=":material/download:",
     )
     get_data.show(view, "sql", q=query)
-
-url_state.write_url()

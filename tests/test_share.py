@@ -25,7 +25,7 @@ from hostile import hostile_data_dir
 from redengine.core import chromium
 from redengine.data import store
 from redengine.data.db import Database
-from redengine.present import share, views
+from redengine.present import pages, share, views
 from redengine.web import images
 
 spec = importlib.util.spec_from_file_location("share_images", REPO / "benchmarks" / "share_images.py")
@@ -105,7 +105,7 @@ def svg_text(body: bytes) -> str:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize(("page", "query"), list(PREVIEWS))
 def test_a_page_url_previews_as_its_view_and_its_image_names_the_snapshot(server, page, query, lang):
-    path = share.page_path(page)
+    path = pages.path_of(page)
     status, headers, body = get(f"{server}{path}?lang={lang}&{query}", {"Accept-Encoding": "gzip, br"})
     assert status == 200 and headers.get("content-encoding") == "gzip"  # edited plain, then compressed whole
     tags = head_tags(gzip.decompress(body).decode("utf-8"))

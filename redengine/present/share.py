@@ -20,12 +20,10 @@ from redengine.core.domain import distinct_periods, format_qualified
 from redengine.core.i18n import LANGUAGES, category_name, column, list_join, localized, period_text, t
 from redengine.core.markup import plotly_text
 from redengine.data import store
-from redengine.present import charts, tables, views
+from redengine.present import charts, pages, tables, views
 
-PAGES = ("overview", "compare", "profile", "sources", "changes", "sql")
 # An image URL with download=1 is served as an attachment (the share panel's Download buttons); not a view parameter.
 DOWNLOAD_PARAM = "download"
-CHART_PAGES = ("overview", "compare", "profile")  # pages with a chart of their own; the others share the Overview's
 DEFAULT_LANG = "zh"
 IMAGE_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 IMAGE_WIDTH, IMAGE_HEIGHT = 1200, 630
@@ -86,19 +84,19 @@ class SharedView:
 
     def url(self, base: str) -> str:
         """The canonical URL of the view: every choice written out, so it reopens exactly this view."""
-        return f"{base}{page_path(self.page)}?{urlencode(self.params, safe=',')}"
+        return f"{base}{pages.path_of(self.page)}?{urlencode(self.params, safe=',')}"
 
     def short_url(self, base: str) -> str:
         """The URL without what its absence means anyway (defaults; a category implied by its concept)."""
         params = {k: v for k, v in self.params.items() if SHORT_URL_DEFAULTS.get(k) != v}
         if "concept" in params:
             params.pop("category", None)
-        return f"{base}{page_path(self.page)}?{urlencode(params, safe=',')}"
+        return f"{base}{pages.path_of(self.page)}?{urlencode(params, safe=',')}"
 
     def image_url(self, base: str, fmt: str = "png", download: bool = False) -> str:
         """The chart's image; with `download`, served as an attachment (DOWNLOAD_PARAM) to save, not to show."""
-        page = self.page if self.page in CHART_PAGES else "overview"
-        params = self.params if self.page in CHART_PAGES else {"lang": self.lang, "snapshot": self.snapshot.id}
+        page = self.page if self.page in pages.IMAGE_PAGES else pages.DEFAULT.url_path
+        params = self.params if self.page in pages.IMAGE_PAGES else {"lang": self.lang, "snapshot": self.snapshot.id}
         params = {**params, DOWNLOAD_PARAM: "1"} if download else params
         return f"{base}/share/{page}.{fmt}?{urlencode(params, safe=',')}"
 
@@ -113,18 +111,6 @@ class SharedView:
             url=self.url(base),
             sources=self.sources_joined,
         )
-
-
-def page_path(page: str) -> str:
-    return "/" if page == "overview" else f"/{page}"
-
-
-def page_of_path(path: str) -> str | None:
-    """The page a URL path opens (Streamlit serves index.html for any path), or None for a path no page has."""
-    name = path.strip("/")
-    if name in ("", "overview"):
-        return "overview"
-    return name if name in PAGES else None
 
 
 def describe(

@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from redengine.core.i18n import language_from_locale, t
 from redengine.data import shared, sql_sandbox, store
-from redengine.present import share
+from redengine.present import pages, share
 from redengine.web import api, images, static_assets, warm
 
 # Nobody may frame the dashboard (clickjacking); browsers must not guess a response's type.
@@ -72,10 +72,6 @@ REQUEST_DROPPED = (b"accept-encoding", b"if-none-match", b"if-modified-since")
 # index.html's validators describe the file, not the edited page; its length changes.
 RESPONSE_DROPPED = (b"content-length", b"etag", b"last-modified")
 IMAGE_CACHE = "public, max-age=3600"  # a view's image changes only with the data or the code
-# The pages whose first screen draws Plotly charts: their HTML starts loading Plotly at once. The Overview
-# draws them only in two of its sections (views.OVERVIEW_SECTIONS); the Profile draws none.
-CHART_PAGES = ("compare",)
-OVERVIEW_CHART_SECTIONS = ("charts", "coverage")
 
 
 def public_base(scope: Scope) -> str:
@@ -111,10 +107,10 @@ def describe(page: str, query_string: str, default_lang: str) -> share.SharedVie
 def share_image(request: Request) -> Response:
     """/share/<page>.png|.svg?<the page's query string>: the view's chart with its source, 1200 × 630."""
     page, fmt = request.path_params["page"], request.path_params["fmt"]
-    if page not in share.CHART_PAGES or fmt not in share.IMAGE_FORMATS:
+    if page not in pages.IMAGE_PAGES or fmt not in share.IMAGE_FORMATS:
         return PlainTextResponse(
             f"No image /share/{page[:40]}.{fmt[:10]}. Fix: use /share/<page>.png or .svg, "
-            f"page one of {', '.join(share.CHART_PAGES)}, with the page's query string.\n",
+            f"page one of {', '.join(pages.IMAGE_PAGES)}, with the page's query string.\n",
             status_code=404,
         )
     params = parse_qsl(request.url.query, keep_blank_values=True)
@@ -155,7 +151,8 @@ class LinkPreviewMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        page = share.page_of_path(scope["path"]) if scope["type"] == "http" else None
+        opened = pages.of_path(scope["path"]) if scope["type"] == "http" else None
+        page = opened.url_path if opened else None
         if page is None or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
@@ -200,7 +197,7 @@ def _with_preview(html_bytes: bytes, page: str, scope: Scope) -> bytes:
     if not found:
         text = text.replace("</head>", f"    {tags}\n  </head>", 1)
     section = dict(parse_qsl(query)).get("section")
-    if page in CHART_PAGES or (page == "overview" and section in OVERVIEW_CHART_SECTIONS):
+    if pages.BY_PATH[page].draws_plotly or (page == "overview" and section in pages.OVERVIEW_PLOTLY_SECTIONS):
         text = text.replace("</head>", f"    {static_assets.early_chart_import()}\n  </head>", 1)
     return text.encode("utf-8")
 
