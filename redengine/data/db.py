@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from redengine.data import integrity, store
+from redengine.data import integrity, schema, store
 
 QUERIES_DIR = Path(__file__).resolve().parents[2] / "queries"
 SETUP_DIR = QUERIES_DIR / "setup"  # run once per connection: views and empty summary tables
@@ -35,7 +35,6 @@ SUMMARIES_DIR = QUERIES_DIR / "summaries"
 PAIR_SUMMARIES_DIR = QUERIES_DIR / "pair_summaries"
 SUMMARIES_HEADER = "-- summaries:"
 PARAMS_HEADER = "-- params:"
-FACT_COLUMNS_ADDED_LATER = ("period_basis", "scope_zh", "scope_en")
 SNAPSHOT_PARAMS = ("snapshot_id", "old_snapshot_id", "new_snapshot_id", "snapshot_ids")
 # DuckDB suggests con.sql(...) over a cursor's Arrow output, to save one copy of the rows; measured
 # on the pages' queries, the cursor is faster still (a relation is planned again), so the hint is muted.
@@ -192,9 +191,9 @@ class Database:
             # Files written before period bases and scopes existed lack those columns: null, read as
             # the contract's defaults by the facts views. Unifying schemas makes DuckDB read every file's
             # footer on every query (a damaged old one too), so only a mix of old and new files does it.
-            older = [f for f in files if not _has_columns(f, FACT_COLUMNS_ADDED_LATER)]
+            older = [f for f in files if not _has_columns(f, schema.FACT_COLUMNS_ADDED_LATER)]
             stored = connection.read_parquet(files, filename=True, union_by_name=bool(older))
-            absent = [c for c in FACT_COLUMNS_ADDED_LATER if c not in stored.columns]
+            absent = [c for c in schema.FACT_COLUMNS_ADDED_LATER if c not in stored.columns]
             if absent:
                 stored = stored.project(", ".join(["*", *(f"null::varchar as {c}" for c in absent)]))
             stored.create_view("stored_facts_files")
