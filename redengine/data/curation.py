@@ -6,27 +6,17 @@ committed tables are a fresh build.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
-from redengine.core.domain import (
-    APPROX_MARKERS,
-    ESTIMATE_MARKERS,
-    WrittenValueError,
-    parse_written_value,
-)
-from redengine.data import schema, store
+from redengine.data import provenance, schema, store
 
 BUNDLED_SNAPSHOT_ID = "2026-11-23-curated"
 BUNDLED_SNAPSHOT_ADDED = "2026-11-23T00:00:00+00:00"
 CURATION = Path("curation")
-# Words in a quote that make a figure approximate even when they do not touch the number
-# ("大概有535家").
-APPROX_WORDS = (*APPROX_MARKERS, "大概", "大约", "成")
 
 
 class CurationError(RuntimeError):
@@ -81,56 +71,29 @@ def load(data_dir: Path) -> Curation:
     return Curation(facts=facts, headers=headers, **tables)
 
 
-def _source_texts(data_dir: Path, sources: pa.Table) -> dict[str, str]:
-    return {row["source_id"]: (data_dir / row["file"]).read_text(encoding="utf-8") for row in sources.to_pylist()}
+def provenance_sources(data_dir: Path, sources: pa.Table) -> dict[str, provenance.Source]:
+    """Each source's text (None when its file is missing) and the last date it can describe."""
+    found = {}
+    for row in sources.to_pylist():
+        path = data_dir / row["file"]
+        text = path.read_text(encoding="utf-8") if path.is_file() else None
+        latest = row.get("published") or row.get("period_end")
+        found[row["source_id"]] = provenance.Source(text, latest.isoformat() if latest else None)
+    return found
 
 
-def _without_space(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+def provenance_metrics(metrics: pa.Table) -> dict[str, provenance.Metric]:
+    return {
+        row["metric_id"]: provenance.Metric(row["unit"], row["measure"] or "stock")
+        for row in metrics.select(["metric_id", "unit", "measure"]).to_pylist()
+    }
 
 
 def provenance_problems(data_dir: Path, curation: Curation) -> list[str]:
-    """What the contract cannot see: quotes in their source, values matching their text."""
-    texts = {key: _without_space(text) for key, text in _source_texts(data_dir, curation.sources).items()}
-    units = dict(zip(curation.metrics["metric_id"].to_pylist(), curation.metrics["unit"].to_pylist(), strict=True))
-    problems = []
-    for row in curation.facts.to_dict("records"):
-        where = f"{row['file']}:{row['line']}"
-        quote = _without_space(row["quote"])
-        if row["source_id"] in texts and quote not in texts[row["source_id"]]:
-            problems.append(f"{where}: the quote is not in source {row['source_id']}: {row['quote']!r}")
-        if _without_space(row["value_as_written"]) not in quote:
-            problems.append(f"{where}: value_as_written {row['value_as_written']!r} is not in the quote")
-        try:
-            written = parse_written_value(row["value_as_written"])
-        except WrittenValueError as error:
-            problems.append(f"{where}: {error}")
-            continue
-        if abs(float(row["value"]) - written.base_value) > 1e-9 * max(1.0, written.base_value):
-            problems.append(
-                f"{where}: value {row['value']} is not {row['value_as_written']!r} "
-                f"in base units ({written.base_value:g})"
-            )
-        unit = units.get(row["metric_id"])
-        if unit and unit not in written.compatible_units:
-            problems.append(
-                f"{where}: metric {row['metric_id']} is in {unit}, but {row['value_as_written']!r} "
-                f"is in {'/'.join(written.compatible_units)}"
-            )
-        if written.implied_qualifier and row["qualifier"] != written.implied_qualifier:
-            problems.append(
-                f"{where}: {row['value_as_written']!r} reads as {written.implied_qualifier}, not {row['qualifier']}"
-            )
-        if row["qualifier"] == "at_least" and written.implied_qualifier != "at_least":
-            problems.append(
-                f"{where}: qualifier at_least, but {row['value_as_written']!r} has no 余/多/以上/超 "
-                "mark; write the mark into value_as_written or use exact"
-            )
-        if row["qualifier"] == "approx" and not any(m in row["quote"] for m in APPROX_WORDS):
-            problems.append(f"{where}: qualifier approx, but the quote says no 约/近/左右/大概")
-        if row["qualifier"] == "estimate" and not any(m in row["quote"] for m in ESTIMATE_MARKERS):
-            problems.append(f"{where}: qualifier estimate, but the quote says no 预计")
-    return problems
+    """What the contract cannot see: quotes in their source, values and qualifiers as the text writes them."""
+    rows = ((f"{row['file']}:{row['line']}", row) for row in curation.facts.to_dict("records"))
+    sources = provenance_sources(data_dir, curation.sources)
+    return [str(r) for r in provenance.check(rows, sources, provenance_metrics(curation.metrics))]
 
 
 def _header_problems(curation: Curation) -> list[str]:
