@@ -194,7 +194,7 @@ COUNTER_WORDS = (
     "个工作日", "平方米", "万平方米", "人(次)", "人次", "家次", "场次", "个批次", "美元", "亿元", "万元", "元",
     "公里", "千米", "亩", "个", "家", "项", "名", "人", "户", "次", "场", "件", "所", "条", "支", "套", "栋",
     "幢", "处", "份", "期", "批", "起", "类", "轮", "幅", "种", "位", "座", "台", "间", "天", "年", "倍", "成",
-    "%", "届", "批次",
+    "%", "届", "批次", "大类", "大项", "大专项",
 )  # fmt: skip
 _COUNTER = "|".join(re.escape(w) for w in sorted(COUNTER_WORDS, key=len, reverse=True))
 # A figure in running text: a number (not a lone 一, which is mostly a word), its magnitude, a counter word

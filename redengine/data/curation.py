@@ -71,29 +71,11 @@ def load(data_dir: Path) -> Curation:
     return Curation(facts=facts, headers=headers, **tables)
 
 
-def provenance_sources(data_dir: Path, sources: pa.Table) -> dict[str, provenance.Source]:
-    """Each source's text (None when its file is missing) and the last date it can describe."""
-    found = {}
-    for row in sources.to_pylist():
-        path = data_dir / row["file"]
-        text = path.read_text(encoding="utf-8") if path.is_file() else None
-        latest = row.get("published") or row.get("period_end")
-        found[row["source_id"]] = provenance.Source(text, latest.isoformat() if latest else None)
-    return found
-
-
-def provenance_metrics(metrics: pa.Table) -> dict[str, provenance.Metric]:
-    return {
-        row["metric_id"]: provenance.Metric(row["unit"], row["measure"] or "stock")
-        for row in metrics.select(["metric_id", "unit", "measure"]).to_pylist()
-    }
-
-
 def provenance_problems(data_dir: Path, curation: Curation) -> list[str]:
     """What the contract cannot see: quotes in their source, values and qualifiers as the text writes them."""
     rows = ((f"{row['file']}:{row['line']}", row) for row in curation.facts.to_dict("records"))
-    sources = provenance_sources(data_dir, curation.sources)
-    return [str(r) for r in provenance.check(rows, sources, provenance_metrics(curation.metrics))]
+    sources = provenance.sources_with_texts(data_dir, curation.sources.to_pylist())
+    return [str(r) for r in provenance.check(rows, sources, provenance.metrics_of(curation.metrics.to_pylist()))]
 
 
 def _header_problems(curation: Curation) -> list[str]:

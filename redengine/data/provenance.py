@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from redengine.core.domain import (
     ESTIMATE_MARKERS,
@@ -61,10 +62,33 @@ class Source:
     latest_date: str | None  # ISO; its publication date, else the end of the period it covers
 
 
+def sources_with_texts(
+    data_dir: Path, rows: Iterable[Mapping[str, object]], texts: Mapping[str, Path] | None = None
+) -> dict[str, Source]:
+    """Each source row's text, read from `texts` (its `file` → a file the analyst supplies) or the data
+    directory (None when missing or not UTF-8), and the last date it can describe."""
+    found = {}
+    for row in rows:
+        file = _text(row.get("file"))
+        path = (texts or {}).get(file) or data_dir / file
+        try:
+            text = path.read_text(encoding="utf-8") if file and path.is_file() else None
+        except (OSError, UnicodeDecodeError):
+            text = None
+        latest = _iso(row.get("published")) or _iso(row.get("period_end"))
+        found[_text(row.get("source_id"))] = Source(text, latest or None)
+    return found
+
+
 @dataclass(frozen=True)
 class Metric:
     unit: str
     measure: str
+
+
+def metrics_of(rows: Iterable[Mapping[str, object]]) -> dict[str, Metric]:
+    """Metric rows (metric_id, unit, measure) as the rules need them; a metric without a measure is a stock."""
+    return {_text(r["metric_id"]): Metric(_text(r["unit"]), _text(r.get("measure")) or "stock") for r in rows}
 
 
 @dataclass(frozen=True)
@@ -85,7 +109,10 @@ class Refusal:
 
 
 def _text(value: object) -> str:
-    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    """A cell as text; None, NaN and pandas' NaT/NA as ""."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value) in ("NaT", "<NA>", "nan"):
+        return ""
+    return str(value)
 
 
 def _iso(value: object) -> str:

@@ -35,9 +35,30 @@ def _parser() -> argparse.ArgumentParser:
         action.add_argument("file", type=Path, help="Parquet file of facts (columns in README)")
         for kind in store.DIMENSION_FILES:
             action.add_argument(f"--{kind}", type=Path, metavar="FILE", help=f"Parquet file of new {kind}")
+        action.add_argument(
+            "--text",
+            type=Path,
+            action="append",
+            metavar="FILE",
+            help="the verbatim UTF-8 text of a new source (named as its `file`); repeat for several",
+        )
         if name == "add":
             action.add_argument("--id", dest="snapshot_id", help="snapshot id (default: the file name)")
             action.add_argument("--replace", action="store_true", help="replace a snapshot with this id")
+            whole = action.add_mutually_exclusive_group()
+            whole.add_argument(
+                "--amend",
+                nargs="?",
+                const=snapshots.LATEST,
+                metavar="BASE",
+                help="the new snapshot is BASE (default: the latest) with this file's figures added or, for the "
+                "same place, metric and period, replacing BASE's",
+            )
+            whole.add_argument(
+                "--replace-all",
+                action="store_true",
+                help="the file is the whole new snapshot, even if it leaves out most of the latest one's figures",
+            )
     listing = actions.add_parser("list", help="every snapshot: id, added, figures, places, metrics, checksum")
     listing.add_argument(
         "--verify",
@@ -68,6 +89,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _supplied(args: argparse.Namespace) -> dict[str, Path]:
     return {kind: getattr(args, kind) for kind in store.DIMENSION_FILES if getattr(args, kind)}
+
+
+def _plan(args: argparse.Namespace) -> snapshots.Plan:
+    return snapshots.Plan(amend=args.amend, replace_all=args.replace_all, texts=tuple(args.text or ()))
 
 
 def _list(database: Database) -> None:
@@ -142,11 +167,11 @@ def run(argv: list[str] | None = None) -> int:
         if args.action in ("validate", "add"):
             snapshots.release_memory_promptly()
         if args.action == "validate":
-            result = snapshots.validate(database, args.file, _supplied(args))
+            result = snapshots.validate(database, args.file, _supplied(args), args.text)
             print(result.report(), file=sys.stdout if result.ok else sys.stderr)
             return 0 if result.ok else INVALID
         if args.action == "add":
-            entry = snapshots.add(database, args.file, args.snapshot_id, args.replace, _supplied(args))
+            entry = snapshots.add(database, args.file, args.snapshot_id, args.replace, _supplied(args), _plan(args))
             print(f"added snapshot {entry.id}: {entry.rows} figures, sha256 {entry.sha256}")
             return 0
         if args.action == "list":
@@ -195,7 +220,15 @@ def _run_on_bucket(args: argparse.Namespace, data_url: str | None) -> int:
             return 0
         if args.action == "add":
             snapshots.release_memory_promptly()
-            entry = objectstore.add(bucket, args.file, args.snapshot_id, args.replace, _supplied(args))
+            if args.text:
+                print(
+                    f"--text: a bucket's report texts are published with the data directory. Fix: add the "
+                    f"snapshot to a local copy, then 'redengine snapshot publish DIR' to an empty {store.DATA_URL_ENV}",
+                    file=sys.stderr,
+                )
+                return INVALID
+            plan = _plan(args)
+            entry = objectstore.add(bucket, args.file, args.snapshot_id, args.replace, _supplied(args), plan=plan)
             print(f"added snapshot {entry.id} to {bucket.url}: {entry.rows} figures, sha256 {entry.sha256}")
             return 0
         return _print_garbage(objectstore.collect_garbage(bucket, args.backups, args.delete, args.min_age), args.delete)
