@@ -10,8 +10,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from conftest import BUNDLED, DATA_DIR, tree_digest
+from conftest import BUNDLED, DATA_DIR, REPO, tree_digest
+from streamlit.testing.v1 import AppTest
 
+from redengine.core.markup import markdown_text
 from redengine.data import provenance, schema
 from redengine.ops import cli
 
@@ -137,3 +139,38 @@ def test_a_repeated_figure_needs_its_occurrence_named():
 )
 def test_the_words_around_a_figure_suggest_its_qualifier(before, written, after, expected):
     assert set(provenance.suggested_qualifiers(before, written, after)) == expected
+
+
+def _uploaded_verdict(lang: str, name: str, payload: bytes) -> str:
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=30)
+    at.run()
+    at.switch_page("pages/changes.py")
+    at.query_params.update({"lang": lang})
+    at.run()
+    at.file_uploader[0].set_value((name, payload, "application/octet-stream"))
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    (error,) = [e.value for e in at.error]
+    return error
+
+
+def test_the_upload_box_gives_validates_verdict_in_either_language(tmp_path, capsys):
+    rows = [
+        {**bundled_fact(*VOLUNTEERS), "quote": "这句话不在报告里"},
+        {**bundled_fact(*PROBLEMS_FIXED), "qualifier": "exact"},
+    ]
+    file = tmp_path / "two-bad.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema.FACTS), file)
+    code, _, err = run(capsys, "snapshot", "validate", str(file))
+    assert code == INVALID
+    problems = [line.removeprefix("  - ") for line in err.splitlines()[1:]]
+    assert len(problems) == 3  # quote not in its source, so the figure is not in the quote either; 余 as exact
+    shown = {lang: _uploaded_verdict(lang, "two-bad.parquet", file.read_bytes()) for lang in ("zh", "en")}
+    for lang, error in shown.items():
+        assert all(markdown_text(problem) in error for problem in problems), (lang, error)
+    assert "3 problem(s), nothing was written" in shown["en"]
+    assert "3 个问题，未写入任何内容" in shown["zh"]
+    assert "**Quote not in its source** · row 1, column 'quote'" in shown["en"]
+    assert "**引文不在来源原文中** · row 1, column 'quote'" in shown["zh"]
+    assert "**Qualifier disagrees with the text** · row 2, column 'qualifier'" in shown["en"]
+    assert "**限定词与原文不符** · row 2, column 'qualifier'" in shown["zh"]

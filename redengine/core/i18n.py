@@ -347,6 +347,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "unit_times": ("倍", "×"),
     "unit_CNY": ("元", "CNY"),
     "unit_USD": ("美元", "USD"),
+    # --- #23 analysts add figures safely: the upload box's verdict, each provenance rule by name ---
+    "upload_refused": ("{n} 个问题，未写入任何内容：", "{n} problem(s), nothing was written:"),
+    "rule_source_text": ("来源没有原文", "Source has no text"),
+    "rule_quote_in_source": ("引文不在来源原文中", "Quote not in its source"),
+    "rule_quote_in_its_source": ("引文出自另一份报告", "Quote from another report"),
+    "rule_written_in_quote": ("原文写法不在引文中", "Figure as written not in the quote"),
+    "rule_written_once": ("引文中该数字出现不止一次", "Figure appears more than once in the quote"),
+    "rule_written_readable": ("原文写法无法读作数字", "Figure as written cannot be read"),
+    "rule_value_is_written": ("数值与原文写法不符", "Value is not the figure as written"),
+    "rule_unit_fits_metric": ("单位与指标不符", "Unit does not fit the metric"),
+    "rule_qualifier_agrees": ("限定词与原文不符", "Qualifier disagrees with the text"),
+    "rule_period_possible": ("时期晚于报告", "Period after the report"),
 }
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}  # each in its own language, as a language menu shows them
