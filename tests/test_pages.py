@@ -654,3 +654,23 @@ def test_a_notice_about_an_unknown_fact_does_not_say_none():
     notices = [w for w in warnings(at) if f"fact={markdown_code('zzz')}" in w]
     assert notices, f"no notice naming fact=zzz; warnings shown: {warnings(at)}"
     assert "None" not in notices[0]  # the fallback is "no figure highlighted", in the reader's words
+
+
+HOSTILE_QUOTE = '=HYPERLINK("http://evil.example","open")'
+
+
+def test_a_csv_download_opens_a_formula_as_text(real_data_copy, use_data_dir, media):
+    """A snapshot whose quote a spreadsheet would run (written past `snapshot add`, whose rules refuse it):
+    the page's CSV download keeps it as text, and the numbers as numbers."""
+    use_data_dir(real_data_copy)
+    entry = store.read_manifest(real_data_copy)[-1]
+    path = real_data_copy / "snapshots" / entry.file
+    table = pq.read_table(path)
+    hostile = pc.if_else(pc.equal(table["metric_id"], "registered_volunteers"), HOSTILE_QUOTE, table["quote"])
+    table = table.set_column(table.schema.get_field_index("quote"), "quote", hostile)
+    written = store.write_snapshot_files(real_data_copy / "snapshots", "hostile.parquet", table)
+    store.write_manifest(real_data_copy, [store.SnapshotEntry(id=entry.id, added=entry.added, **written)])
+    at = open_page(COMPARE, lang="en", **VOLUNTEERS, places="jiangan,wuchang", view="table")
+    csv = download_csv(at, media)
+    assert set(csv["Quote"]) == {"'" + HOSTILE_QUOTE}
+    assert list(csv["Value (base unit)"]) == [104953, 180000]

@@ -220,4 +220,4 @@ def changes_table(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def csv_bytes(table: pd.DataFrame, lang: str) -> bytes:
     """The table as a file: without its column of links into this app, which mean nothing there."""
-    return table.drop(columns=[t("col_link", lang)]).to_csv(index=False).encode(exports.CSV_ENCODING)
+    return exports.csv_bytes(table.drop(columns=[t("col_link", lang)]))
