@@ -37,7 +37,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
 
 
-def _to_table(frame: pd.DataFrame, table_schema: pa.Schema) -> pa.Table:
+def to_table(frame: pd.DataFrame, table_schema: pa.Schema) -> pa.Table:
     columns = {}
     for field_ in table_schema:
         values = frame[field_.name].replace("", None) if field_.name in frame else None
@@ -59,7 +59,7 @@ def load(data_dir: Path) -> Curation:
     for kind in schema.DIMENSIONS:
         frame = _read_csv(folder / f"{kind}.csv")
         headers[f"{kind}.csv"] = list(frame.columns)
-        tables[kind] = _to_table(frame, schema.DIMENSIONS[kind]).sort_by(schema.ID_COLUMN[kind])
+        tables[kind] = to_table(frame, schema.DIMENSIONS[kind]).sort_by(schema.ID_COLUMN[kind])
     frames = []
     for path in sorted((folder / "facts").glob("*.csv")):
         frame = _read_csv(path)
@@ -116,7 +116,7 @@ def check(data_dir: Path, curation: Curation) -> list[str]:
         metrics=set(curation.metrics["metric_id"].to_pylist()),
         sources=set(curation.sources["source_id"].to_pylist()),
     )
-    facts = _to_table(curation.facts, schema.FACTS)
+    facts = to_table(curation.facts, schema.FACTS)
     for problem in schema.check_facts(facts, known):
         lines = [f"{curation.facts.loc[r - 1, 'file']}:{curation.facts.loc[r - 1, 'line']}" for r in problem.rows]
         problems.append(f"{problem} (at {', '.join(lines)})" if lines else str(problem))
@@ -124,7 +124,7 @@ def check(data_dir: Path, curation: Curation) -> list[str]:
 
 
 def stored_facts(curation: Curation, snapshot_id: str) -> pa.Table:
-    facts = _to_table(curation.facts, schema.FACTS)
+    facts = to_table(curation.facts, schema.FACTS)
     return facts.append_column("snapshot_id", pa.array([snapshot_id] * len(facts), pa.string()))
 
 
