@@ -627,3 +627,11 @@ def test_a_damaged_file_gives_a_clear_error_not_a_traceback(real_data_copy):
     assert "snapshots/2026-11-23-curated.parquet does not match the manifest's sha256" in result.stderr
     assert "snapshot list --verify" in result.stderr  # how to find the others
     assert "Traceback" not in result.stderr
+
+
+def test_list_verify_names_a_listed_source_without_its_text(real_data_copy, use_data_dir, capsys):
+    use_data_dir(real_data_copy)
+    (real_data_copy / "sources" / "haizhu_2021.txt").unlink()
+    code, _, err = run(capsys, "snapshot", "list", "--verify")
+    assert code == INVALID
+    assert "1 listed source(s) without their text: haizhu_2021 (sources/haizhu_2021.txt). Fix: " in err

@@ -311,6 +311,14 @@ def _verify(data_dir: Path) -> bool:
     damaged = integrity.damaged(data_dir, entries)
     for problem in damaged:
         print(problem, file=sys.stderr)
+    textless = integrity.sources_without_text(data_dir, entries)
+    if textless:
+        print(
+            f"{len(textless)} listed source(s) without their text: {', '.join(textless)}. Fix: put each report's "
+            "verbatim UTF-8 text at that path (restore it from git or a backup); a new report's text comes with "
+            "'snapshot add … --sources F --text FILE'",
+            file=sys.stderr,
+        )
     left_over = store.orphans(data_dir, entries)
     if left_over:
         print(
@@ -318,7 +326,7 @@ def _verify(data_dir: Path) -> bool:
             f"{', '.join(left_over)}. Fix: 'redengine snapshot gc --delete' removes them.",
             file=sys.stderr,
         )
-    return not damaged
+    return not damaged and not textless
 
 
 def _verify_bucket(database: Database, data_url: str) -> bool:
