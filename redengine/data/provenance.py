@@ -162,9 +162,15 @@ class _RowCheck:
     """The rules applied to one row; each failed rule appends a Refusal."""
 
     def __init__(
-        self, where: str, row: Mapping[str, object], sources: Mapping[str, Source], metrics: Mapping[str, Metric]
+        self,
+        where: str,
+        row: Mapping[str, object],
+        sources: Mapping[str, Source],
+        metrics: Mapping[str, Metric],
+        texts: Mapping[str, str],
     ):
         self.where, self.row, self.sources, self.metrics = where, row, sources, metrics
+        self.texts = texts  # each source's text, normalized once for every row
         self.refusals: list[Refusal] = []
 
     def refuse(self, column: str, rule: str, message: str, fix: str) -> None:
@@ -193,13 +199,9 @@ class _RowCheck:
                 "add the report's text with the source (snapshot add … --sources F --text FILE)",
             )
             return
-        if quote in normalized(source.text):
+        if quote in self.texts[source_id]:
             return
-        holders = sorted(
-            other
-            for other, s in self.sources.items()
-            if other != source_id and s.text is not None and quote and quote in normalized(s.text)
-        )
+        holders = sorted(other for other, text in self.texts.items() if other != source_id and quote and quote in text)
         if holders:
             self.refuse(
                 "quote",
@@ -321,8 +323,9 @@ def check(
 ) -> list[Refusal]:
     """Every rule broken by the rows, each (where, row); at most `limit` refusals."""
     refusals: list[Refusal] = []
+    texts = {key: normalized(source.text) for key, source in sources.items() if source.text is not None}
     for where, row in rows:
-        refusals += _RowCheck(where, row, sources, metrics).run()
+        refusals += _RowCheck(where, row, sources, metrics, texts).run()
         if len(refusals) >= limit:
             return refusals[:limit]
     return refusals

@@ -44,9 +44,9 @@ NOT_TEXT = frozenset(
     f.name for table in (schema.FACTS, *schema.DIMENSIONS.values()) for f in table if not pa.types.is_string(f.type)
 )
 PREVIEW_ROWS = 50
-# The columns the provenance rules read: rows equal in these are checked once (a file may repeat a figure a
-# million times over places or periods that do not change what it says).
-PROVENANCE_COLUMNS = ["source_id", "metric_id", "value", "value_as_written", "qualifier", "quote", "note", "period_end"]
+# The columns the provenance rules read but a period: rows equal in these are checked once, with the latest
+# of their periods (a file may repeat a figure over many places or periods that do not change what it says).
+PROVENANCE_COLUMNS = ["source_id", "metric_id", "value", "value_as_written", "qualifier", "quote", "note"]
 
 
 class SnapshotError(RuntimeError):
@@ -199,14 +199,17 @@ def provenance_problems(
     facts: pa.Table, sources: dict[str, provenance.Source], metrics: dict[str, provenance.Metric]
 ) -> list[str]:
     """The provenance rules over a facts table, each distinct figure once, named by its first row."""
-    numbered = facts.select(PROVENANCE_COLUMNS).append_column("row", pa.array(np.arange(1, len(facts) + 1)))
-    distinct = numbered.group_by(PROVENANCE_COLUMNS, use_threads=False).aggregate([("row", "min"), ("row", "count")])
-    distinct = distinct.sort_by("row_min")
+    numbered = facts.select([*PROVENANCE_COLUMNS, "period_end"]).append_column(
+        "row", pa.array(np.arange(1, len(facts) + 1))
+    )
+    aggregates = [("row", "min"), ("row", "count"), ("period_end", "max")]
+    distinct = numbered.group_by(PROVENANCE_COLUMNS, use_threads=False).aggregate(aggregates).sort_by("row_min")
 
     def rows():
         for row in distinct.to_pylist():
             more = row["row_count"] - 1
-            yield (f"row {row['row_min']}" + (f" (and {more} more rows like it)" if more else ""), row)
+            where = f"row {row['row_min']}" + (f" (and {more} more rows like it)" if more else "")
+            yield where, {**row, "period_end": row["period_end_max"]}
 
     return [str(r) for r in provenance.check(rows(), sources, metrics)]
 
@@ -385,6 +388,7 @@ def add(
         snapshots_dir = data_dir / "snapshots"
         new_files: list[str] = []
         new_texts: list[Path] = []
+        writing = "sources/"
         try:
             # The reports' texts first: nothing lists a new source until the manifest names its snapshot.
             for relative, given in result.texts.items():
@@ -393,13 +397,14 @@ def add(
                     target.parent.mkdir(parents=True, exist_ok=True)
                     store.atomic_write_bytes(target, given.read_bytes())
                     new_texts.append(target)
+            writing = "snapshots/"
             entry = write_snapshot(snapshots_dir, snapshot_id, result, existing, new_files)
             store.write_manifest(data_dir, listed_with(entries, entry))
         except OSError as error:
             _remove(snapshots_dir, new_files)
             _remove(data_dir, new_texts)
             raise SnapshotError(
-                f"the data directory cannot be written ({error.strerror or error}); nothing was added. "
+                f"the data directory's {writing} cannot be written ({error.strerror or error}); nothing was added. "
                 "Fix: run the command as a user who may write there, or free disk space"
             ) from None
         except BaseException:
