@@ -15,6 +15,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -167,11 +168,24 @@ def test_bad_supplied_dimension_files_are_refused(fixture_dir, use_data_dir, tmp
 
 def test_a_supplied_file_that_is_not_parquet_is_refused(fixture_dir, use_data_dir, tmp_path, capsys):
     use_data_dir(fixture_dir)
-    (tmp_path / "d.csv").write_text("district_id\nnew\n", encoding="utf-8")
+    (tmp_path / "d.txt").write_text("district_id\nnew\n", encoding="utf-8")
     facts = write_facts(tmp_path / "f.parquet", OLD_FACTS)
+    code, _, err = run(capsys, "snapshot", "add", str(facts), "--districts", str(tmp_path / "d.txt"))
+    assert code == INVALID
+    assert f"--districts: {tmp_path / 'd.txt'}: not a readable Parquet file" in err
+
+
+def test_a_csv_file_is_read_as_its_table_and_checked_the_same_way(fixture_dir, use_data_dir, tmp_path, capsys):
+    use_data_dir(fixture_dir)
+    (tmp_path / "d.csv").write_text("district_id\nnew\n", encoding="utf-8")
+    facts = tmp_path / "f.csv"
+    pd.DataFrame(OLD_FACTS).to_csv(facts, index=False)
+    code, out, err = run(capsys, "snapshot", "validate", str(facts))
+    assert (code, err) == (0, "")
+    assert out.strip() == f"{facts}: valid, 9 figures"  # named as given, not as the converted copy
     code, _, err = run(capsys, "snapshot", "add", str(facts), "--districts", str(tmp_path / "d.csv"))
     assert code == INVALID
-    assert f"--districts: {tmp_path / 'd.csv'}: not a readable Parquet file" in err
+    assert f"--districts {tmp_path / 'd.csv'}: column 'name_zh'" in err
 
 
 def test_a_missing_file_is_refused(fixture_dir, use_data_dir, tmp_path, capsys):

@@ -128,10 +128,12 @@ def read_csv_table(path: Path, kind: str) -> pa.Table:
     table_schema = schema.FACTS if kind == "facts" else schema.DIMENSIONS[kind]
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-        missing = [name for name in table_schema.names if name not in frame.columns]
-        if missing and kind == "facts":
-            frame = frame.reindex(columns=[*frame.columns, *missing], fill_value="")
-        return curation.to_table(frame, table_schema)
+        # Only the columns the file has, typed as the contract types them: the checks name missing and extra ones.
+        table = curation.to_table(frame, pa.schema([f for f in table_schema if f.name in frame.columns]))
+        for name in frame.columns:
+            if name not in table_schema.names:
+                table = table.append_column(str(name), pa.array(frame[name], pa.string()))
+        return table
     except (OSError, UnicodeDecodeError, ValueError, TypeError, pa.ArrowException, pd.errors.ParserError) as error:
         reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         raise CsvError(
