@@ -617,11 +617,12 @@ def test_a_snapshot_added_meanwhile_appears_on_the_next_run(use_data_dir, tmp_pa
 
     facts = pq.read_table(data / "snapshots" / f"{BUNDLED}.parquet").drop_columns(["snapshot_id"])
     frame = facts.to_pandas()
-    revised = (frame["district_id"] == "jiangan") & (frame["metric_id"] == "registered_volunteers")
+    # The headline's figure, which prints 5300户 without the body's 约: a revision its report's text supports.
+    revised = frame["metric_id"] == "households_benefiting_secondary_water_supply_renovation"
     assert revised.sum() == 1
-    frame.loc[revised, ["value", "value_as_written"]] = [105_000.0, "105000人"]
+    frame.loc[revised, ["value_as_written", "qualifier", "quote"]] = ["5300户", "exact", "二次供水改造惠及5300户居民"]
     changed = pa.Table.from_pandas(frame, schema=facts.schema, preserve_index=False)
-    assert pc.sum(pc.not_equal(changed["value"], facts["value"])).as_py() == 1
+    assert pc.sum(pc.not_equal(changed["qualifier"], facts["qualifier"])).as_py() == 1
     new_file = tmp_path / "revised.parquet"
     pq.write_table(changed, new_file)
     snapshots.add(Database(data), new_file, "2026-12-01-test")
@@ -638,8 +639,8 @@ def test_a_snapshot_added_meanwhile_appears_on_the_next_run(use_data_dir, tmp_pa
     assert at.query_params["to"] == "2026-12-01-test"
     assert metrics(at) == {"added": "0", "removed": "0", "revised": "1"}
     (row,) = shown_table(at).to_dict("records")
-    assert row["Place"] == "Jiang'an District"
-    assert (row["Old value"], row["New value"]) == ("104,953 people", "105,000 people")
+    assert row["Place"] == "Wuchang District"
+    assert (row["Old value"], row["New value"]) == ("≈ 5,300 households", "5,300 households")
 
 
 @pytest.mark.parametrize("lang", LANGS)
