@@ -26,7 +26,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from redengine.core.i18n import language_from_locale, t
+from redengine.core.i18n import LANGUAGES, language_from_locale, t
 from redengine.data import shared, sql_sandbox, store
 from redengine.present import pages, share, static_view
 from redengine.web import api, images, static_assets, warm
@@ -77,6 +77,7 @@ IMAGE_CACHE = "public, max-age=3600"  # a view's image changes only with the dat
 PUBLIC_URL_ENV = "REDENGINE_PUBLIC_URL"
 # Streamlit's index.html: the element its app mounts into, which holds the server-painted view until then.
 ROOT_ELEMENT = '<div id="root"></div>'
+STYLESHEET = re.compile(r'<link rel="stylesheet"[^>]*>')
 
 
 def public_base(scope: Scope) -> str:
@@ -225,21 +226,40 @@ def _with_preview(html_bytes: bytes, page: str, scope: Scope) -> bytes:
     if not found:
         text = text.replace("</head>", f"    {tags}\n  </head>", 1)
     first_view = static_view.first_view(described, base)
-    text = text.replace(ROOT_ELEMENT, ROOT_ELEMENT.replace("></", f">{first_view}</"), 1)
+    # Streamlit's stylesheet moves below the root: a stylesheet in <head> holds every paint until it has loaded
+    # (behind 2.7 MB of module preloads on a phone); in the body it holds only what follows it.
+    stylesheets = STYLESHEET.findall(text)
+    text = STYLESHEET.sub("", text)
+    painted_root = ROOT_ELEMENT.replace("></", f">{first_view}</")
+    text = text.replace(ROOT_ELEMENT, painted_root + "".join(stylesheets), 1)
     section = dict(parse_qsl(query)).get("section")
     if pages.BY_PATH[page].draws_plotly or (page == "overview" and section in pages.OVERVIEW_PLOTLY_SECTIONS):
         text = text.replace("</head>", f"    {static_assets.early_chart_import()}\n  </head>", 1)
     return text.encode("utf-8")
 
 
+def _describe_first_links() -> None:
+    """Every page's default view in both languages, described before its first visitor asks (a Compare view's
+    first description queries for a few hundred milliseconds); with and without lang=, as links come."""
+    try:
+        for page in pages.BY_PATH:
+            for lang in LANGUAGES:
+                describe(page, f"lang={lang}", lang)
+                describe(page, "", lang)
+    except (store.DataDirError, OSError) as error:  # the pages will say why, to their visitors
+        LOG.warning("Start-up did not describe the first links: %s", error)
+
+
 @contextlib.asynccontextmanager
 async def lifespan(_app: object) -> AsyncIterator[None]:
     """At start-up: the SQL sandbox's fork server starts in the background, and the database, the latest
-    snapshot's summary tables and Plotly are made ready before the first visitor (warm.warm_up). At shutdown
-    the image renderer stops."""
+    snapshot's summary tables and Plotly are made ready before the first visitor (warm.warm_up); then every
+    page's default view is described in the background, for its painted first view. At shutdown the image
+    renderer stops."""
     configured_public_url()  # a malformed public URL stops the start, with its Fix
     threading.Thread(target=sql_sandbox.start, name="sql-sandbox-start", daemon=True).start()
     await asyncio.to_thread(warm.warm_up)
+    threading.Thread(target=_describe_first_links, name="describe-first-links", daemon=True).start()
     yield
     images.close_renderer()  # its Chromium goes with the server
 
