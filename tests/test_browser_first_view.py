@@ -81,13 +81,19 @@ def test_without_javascript_a_shared_compare_link_shows_its_figures_and_sources(
         context.close()
 
 
-def test_the_app_replaces_the_painted_view(browser, base_url):
+def test_the_app_replaces_the_painted_view_once_it_has_drawn_the_page(browser, base_url):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = context.new_page()
-        page.goto(base_url + SHARED_COMPARE.format(lang="en"))
+        page.goto(base_url + SHARED_COMPARE.format(lang="en"), wait_until="commit")
+        # Over the app's frame until the page's title is drawn: never the frame alone.
+        page.wait_for_selector("[data-testid=stApp]", timeout=60_000)
+        title = "[data-testid=stMainBlockContainer] h1"
+        assert page.evaluate(
+            f"!!document.querySelector('{title}') || getComputedStyle(document.querySelector('.rv')).display !== 'none'"
+        )
         wait_until_settled(page, timeout_ms=60_000)
-        assert page.locator(".rv").count() == 0
+        assert page.locator(".rv").is_hidden()
         assert page.get_by_role("heading", name="Compare", exact=True).count() == 1
     finally:
         context.close()

@@ -1,9 +1,9 @@
-"""A shared view painted by the server: the HTML that fills the app's root element before Streamlit starts.
+"""A shared view painted by the server: the HTML beside the app's root element that shows before Streamlit starts.
 
 Pure: a described view (share.SharedView, the same one the page, the link preview and the chart image use) in,
 an HTML string out. No Plotly and no JavaScript: the figures as a table with CSS bars, the sources, the snapshot,
-the citation and the data API's URL for the same figures. Streamlit replaces it when it mounts; a reader without
-JavaScript keeps it. Every text that came from the data or the URL is escaped here.
+the citation and the data API's URL for the same figures. The app's own drawing replaces it (STYLE); a reader
+without JavaScript keeps it. Every text that came from the data or the URL is escaped here.
 """
 
 from __future__ import annotations
@@ -16,12 +16,18 @@ from redengine.present import pages
 from redengine.present.share import Figure, SharedView
 
 # Laid out like the app's first screen (the sidebar, the top navigation, then the page's title in the main
-# block's padding), so the app's own drawing replaces it without the title moving; on a phone the sidebar goes
+# block's padding), so the app's drawing takes its place without the title moving; on a phone the sidebar goes
 # below and each figure is a card. Colours are the theme's (.streamlit/config.toml).
+# It lies over the app (above its sidebar, z-index 999991) until the app has drawn the page's title, an error or
+# a dialog (:has); a browser without :has drops it as soon as the app mounts. Without JavaScript it stays.
 STYLE = """<style>
 body{margin:0}
 .rv{display:flex;font-family:"Source Sans Pro","Source Sans 3","Noto Sans CJK SC","Noto Sans SC",sans-serif;
-color:#2c2c2c;background:#fdfcfa;min-height:100vh;line-height:1.6;font-size:1rem}
+color:#2c2c2c;background:#fdfcfa;line-height:1.6;font-size:1rem;position:fixed;inset:0;overflow:auto;z-index:999992}
+#root:not(:empty)~.rv{display:none}
+@supports selector(:has(*)){#root:not(:empty)~.rv{display:flex}
+body:has([data-testid=stMainBlockContainer] :is(h1,[data-testid=stAlert],[data-testid=stException]),[role=dialog])
+#root~.rv{display:none}}
 .rv *{box-sizing:border-box}
 .rv a{color:#8e2a20}
 .rv-side{flex:0 0 300px;background:#f4efe9;padding:4.6rem 2rem 2rem;font-size:.95rem}
@@ -41,7 +47,7 @@ color:#2c2c2c;background:#fdfcfa;min-height:100vh;line-height:1.6;font-size:1rem
 .rv-bar{display:block;height:.5rem;background:#b03a2e;border-radius:2px;margin-top:.2rem;min-width:2px}
 .rv-none{color:#5d6d7e;font-weight:400}
 @media (max-width:768px){
-.rv{flex-direction:column}.rv-side{order:2;flex-basis:auto;padding:1rem .75rem}
+.rv{flex-direction:column}.rv-side{order:2;flex:0 0 auto;padding:1rem .75rem}.rv-page{flex:0 0 auto}
 .rv nav{padding:.5rem .75rem}.rv main{padding:2.5rem .75rem 2rem}.rv h1{font-size:2.25rem}
 .rv table,.rv caption,.rv tbody,.rv tr,.rv td,.rv th{display:block;width:100%;min-width:0}
 .rv thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
@@ -133,7 +139,7 @@ def _value_cell(figure: Figure, scales: dict[tuple[str, str], float]) -> str:
 
 
 def first_view(shared: SharedView, base: str) -> str:
-    """The view as HTML for the app's root element: navigation, the page's title, the view's figures, note,
+    """The view as HTML to follow the app's root element: navigation, the page's title, the view's figures, note,
     sources, snapshot, citation and the data API's URL for them. `base` is the public scheme and host."""
     lang = shared.lang
     parts = [

@@ -75,7 +75,7 @@ RESPONSE_DROPPED = (b"content-length", b"etag", b"last-modified")
 IMAGE_CACHE = "public, max-age=3600"  # a view's image changes only with the data or the code
 # The scheme and host readers reach the dashboard at, for absolute URLs in previews when no proxy says it.
 PUBLIC_URL_ENV = "REDENGINE_PUBLIC_URL"
-# Streamlit's index.html: the element its app mounts into, which holds the server-painted view until then.
+# Streamlit's index.html: the element its app mounts into; the server-painted view follows it.
 ROOT_ELEMENT = '<div id="root"></div>'
 STYLESHEET = re.compile(r'<link rel="stylesheet"[^>]*>')
 
@@ -169,7 +169,7 @@ def share_image(request: Request) -> Response:
 class LinkPreviewMiddleware:
     """Writes the view's language, title and Open Graph/Twitter tags into the HTML Streamlit serves for a page
     URL (its index.html, the same for every path), so a link pasted into a chat previews as the view, and the
-    view itself into the app's root element (static_view), which shows before Streamlit's JavaScript has loaded.
+    view itself after the app's root element (static_view), which shows before Streamlit's JavaScript has loaded.
 
     It sits outside Streamlit's compression: the request's Accept-Encoding is dropped so the HTML arrives
     plain, and the description is built in the thread pool (it queries the data).
@@ -211,7 +211,7 @@ class LinkPreviewMiddleware:
 
 
 def _with_preview(html_bytes: bytes, page: str, scope: Scope) -> bytes:
-    """index.html with <html lang>, the preview tags of the view the URL names and the view painted in its root."""
+    """index.html with <html lang>, the preview tags of the view the URL names and the view painted by its root."""
     text = html_bytes.decode("utf-8")
     query = scope.get("query_string", b"").decode("latin-1")
     try:
@@ -230,8 +230,10 @@ def _with_preview(html_bytes: bytes, page: str, scope: Scope) -> bytes:
     # (behind 2.7 MB of module preloads on a phone); in the body it holds only what follows it.
     stylesheets = STYLESHEET.findall(text)
     text = STYLESHEET.sub("", text)
-    painted_root = ROOT_ELEMENT.replace("></", f">{first_view}</")
-    text = text.replace(ROOT_ELEMENT, painted_root + "".join(stylesheets), 1)
+    # After the root, not in it: React empties the root when it mounts, about half a second before the page has
+    # drawn anything, which left the reader the app's bare frame; beside it, the view stays until the page's
+    # title is drawn (static_view.STYLE).
+    text = text.replace(ROOT_ELEMENT, ROOT_ELEMENT + first_view + "".join(stylesheets), 1)
     section = dict(parse_qsl(query)).get("section")
     if pages.BY_PATH[page].draws_plotly or (page == "overview" and section in pages.OVERVIEW_PLOTLY_SECTIONS):
         text = text.replace("</head>", f"    {static_assets.early_chart_import()}\n  </head>", 1)
