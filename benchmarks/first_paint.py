@@ -17,7 +17,6 @@ would see of the app's bare frame: none when the hand-over works) and the view's
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -28,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from first_view import THROTTLED_CPU, THROTTLED_NETWORK, TIMEOUT_MS, VIEWPORTS  # noqa: E402
+from first_view import THROTTLED_CPU, THROTTLED_NETWORK, TIMEOUT_MS, VIEWPORTS, report  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 from harness import chromium, page, server  # noqa: E402
@@ -164,11 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     result = measure(args.repeats)
     result["seconds"] = round(time.perf_counter() - started, 1)
-    args.output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    for name, figures in result["ratios"].items():
-        mark = "ok" if figures["met"] else "MISSED"
-        print(f"{name}: median {figures['median']}, worst {figures['worst']}  (target {figures['target']})  {mark}")
-    print(f"written to {args.output}")
+    report(result, args.output)
     return 0
 
 

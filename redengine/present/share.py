@@ -7,8 +7,9 @@ preview, its image and the page show the same thing. redengine/web/images.py dra
 
 from __future__ import annotations
 
+import functools
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
@@ -19,7 +20,7 @@ from redengine.core import view_state
 from redengine.core.domain import format_qualified
 from redengine.core.i18n import LANGUAGES, category_name, column, list_join, localized, period_text, t
 from redengine.core.markup import plotly_text
-from redengine.data import store
+from redengine.data import shared, store
 from redengine.present import charts, links, pages, tables, views
 
 # An image URL with download=1 is served as an attachment (the share panel's Download buttons); not a view parameter.
@@ -220,6 +221,22 @@ def describe(
     content = described(page, choices, query, snapshot_id, lang)
     values = view_state.to_query_params(choices.resolution.values)
     return SharedView(**vars(content), page=page, lang=lang, snapshot=by_id[snapshot_id], params=values)
+
+
+def described(page: str, params: Iterable[tuple[str, str]], default_lang: str = DEFAULT_LANG) -> SharedView:
+    """`describe` on the process's Database, once per view and manifest version: the page's share panel, the
+    link preview, the painted first view and the chart image all take this one."""
+    return _described(page, tuple(params), default_lang, shared.database().version())
+
+
+@functools.lru_cache(maxsize=512)
+def _described(page: str, params: tuple[tuple[str, str], ...], default_lang: str, version: str) -> SharedView:
+    # `version` (the manifest's) is part of the key: a new snapshot is a new description.
+    data = shared.database()
+    return describe(page, dict(params), data.query, data.snapshots(), default_lang)
+
+
+shared.on_replace(_described.cache_clear)  # another data directory: nothing described from the old one
 
 
 def _compare(page, choices, query, snapshot_id, lang) -> ViewContent:

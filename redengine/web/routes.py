@@ -119,16 +119,8 @@ def _browser_lang(scope: Scope) -> str:
     return language_from_locale(headers.get(b"accept-language", b"").decode("latin-1"))
 
 
-@functools.lru_cache(maxsize=512)
-def _described(page: str, params: tuple[tuple[str, str], ...], default_lang: str, version: str) -> share.SharedView:
-    # `version` (the manifest's) is part of the key: a new snapshot is a new description.
-    data = shared.database()
-    return share.describe(page, dict(params), data.query, data.snapshots(), default_lang)
-
-
 def describe(page: str, query_string: str, default_lang: str) -> share.SharedView:
-    params = tuple(parse_qsl(query_string))
-    return _described(page, params, default_lang, shared.database().version())
+    return share.described(page, parse_qsl(query_string), default_lang)
 
 
 def share_image(request: Request) -> Response:
