@@ -18,16 +18,17 @@ from redengine.present.share import Figure, SharedView
 # Laid out like the app's first screen (the sidebar, the top navigation, then the page's title in the main
 # block's padding), so the app's drawing takes its place without the title moving; on a phone the sidebar goes
 # below and each figure is a card. Colours are the theme's (.streamlit/config.toml).
-# It lies over the app (above its sidebar, z-index 999991) until the app has drawn the page's title, an error or
-# a dialog (:has); a browser without :has drops it as soon as the app mounts. Without JavaScript it stays.
+# It lies over the app (above its sidebar, z-index 999991) until the app has drawn the page's title (every page
+# starts with one, and so does the app's data error); a browser without :has drops it as soon as the app mounts.
+# Without JavaScript it stays. The :has names only an id and a tag: a selector naming data-testid or role, which
+# nearly every element the app draws carries, made each of them re-check it (style recalculation 2-3x, measured).
 STYLE = """<style>
 body{margin:0}
 .rv{display:flex;font-family:"Source Sans Pro","Source Sans 3","Noto Sans CJK SC","Noto Sans SC",sans-serif;
 color:#2c2c2c;background:#fdfcfa;line-height:1.6;font-size:1rem;position:fixed;inset:0;overflow:auto;z-index:999992}
 #root:not(:empty)~.rv{display:none}
 @supports selector(:has(*)){#root:not(:empty)~.rv{display:flex}
-body:has([data-testid=stMainBlockContainer] :is(h1,[data-testid=stAlert],[data-testid=stException]),[role=dialog])
-#root~.rv{display:none}}
+body:has(#root h1) #root~.rv{display:none}}
 .rv *{box-sizing:border-box}
 .rv a{color:#8e2a20}
 .rv-side{flex:0 0 300px;background:#f4efe9;padding:4.6rem 2rem 2rem;font-size:.95rem}
