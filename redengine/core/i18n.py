@@ -360,6 +360,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "交互页面需要 JavaScript；以下为此链接所示数据。",
         "The interactive page needs JavaScript; below are the figures this link shows.",
     ),
+    "first_view_no_script_page": (
+        "交互页面需要 JavaScript；以下为此页的来源和数据链接。",
+        "The interactive page needs JavaScript; below are this page's sources and a link to its data.",
+    ),
 }
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}  # each in its own language, as a language menu shows them

@@ -36,7 +36,7 @@ body:has(#root h1) #root~.rv{display:none}}
 .rv-page{flex:1 1 auto;min-width:0}
 .rv nav{display:flex;flex-wrap:wrap;align-items:center;gap:.25rem 1.5rem;min-height:3.75rem;padding:0 1.5rem}
 .rv nav a{text-decoration:none;color:#2c2c2c}.rv nav a[aria-current]{font-weight:600;text-decoration:underline}
-.rv main{padding:3.1rem 5rem 4rem}
+.rv main{padding:4.15rem 5rem 4rem}
 .rv h1{font-size:2.75rem;font-weight:700;line-height:1.2;margin:0;padding:1.25rem 0 1rem}
 .rv h2{font-size:1.5rem;font-weight:600;margin:1rem 0 .5rem}
 .rv-small{color:#5d6d7e;font-size:.875rem;margin:.25rem 0}
@@ -49,7 +49,7 @@ body:has(#root h1) #root~.rv{display:none}}
 .rv-none{color:#5d6d7e;font-weight:400}
 @media (max-width:768px){
 .rv{flex-direction:column}.rv-side{order:2;flex:0 0 auto;padding:1rem .75rem}.rv-page{flex:0 0 auto}
-.rv nav{padding:.5rem .75rem}.rv main{padding:2.5rem .75rem 2rem}.rv h1{font-size:2.25rem}
+.rv nav{padding:.5rem .75rem}.rv main{padding:1.9rem .75rem 2rem}.rv h1{font-size:2.25rem}
 .rv table,.rv caption,.rv tbody,.rv tr,.rv td,.rv th{display:block;width:100%;min-width:0}
 .rv thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
 .rv tr{border:1px solid #e5ddd3;border-radius:.5rem;padding:.5rem .75rem;margin-bottom:.5rem;background:#fff}
@@ -57,6 +57,10 @@ body:has(#root h1) #root~.rv{display:none}}
 .rv td[data-label]::before{content:attr(data-label) " · ";color:#5d6d7e;font-size:.875rem;font-weight:400}
 }
 </style>"""
+
+
+# The pages whose caption under the title, as the app writes it, takes no values from the data.
+PLAIN_INTROS = ("compare", "profile", "sources", "changes")
 
 
 def _text(value: object) -> str:
@@ -143,15 +147,19 @@ def first_view(shared: SharedView, base: str) -> str:
     """The view as HTML to follow the app's root element: navigation, the page's title, the view's figures, note,
     sources, snapshot, citation and the data API's URL for them. `base` is the public scheme and host."""
     lang = shared.lang
-    parts = [
-        f"<h1>{_text(t(pages.BY_PATH[shared.page].title_key, lang))}</h1>",
+    page_title = t(pages.BY_PATH[shared.page].title_key, lang)
+    no_script = "first_view_no_script" if shared.figures else "first_view_no_script_page"
+    parts = [f"<h1>{_text(page_title)}</h1>"]
+    if shared.page in PLAIN_INTROS:
+        parts.append(f'<p class="rv-small">{_text(t(f"{shared.page}_intro", lang))}</p>')
+    parts += [
         f'<p class="rv-small rv-loading">{_text(t("first_view_loading", lang))}</p>',
         "<noscript><style>.rv-loading{display:none}</style>"
-        f'<p class="rv-small">{_text(t("first_view_no_script", lang))}</p></noscript>',
+        f'<p class="rv-small">{_text(t(no_script, lang))}</p></noscript>',
     ]
     if shared.figures:
         parts.append(_figure_table(shared))
-    else:
+    elif shared.title != page_title:
         parts.append(f"<h2>{_text(shared.title)}</h2>")
     if shared.note:
         parts.append(f'<p class="rv-small">{_text(shared.note)}</p>')
