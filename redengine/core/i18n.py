@@ -359,6 +359,23 @@ LABELS: dict[str, tuple[str, str]] = {
     "rule_unit_fits_metric": ("单位与指标不符", "Unit does not fit the metric"),
     "rule_qualifier_agrees": ("限定词与原文不符", "Qualifier disagrees with the text"),
     "rule_period_possible": ("时期晚于报告", "Period after the report"),
+    # issue 25: the view in a link preview and in the first view the server paints before the app starts
+    "share_figure": ("{name} {value}（{period}）", "{name} {value} ({period})"),
+    "share_more_figures": ("等 {n} 项", "and {n} more"),
+    "share_figures_description": ("{figures}。数据版本 {snapshot}。", "{figures}. Snapshot {snapshot}."),
+    "first_view_nav": ("页面", "Pages"),
+    "first_view_scale": ("条长按同一定义的最大值缩放", "Bars are scaled to the largest figure of the same definition"),
+    "first_view_api": ("此视图的数据（CSV）", "This view's data (CSV)"),
+    "first_view_api_json": ("JSON", "JSON"),
+    "first_view_loading": ("正在加载交互页面……", "Loading the interactive page…"),
+    "first_view_no_script": (
+        "交互页面需要 JavaScript；以下为此链接所示数据。",
+        "The interactive page needs JavaScript; below are the figures this link shows.",
+    ),
+    "first_view_no_script_page": (
+        "交互页面需要 JavaScript；以下为此页的来源和数据链接。",
+        "The interactive page needs JavaScript; below are this page's sources and a link to its data.",
+    ),
 }
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}  # each in its own language, as a language menu shows them
