@@ -33,7 +33,7 @@ right.selectbox(
 names = cached.place_names(view.snapshot_id, lang)
 st.multiselect(t("places", lang), list(names), key="places", format_func=names.get)
 
-columns = st.columns(3 if compare.has_flows else 2)
+columns = st.columns(4 if compare.has_flows else 3)
 columns[0].segmented_control(
     t("view", lang), ["chart", "table"], key="view", required=True, format_func=lambda v: t(v, lang)
 )
@@ -54,6 +54,14 @@ if compare.has_flows:
         format_func=lambda v: t(f"amount_{v}", lang),
         help=t("per_month_help", lang),
     )
+columns[-1].segmented_control(
+    t("per", lang),
+    list(views.ADJUSTMENTS),
+    key="per",
+    required=True,
+    format_func=lambda p: t(f"per_{p}", lang),
+    help=t("per_help", lang),
+)
 
 concept_id, reporters = compare.concept_id, compare.reporters
 about = concept.get(column("description", lang))  # concepts are described in English only, so far
@@ -66,6 +74,7 @@ compare_parts.comparison(
     compare.shown_as,
     len(reporters),
 )
+compare_parts.related(view, compare.family_query)
 if compare.shown_as == "chart":  # widgets cannot be replayed from the cache: drawn after the chart
     share_panel.show(view, "compare", url_state.current_params(), key="comparison")
 st.download_button(

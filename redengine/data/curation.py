@@ -156,7 +156,9 @@ def _concept_use_problems(curation: Curation) -> list[str]:
 
 def _one_definition_problems(curation: Curation) -> list[str]:
     """A concept two or more places report is one definition: its places are counted as comparable (reach)."""
-    concept_of = dict(zip(curation.metrics["metric_id"].to_pylist(), curation.metrics["concept_id"].to_pylist()))
+    concept_of = dict(
+        zip(curation.metrics["metric_id"].to_pylist(), curation.metrics["concept_id"].to_pylist(), strict=True)
+    )
     figures = curation.facts.assign(concept_id=curation.facts["metric_id"].map(concept_of))
     per_concept = figures.groupby("concept_id").agg(places=("district_id", "nunique"), metrics=("metric_id", "nunique"))
     mixed = per_concept[(per_concept["places"] > 1) & (per_concept["metrics"] > 1)]

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from redengine.core import view_state
-from redengine.core.domain import distinct_periods, format_qualified
+from redengine.core.domain import distinct_periods
 from redengine.core.i18n import LANGUAGES, category_name, column, list_join, localized, period_text, t
 from redengine.core.markup import plotly_text
 from redengine.data import store
@@ -29,7 +29,7 @@ IMAGE_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 IMAGE_WIDTH, IMAGE_HEIGHT = 1200, 630
 IMAGE_BARS = 12  # a 630-pixel image holds this many lying bars legibly
 PLACES_NAMED = 6  # in titles and footers; the rest are counted
-FOOTER_PX = 100  # four lines of footer under the chart
+FOOTER_PX = 140  # six lines of footer under the chart: places and periods, the verdict (two), sources (two), URL
 TITLE_PX = 56
 # Parameters whose value is the default when absent: left out of the short URL printed on an image.
 SHORT_URL_DEFAULTS = {"view": "chart", "figures": "all", "amount": "total", "metric": views.EVERY_DEFINITION}
@@ -152,8 +152,11 @@ def _compare(page, choices, query, snapshot_id, lang):
     )
     periods = [period_text(p, lang) for p in distinct_periods(reported["period_label"])]
     sources = list(dict.fromkeys(reported[column("source_title", lang)].dropna()))
-    note = t("share_top_shown", lang, n=IMAGE_BARS, total=len(rows)) if len(rows) > IMAGE_BARS else ""
     unit = view.concept["unit"]
+    # The image travels without the page: it carries the verdict, the figures off the axis and the arithmetic.
+    summary = tables.comparison_summary(rows, lang, unit, view.per)
+    top = [t("share_top_shown", lang, n=IMAGE_BARS, total=len(rows))] if len(rows) > IMAGE_BARS else []
+    note = " · ".join([*top, *summary.adjustments_short, *summary.off_axis, *summary.caveats])
 
     def chart() -> go.Figure:
         return charts.comparison_bars(rows, unit, lang, **{**view.chart_options, "most": IMAGE_BARS})
@@ -163,21 +166,24 @@ def _compare(page, choices, query, snapshot_id, lang):
 
 def _overview(page, choices, query, snapshot_id, lang):
     category = views.overview_category(choices)
-    rows = tables.in_category(query("headline_figures", **views.headline_params(snapshot_id)), category)
     cards = query("district_cards", snapshot_id=snapshot_id)
-    if rows.empty:
+    panel = views.headline_panel(query, snapshot_id, category, cards["district_id"].tolist())
+    if panel.leaders.empty:
         return category_name(category, lang), [], [], [], "", None
-    first = rows.iloc[0]
+    first = panel.leaders.iloc[0]
+    rows = panel.figures if panel.comparable else panel.own
     title = f"{category_name(category, lang)} · {localized(first, 'concept_name', lang)}"
     periods = [period_text(p, lang) for p in distinct_periods(rows["period_label"])]
     # The headline rows do not name their report: the reports of the places shown.
     reporting = cards[cards["district_id"].isin(set(rows["district_id"]))]
     sources = list(dict.fromkeys(reporting[column("report_titles", lang)].dropna()))
-    note = t("share_top_shown", lang, n=len(rows), total=int(first["places_reporting"]))
-    note = note if int(first["places_reporting"]) > len(rows) else ""
+    # The image travels without the page: it carries the verdict and its caveats.
+    note = panel.verdict_note(lang)
 
     def chart() -> go.Figure:
-        return charts.comparison_bars(rows, first["unit"], lang, **views.PANEL_CHART_OPTIONS)
+        if panel.comparable:
+            return charts.comparison_bars(rows, first["unit"], lang, **views.PANEL_CHART_OPTIONS)
+        return charts.figures_table(rows, lang, first="place")
 
     return title, _names(rows, lang), periods, sources, note, chart
 
@@ -186,39 +192,18 @@ def _profile(page, choices, query, snapshot_id, lang):
     places = query("district_cards", snapshot_id=snapshot_id)
     district_id = views.profile_district(choices, places)
     place = places.set_index("district_id").loc[district_id]
-    facts = query("district_facts", snapshot_id=snapshot_id, district_id=district_id)
-    headline = tables.first_per_category(facts)
+    headline = tables.by_category_order(
+        query("place_headlines", snapshot_id=snapshot_id, district_ids=[district_id], categories=None)
+    )
     periods = [period_text(p, lang) for p in distinct_periods(headline["period_label"])]
     reports = localized(place, "report_titles", lang)
     sources = reports.split(" / ") if isinstance(reports, str) else []
     title = t("page_profile", lang)
-    return title, [localized(place, "name", lang)], periods, sources, "", lambda: _headline_table(headline, lang)
+    return title, [localized(place, "name", lang)], periods, sources, "", lambda: charts.figures_table(headline, lang)
 
 
 def _other_page(page, choices, query, snapshot_id, lang):
     return t(f"page_{page}", lang), [], [], [], "", None
-
-
-def _headline_table(headline: pd.DataFrame, lang: str) -> go.Figure:
-    """A place's headline figure per category, as a table: they are in different units, so not one chart."""
-    cells = [
-        [plotly_text(category_name(c, lang)) for c in headline["category"]],
-        [plotly_text(m) for m in headline[column("metric_name", lang)]],
-        [
-            plotly_text(format_qualified(v, u, q, lang))
-            for v, u, q in zip(headline["value"], headline["unit"], headline["qualifier"], strict=True)
-        ],
-        [plotly_text(period_text(p, lang)) for p in headline["period_label"]],
-    ]
-    header = [t(key, lang) for key in ("category", "definition", "col_value", "col_period")]
-    return go.Figure(
-        go.Table(
-            columnwidth=[2, 5, 2, 3],
-            header={"values": [f"<b>{h}</b>" for h in header], "fill_color": "#f2d7d5", "align": "left"},
-            cells={"values": cells, "align": "left", "height": 30, "fill_color": "white"},
-        ),
-        layout={"font": {"family": charts.FONT, "size": 15}},
-    )
 
 
 # -- the link preview -----------------------------------------------------------------------------
@@ -268,7 +253,8 @@ def image_figure(shared: SharedView, base: str) -> go.Figure:
     top = 40 + TITLE_PX
     plot_height = IMAGE_HEIGHT - top - FOOTER_PX
     footer_lines = [
-        *_lines(" · ".join(x for x in (shared.places_text, shared.periods_text, shared.note) if x), 1),
+        *_lines(" · ".join(x for x in (shared.places_text, shared.periods_text) if x), 1),
+        *(_lines(shared.note, 2) if shared.note else []),
         *_lines(shared.sources_text, 2),
         # The URL whole, never cut: it is what reopens the view.
         f"{t('share_snapshot', lang, snapshot=shared.snapshot.id)} · {shared.short_url(base)}",

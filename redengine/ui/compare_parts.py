@@ -32,8 +32,12 @@ def _comparison(
     lang = view.lang
     shown_figures = dict(figures)
     rows = cached.query("concept_figures", **shown_figures)
-    comparison = tables.comparison_summary(rows, lang)
-    widgets.period_warning(comparison.periods, lang)
+    per = shown_figures.get("per")
+    comparison = tables.comparison_summary(rows, lang, unit, per)
+    # Every warning and caption below is the verdict's (concept_figures): none is judged here again.
+    if comparison.off_axis:
+        off_axis = "".join(f"\n- {markdown_text(line)}" for line in comparison.off_axis)
+        st.warning(t("off_axis_warning", lang, figures=off_axis), icon=":material/rule:")
     if comparison.not_reported:
         st.info(t("not_reported_by", lang) + list_join([markdown_text(n) for n in comparison.not_reported], lang))
     if comparison.left_out:
@@ -55,6 +59,11 @@ def _comparison(
         st.caption(t("top_places_chosen", lang, n=BARS_SHOWN, total=reporters))
     if shown_figures["per_month"]:
         st.caption(t("per_month_caveat", lang))
+    if comparison.adjustments:
+        st.markdown(f"**{t('adjustment_title', lang)}**")
+        st.markdown("".join(f"- {markdown_text(line)}\n" for line in comparison.adjustments))
+    if comparison.caveats:
+        st.caption(t("caveats", lang, notes=list_join([markdown_text(n) for n in comparison.caveats], lang)))
     st.caption((f"{markdown_text(about)}  \n" if about else "") + t("qualifier_note", lang))
 
     if shown_as == "chart":
@@ -66,7 +75,7 @@ def _comparison(
             config={"displayModeBar": False},
         )
     else:
-        table = tables.concept_table(rows, unit, lang, links.source_links(view))
+        table = tables.concept_table(rows, unit, lang, links.source_links(view), per)
         st.dataframe(table, hide_index=True, column_config=widgets.link_columns(lang), placeholder="—")
 
 
@@ -85,3 +94,19 @@ def comparison(
     version = shared.database().version()
     frozen_options = cached.frozen(chart_options)
     _comparison(version, view, cached.frozen(shown_figures), unit, frozen_options, about, shown_as, reporters)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _related(version: str, view: View, family: Params) -> None:
+    rows = cached.query("family_figures", **dict(family))
+    if rows.empty:
+        return
+    st.markdown(f"**{t('related_title', view.lang)}**")
+    table = tables.related_table(rows, view.lang, links.compare_links(view))
+    st.dataframe(table, hide_index=True, column_config=widgets.link_columns(view.lang), placeholder="—")
+
+
+def related(view: View, family: dict[str, object]) -> None:
+    """The concept's relatives (family_figures for `family`): the family's other definitions, each a row with a
+    link to Compare, never bars beside the chart's."""
+    _related(shared.database().version(), view, cached.frozen(family))
