@@ -9,6 +9,7 @@ import pandas as pd
 
 from redengine.core.domain import CATEGORIES, format_qualified, unit_name
 from redengine.core.i18n import column, list_join, localized, period_text, qualifier_name, t
+from redengine.core.markup import markdown_text
 from redengine.present import exports
 
 # Spreadsheet programs read UTF-8 with a byte-order mark as UTF-8 (Excel guesses otherwise).
@@ -169,6 +170,29 @@ def own_figure_lines(own: pd.DataFrame, lang: str) -> list[str]:
         f"{localized(r, 'metric_name', lang)} · {' · '.join(figure_marks(r, lang))}"
         for r in own.to_dict("records")
     ]
+
+
+def comparable_lines(rows: pd.DataFrame, place_name: str, lang: str, compare_link: Callable[..., str]) -> list[str]:
+    """comparable_concepts' rows as Markdown list items, each a link to Compare for the pair (with the adjustment,
+    if any): 'Registered volunteers — Jiang'an 104953人 (as of 2018 Q1) · Wuchang 18万人 (as of end-2017)'."""
+    lines = []
+    for r in rows.to_dict("records"):
+        name = localized(r, "concept_name", lang)
+        title = name if r["same_concept"] else f"{localized(r, 'family', lang)} › {name}"
+        adjustment = f" · {t('per_' + r['adjustment'], lang)}" if isinstance(r["adjustment"], str) else ""
+        reasons = [x for x in (r["reasons"] or "").split(",") if x]
+        why = list_join([t("reason_" + x, lang) for x in reasons], lang) if r["verdict"] == "related" else ""
+        params = {"category": r["category"], "concept": r["concept_id"], "places": [r["district_id"], r["other_id"]]}
+        if isinstance(r["adjustment"], str):
+            params["amount" if r["adjustment"] == "month" else "per"] = r["adjustment"]
+        link = compare_link(**params)
+        figures = (
+            f"{place_name} {r['written_a']} ({period_text(r['period_a'], lang)}) · "
+            f"{r[column('other_name', lang)]} {r['written_b']} ({period_text(r['period_b'], lang)})"
+        )
+        why = f" · {markdown_text(why)}" if why else ""
+        lines.append(f"[{markdown_text(title)}]({link}){adjustment} — {markdown_text(figures)}{why}")
+    return lines
 
 
 def place_names(places: pd.DataFrame, lang: str) -> dict[str, str]:

@@ -284,3 +284,38 @@ def profile_district(choices: Choices, places: pd.DataFrame) -> str:
     return choices.pick(
         "district", places["district_id"].tolist(), tables.most_figures(places, 1)["district_id"].iloc[0]
     )
+
+
+ALL_OTHERS = "all"
+COMPARABLE_VERDICTS = ("like", "adjusted", "related")
+
+
+@dataclass(frozen=True)
+class ComparableView:
+    """What can be compared: for one place and another (or every other), the concepts they compare like for like,
+    those comparable after an adjustment, and those only related (comparable_concepts)."""
+
+    snapshot_id: str
+    places: pd.DataFrame  # every place (district_cards)
+    place: str
+    other: str  # a place id, or ALL_OTHERS
+    rows: pd.DataFrame
+
+    def of_verdict(self, verdict: str) -> pd.DataFrame:
+        return self.rows[self.rows["verdict"] == verdict]
+
+
+def comparable_view(choices: Choices, query: Query, snapshot_id: str) -> ComparableView:
+    """The place (the one with most figures unless chosen) against another place or, by default, all others."""
+    places = query("district_cards", snapshot_id=snapshot_id)
+    place_ids = places["district_id"].tolist()
+    place = choices.pick("place", place_ids, tables.most_figures(places, 1)["district_id"].iloc[0])
+    others = [p for p in place_ids if p != place]
+    other = choices.pick("other", [ALL_OTHERS, *others], ALL_OTHERS, depends_on=place)
+    rows = query(
+        "comparable_concepts",
+        snapshot_id=snapshot_id,
+        district_id=place,
+        other_ids=others if other == ALL_OTHERS else [other],
+    )
+    return ComparableView(snapshot_id, places, place, other, rows)
