@@ -162,7 +162,6 @@ LABELS: dict[str, tuple[str, str]] = {
         "One row per concept, one column per place: each cell holds the place's figures (≥ at least, ≈ about) "
         "with period and scope; click a figure for its quote. 'Not reported' is not zero.",
     ),
-    "evidence_places_reporting": ("{n} / {total} 地", "{n} of {total} places"),
     "more_figures": ("另有 {n} 个数字", "{n} more figures"),
     # columns
     "col_comparable": ("可比性", "Comparable?"),
@@ -403,6 +402,10 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "related_open": ("在对比页打开", "Open in Compare"),
     "family": ("类目", "Family"),
+    "evidence_family_reach": (
+        "{places} / {total} 地报告此类；同一定义最多 {n} 地",
+        "{places} of {total} places report it; at most {n} in one definition",
+    ),
     "headline_no_comparison": (
         "报道中没有此类别可同口径比较的数字（{reasons}）。各地报告的是：",
         "The reports support no like-for-like comparison in this category ({reasons}). What each place reports:",
