@@ -33,7 +33,7 @@ right.selectbox(
 names = cached.place_names(view.snapshot_id, lang)
 st.multiselect(t("places", lang), list(names), key="places", format_func=names.get)
 
-columns = st.columns(4 if compare.has_flows else 3)
+columns = st.columns(3 if compare.has_flows else 2)
 columns[0].segmented_control(
     t("view", lang), ["chart", "table"], key="view", required=True, format_func=lambda v: t(v, lang)
 )
@@ -54,7 +54,7 @@ if compare.has_flows:
         format_func=lambda v: t(f"amount_{v}", lang),
         help=t("per_month_help", lang),
     )
-columns[-1].segmented_control(
+st.segmented_control(  # a row of its own: four options do not fit a column
     t("per", lang),
     list(views.ADJUSTMENTS),
     key="per",

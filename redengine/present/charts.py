@@ -103,14 +103,17 @@ def comparison_bars(
     missing = rows["value"].isna().to_numpy()
     reported_keys = [k for k, m in zip(keys, missing, strict=True) if not m]
     missing_keys = [k for k, m in zip(keys, missing, strict=True) if m]
-    suffix = (t("per_month_unit", lang) if per_month else "") + (t(f"per_unit_{per}", lang) if per else "")
+    suffix = t("per_month_unit", lang) if per_month else ""
+    # A bar's label stays short (a phone's width); the unit of a per-unit view is on the axis and in the hover.
     shown = [
         format_qualified(v, unit, q, lang) + suffix
         for v, q in zip(reported["value"], reported["qualifier"], strict=True)
     ]
+    per_unit = t(f"per_unit_{per}", lang) if per else ""
     periods = [plotly_text(period_text(p, lang)) for p in reported["period_label"]]
     hovers = [
-        f"<b>{plotly_text(place_label(r, lang))}</b><br>{plotly_text(value)} · {period}{_definition_lines(r, lang)}"
+        f"<b>{plotly_text(place_label(r, lang))}</b><br>{plotly_text(value + per_unit)} · {period}"
+        f"{_definition_lines(r, lang)}"
         f"<br>{t('col_as_written', lang)}: {plotly_text(r['value_as_written'])}<br>{_wrapped(r['quote'])}"
         for (_, r), value, period in zip(reported.iterrows(), shown, periods, strict=True)
     ]

@@ -172,7 +172,9 @@ def _overview(page, choices, query, snapshot_id, lang):
         return category_name(category, lang), [], [], [], "", None
     first = panel.leaders.iloc[0]
     rows = panel.figures if panel.comparable else panel.own
-    title = f"{category_name(category, lang)} · {localized(first, 'concept_name', lang)}"
+    # with no supported comparison the image lists each place's own figure: titled by the category alone
+    concept = f" · {localized(first, 'concept_name', lang)}" if panel.comparable else ""
+    title = f"{category_name(category, lang)}{concept}"
     periods = [period_text(p, lang) for p in distinct_periods(rows["period_label"])]
     # The headline rows do not name their report: the reports of the places shown.
     reporting = cards[cards["district_id"].isin(set(rows["district_id"]))]
