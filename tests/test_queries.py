@@ -36,6 +36,11 @@ def _params(name: str, snapshot: str, other: str, place: str, metric: str, sourc
             )
         }
         | {"per_month": False},
+        "comparable_concepts": {
+            "snapshot_id": snapshot,
+            "district_id": place,
+            "other_ids": ["wuchang", "beta", "gamma"],
+        },
         "concept_coverage": {"snapshot_id": snapshot, "category": None},
         "concept_figures": {
             "snapshot_id": snapshot,

@@ -70,10 +70,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "table": ("表格", "Table"),
     "not_reported": ("未报告", "not reported"),
     "not_reported_by": ("未报告此指标：", "Not reported by: "),
-    "period_warning": (
-        "注意：这些数字来自不同时期（{periods}），并非同期比较。",
-        "Careful: these figures come from different periods ({periods}); this is not a like-for-like comparison.",
-    ),
     "qualifier_note": (
         "≥ 为下限（“余/以上/超过”），≈ 为约数，“预计”为估计值，“目标”为计划值。",
         "≥ is a lower bound (余/以上/超过), ≈ approximate, est. an estimate, target a planned figure.",
@@ -108,7 +104,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "amount": ("数量", "Amount"),
     "amount_total": ("总数", "Total"),
     "amount_month": ("按月平均", "Per month"),
-    "left_out": ("已隐藏", "left out"),
     "like_only_help": (
         "只保留与参照数字同口径、同范围、同类、时期相当的数字。",
         "Keep only figures of the same metric, measure and whole place as the reference, with matching periods.",
@@ -143,10 +138,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "left_out_not_like": (
         "已隐藏不可直接比较的数字：{places}",
         "Figures left out as not like for like: {places}",
-    ),
-    "definitions_differ": (
-        "口径不同：{definitions}。在对比页查看可比性判断。",
-        "Definitions differ: {definitions}. Compare shows which figures are like for like.",
     ),
     "scope_mark": ("仅{scope}", "only {scope}"),
     "open_period_mark": ("起点未说明", "start not stated"),

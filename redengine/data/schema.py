@@ -129,7 +129,7 @@ ID_COLUMN = {"districts": "district_id", "concepts": "concept_id", "metrics": "m
 # Text shown as a name: no markup, no invisible characters (see _markup_problems).
 NAME_COLUMNS = {
     "districts": ("name_zh", "name_en", "city_zh", "city_en", "province_zh", "province_en"),
-    "concepts": ("name_zh", "name_en", "family_zh", "family_en"),
+    "concepts": ("name_zh", "name_en"),
     "metrics": ("name_zh", "name_en"),
     "sources": ("title_zh", "title_en", "publisher"),
 }
@@ -338,6 +338,8 @@ def check_dimension(kind: str, table: pa.Table, concepts: set[str] | None = None
         if problem:
             problems.append(problem)
     problems += _markup_problems(frame, NAME_COLUMNS[kind])
+    if kind == "concepts":  # family names as written: a default copies the concept's name, checked above
+        problems += _markup_problems(explicit.to_pandas(), ("family_zh", "family_en"))
     allowed = {
         "districts": ("level", DISTRICT_LEVELS),
         "metrics": ("category", CATEGORIES),

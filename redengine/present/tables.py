@@ -218,11 +218,6 @@ def report_periods(joined: str | None, lang: str) -> str:
     return " / ".join(period_text(p, lang) for p in joined.split(" / "))
 
 
-def definitions_in(rows: pd.DataFrame, lang: str) -> list[str]:
-    """The distinct metric names among a concept's rows, in order."""
-    return list(dict.fromkeys(rows[column("metric_name", lang)]))
-
-
 def places_missing_from(rows: pd.DataFrame, names: dict[str, str]) -> list[str]:
     """Names of the places (id → name) that have no row."""
     present = set(rows["district_id"])
