@@ -391,7 +391,6 @@ LABELS: dict[str, tuple[str, str]] = {
         "同一类的其他口径：定义不同，各自单列，不与上图同轴",
         "Related definitions of this family: each on its own, never on this axis",
     ),
-    "related_open": ("在对比页打开", "Open in Compare"),
     "family": ("类目", "Family"),
     "evidence_family_reach": (
         "{places} / {total} 地报告此类；同一定义最多 {n} 地",

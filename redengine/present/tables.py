@@ -293,6 +293,18 @@ def concept_table(
     return table
 
 
+def _figure_columns(rows: pd.DataFrame, lang: str) -> dict[str, list[str]]:
+    """Value (qualified, in each row's unit), period and scope: the columns every table of figures shows."""
+    return {
+        t("col_value", lang): [
+            format_qualified(v, u, q, lang)
+            for v, u, q in zip(rows["value"], rows["unit"], rows["qualifier"], strict=True)
+        ],
+        t("col_period", lang): [period_text(p, lang) for p in rows["period_label"]],
+        t("col_scope", lang): [scope_text(scope, lang) for scope in rows[column("scope", lang)]],
+    }
+
+
 def related_table(
     rows: pd.DataFrame, lang: str, compare_links: Callable[[pd.DataFrame], list[str | None]]
 ) -> pd.DataFrame:
@@ -301,12 +313,7 @@ def related_table(
         {
             t("definition", lang): rows[column("concept_name", lang)],
             t("col_place", lang): rows[column("name", lang)],
-            t("col_value", lang): [
-                format_qualified(v, u, q, lang)
-                for v, u, q in zip(rows["value"], rows["unit"], rows["qualifier"], strict=True)
-            ],
-            t("col_period", lang): [period_text(p, lang) for p in rows["period_label"]],
-            t("col_scope", lang): [scope_text(scope, lang) for scope in rows[column("scope", lang)]],
+            **_figure_columns(rows, lang),
             t("compare_link", lang): compare_links(rows),
         }
     )
@@ -322,12 +329,7 @@ def district_table(
     return pd.DataFrame(
         {
             t("col_metric", lang): facts[column("metric_name", lang)],
-            t("col_value", lang): [
-                format_qualified(v, u, q, lang)
-                for v, u, q in zip(facts["value"], facts["unit"], facts["qualifier"], strict=True)
-            ],
-            t("col_period", lang): [period_text(p, lang) for p in facts["period_label"]],
-            t("col_scope", lang): [scope_text(scope, lang) for scope in facts[column("scope", lang)]],
+            **_figure_columns(facts, lang),
             t("col_period_basis", lang): [t(f"basis_{b}", lang) for b in facts["period_basis"]],
             t("col_link", lang): source_links(facts),
             t("compare_link", lang): compare_links(facts),
