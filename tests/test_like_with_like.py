@@ -8,6 +8,7 @@ import json
 
 import plotly.graph_objects as go
 import pytest
+from browser_helpers import get, streamlit_server
 from test_pages import BUNDLED, COMPARE, LANGS, OVERVIEW, PROFILE, open_page, warnings
 
 from redengine.core.domain import HEADLINE_CATEGORIES
@@ -180,3 +181,16 @@ def test_what_can_be_compared_survives_junk_in_every_parameter(name, junk):
     assert [s.value for s in at.subheader][-3:] == [
         t(f"comparable_{v}", at.session_state["lang"]) for v in views.COMPARABLE_VERDICTS
     ]
+
+
+def test_the_api_gives_the_per_unit_comparison_with_both_quotes():
+    with streamlit_server("server.py") as url:
+        query = "concept=registered_volunteers&district=jiangan,wuchang&per=subdistrict"
+        status, headers, body = get(f"{url}/api/v1/comparison.json?{query}")
+        bad = get(f"{url}/api/v1/comparison.csv?concept=registered_volunteers&per=per_capita")
+    assert status == 200 and headers["x-redengine-snapshot"] == BUNDLED
+    rows = {row["district_id"]: row for row in json.loads(body)["rows"] if row["value"] is not None}
+    assert rows["jiangan"]["value_adjusted"] == pytest.approx(104953 / 16)
+    assert rows["wuchang"]["denominator_quote"] == "在武昌区,包括南湖街在内的14个街道"
+    assert rows["jiangan"]["quote"] == "注册志愿者104953人" and rows["jiangan"]["like_for_like"]
+    assert bad[0] == 400 and b"Fix:" in bad[2] and b"subdistrict" in bad[2]
