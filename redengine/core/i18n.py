@@ -381,7 +381,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "col_denominator": ("分母（原文）", "Denominator (as written)"),
     "col_denominator_period": ("分母时期", "Denominator period"),
     "col_denominator_quote": ("分母原文", "Denominator quote"),
-    "off_axis_marker": ("不可比，见下", "not like for like (see below)"),
+    "off_axis_marker": ("不可比，另列", "not like for like (listed apart)"),
     "off_axis_warning": (
         "以下数字不在图中：与参照数字不可直接比较。{figures}",
         "Not on this chart, because not like for like with the reference: {figures}",
