@@ -1,7 +1,5 @@
-"""Compare's result (the verdict's captions, then the chart or the table) drawn through st.cache_data:
-a rerun that changes no choice replays the elements it drew, Plotly's JSON included. Defined outside
-the page script, which runs on every rerun: Streamlit reads a cached function's source each time its
-decorator runs.
+"""Compare's result (the verdict's captions, then the chart or the table), as a replayed part
+(cached.replayed): a rerun that changes no choice replays the elements it drew, Plotly's JSON included.
 """
 
 from __future__ import annotations
@@ -11,26 +9,25 @@ import streamlit as st
 from redengine.core.i18n import list_join, t
 from redengine.core.markup import markdown_text
 from redengine.core.view_state import View
-from redengine.data import shared
 from redengine.present import links, tables
 from redengine.present.views import BARS_SHOWN
 from redengine.ui import cached, widgets
-from redengine.ui.cached import Params
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _comparison(
-    version: str,
+@cached.replayed
+def comparison(
     view: View,
-    figures: Params,
+    shown_figures: dict[str, object],
     unit: str,
-    chart_options: Params,
+    chart_options: dict[str, object],
     about: str | None,
     shown_as: str,
     reporters: int,
 ) -> None:
+    """concept_figures' rows for `shown_figures`: the figures the verdict keeps off the axis, who does not
+    report, the verdict's summary, the per-unit arithmetic, caveats, then the chart (comparison_bars with
+    `chart_options`) or the table; `reporters` is how many places report the concept."""
     lang = view.lang
-    shown_figures = dict(figures)
     rows = cached.query("concept_figures", **shown_figures)
     per = shown_figures.get("per")
     comparison = tables.comparison_summary(rows, lang, unit, per)
@@ -79,34 +76,13 @@ def _comparison(
         st.dataframe(table, hide_index=True, column_config=widgets.link_columns(lang), placeholder="—")
 
 
-def comparison(
-    view: View,
-    shown_figures: dict[str, object],
-    unit: str,
-    chart_options: dict[str, object],
-    about: str | None,
-    shown_as: str,
-    reporters: int,
-) -> None:
-    """concept_figures' rows for `shown_figures`: period warning, who does not report, the verdict's
-    summary, caveats, then the chart (comparison_bars with `chart_options`) or the table; `reporters` is
-    how many places report the concept."""
-    version = shared.database().version()
-    frozen_options = cached.frozen(chart_options)
-    _comparison(version, view, cached.frozen(shown_figures), unit, frozen_options, about, shown_as, reporters)
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def _related(version: str, view: View, family: Params) -> None:
-    rows = cached.query("family_figures", **dict(family))
+@cached.replayed
+def related(view: View, family: dict[str, object]) -> None:
+    """The concept's relatives (family_figures for `family`): the family's other definitions, each a row with a
+    link to Compare, never bars beside the chart's."""
+    rows = cached.query("family_figures", **family)
     if rows.empty:
         return
     st.markdown(f"**{t('related_title', view.lang)}**")
     table = tables.related_table(rows, view.lang, links.compare_links(view))
     st.dataframe(table, hide_index=True, column_config=widgets.link_columns(view.lang), placeholder="—")
-
-
-def related(view: View, family: dict[str, object]) -> None:
-    """The concept's relatives (family_figures for `family`): the family's other definitions, each a row with a
-    link to Compare, never bars beside the chart's."""
-    _related(shared.database().version(), view, cached.frozen(family))
