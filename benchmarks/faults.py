@@ -67,6 +67,7 @@ def page_reads(database: Database) -> dict[str, pd.DataFrame]:
                 "district_ids": ids["districts"],
                 "like_for_like_only": False,
                 "per_month": False,
+                "per": None,
             },
         )
         for c in ids["concepts"]

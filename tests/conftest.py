@@ -206,6 +206,7 @@ def metric_rows(database, snapshot_id: str, metric_id: str, district_ids: list[s
         district_ids=district_ids,
         like_for_like_only=False,
         per_month=False,
+        per=None,
     )
 
 

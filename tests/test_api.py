@@ -28,6 +28,7 @@ FORMATS = ("csv", "json", "parquet")
 ENDPOINTS = {
     "snapshots": "",
     "facts": "",
+    "comparison": "concept=members&district=alpha,beta,gamma",
     "districts": "",
     "concepts": "",
     "metrics": "",

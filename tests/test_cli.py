@@ -361,7 +361,7 @@ def test_an_analyst_edits_the_bundled_snapshot_and_adds_it(real_data_copy, tmp_p
     frame.loc[row, "quote"] = "目前全区共有注册社区志愿者队伍854个、注册志愿者104953人"
     frame.to_parquet(tmp_path / "edited.parquet")
     done = run_process(real_data_copy, "snapshot", "validate", str(tmp_path / "edited.parquet"))
-    assert (done.returncode, done.stdout.strip()) == (0, f"{tmp_path / 'edited.parquet'}: valid, 327 figures")
+    assert (done.returncode, done.stdout.strip()) == (0, f"{tmp_path / 'edited.parquet'}: valid, 328 figures")
     done = run_process(
         real_data_copy, "snapshot", "add", str(tmp_path / "edited.parquet"), "--id", "2026-12-01-edit", module=True
     )
@@ -373,7 +373,7 @@ def test_an_analyst_edits_the_bundled_snapshot_and_adds_it(real_data_copy, tmp_p
     assert lines[1] == "  revised  jiangan · registered_volunteers · as of 2018 Q1: 104,953 people → 104,953 people"
     done = run_process(real_data_copy, "snapshot", "list")
     assert [line.split()[0] for line in done.stdout.splitlines()[1:]] == [BUNDLED, "2026-12-01-edit"]
-    assert done.stdout.splitlines()[1].split()[2:5] == ["327", "6", "315"]
+    assert done.stdout.splitlines()[1].split()[2:5] == ["328", "6", "315"]
 
 
 def test_two_processes_adding_at_once_both_land(fixture_dir, tmp_path):
@@ -406,7 +406,7 @@ def test_build_data_rebuilds_identically(real_data_copy, use_data_dir, capsys):
     before = tree_digest(real_data_copy)
     code, out, _ = run(capsys, "build-data")
     assert code == 0
-    assert out.strip() == f"6 districts, 315 metrics, 327 facts written to {real_data_copy}"
+    assert out.strip() == f"6 districts, 315 metrics, 328 facts written to {real_data_copy}"
     assert tree_digest(real_data_copy) == before
 
 

@@ -99,6 +99,21 @@ def _concept_use_problems(curation: Curation) -> list[str]:
     ]
 
 
+def _one_definition_problems(curation: Curation) -> list[str]:
+    """A concept two or more places report is one definition: its places are counted as comparable (reach)."""
+    concept_of = dict(
+        zip(curation.metrics["metric_id"].to_pylist(), curation.metrics["concept_id"].to_pylist(), strict=True)
+    )
+    figures = curation.facts.assign(concept_id=curation.facts["metric_id"].map(concept_of))
+    per_concept = figures.groupby("concept_id").agg(places=("district_id", "nunique"), metrics=("metric_id", "nunique"))
+    mixed = per_concept[(per_concept["places"] > 1) & (per_concept["metrics"] > 1)]
+    return [
+        f"{CURATION / 'metrics.csv'}: concept {concept!r} is reported by {row.places} places in {row.metrics} "
+        "definitions. Fix: give each definition a concept of its own, in one family (concepts.csv family_id)"
+        for concept, row in mixed.iterrows()
+    ]
+
+
 def check(data_dir: Path, curation: Curation) -> list[str]:
     problems = _header_problems(curation)
     if problems:
@@ -111,6 +126,7 @@ def check(data_dir: Path, curation: Curation) -> list[str]:
         f"{CURATION / 'metrics.csv'}: {p}" for p in schema.concept_problems(curation.concepts, curation.metrics)
     ]
     problems += _concept_use_problems(curation)
+    problems += _one_definition_problems(curation)
     known = schema.KnownIds(
         districts=set(curation.districts["district_id"].to_pylist()),
         metrics=set(curation.metrics["metric_id"].to_pylist()),

@@ -31,7 +31,7 @@ IMAGE_WIDTH, IMAGE_HEIGHT = 1200, 630
 IMAGE_BARS = 12  # a 630-pixel image holds this many lying bars legibly
 PLACES_NAMED = 6  # in titles and footers; the rest are counted
 FIGURES_DESCRIBED = 6  # in og:description, which chat apps cut after about 200 characters
-FOOTER_PX = 100  # four lines of footer under the chart
+FOOTER_PX = 140  # six lines of footer under the chart: places and periods, the verdict (two), sources (two), URL
 TITLE_PX = 56
 # Parameters whose value is the default when absent: left out of the short URL printed on an image.
 SHORT_URL_DEFAULTS = {"view": "chart", "figures": "all", "amount": "total", "metric": views.EVERY_DEFINITION}
@@ -159,7 +159,9 @@ class SharedView(ViewContent):
         thumbnail), else the places and periods, else what the dashboard is."""
         snapshot = self.snapshot.id
         if any(f.reported for f in self.figures):
-            return t("share_figures_description", self.lang, figures=self.figures_text, snapshot=snapshot)
+            # the verdict and its caveats too: a preview travels without the page's warnings
+            figures = f"{self.figures_text} · {self.note}" if self.note else self.figures_text
+            return t("share_figures_description", self.lang, figures=figures, snapshot=snapshot)
         if not self.places:
             return t("share_page_description", self.lang, snapshot=snapshot)
         periods = self.periods_text or t("share_no_figures", self.lang)
@@ -250,6 +252,9 @@ def _compare(page, choices, query, snapshot_id, lang) -> ViewContent:
         else str(view.definitions.set_index("metric_id").at[view.metric_id, column("name", lang)])
     )
     unit = view.concept["unit"]
+    # The image travels without the page: it carries the verdict, the figures off the axis and the arithmetic.
+    summary = tables.comparison_summary(rows, lang, unit, view.per)
+    top = [t("share_top_shown", lang, n=IMAGE_BARS, total=len(rows))] if len(rows) > IMAGE_BARS else []
 
     def chart() -> go.Figure:
         return charts.comparison_bars(rows, unit, lang, **{**view.chart_options, "most": IMAGE_BARS})
@@ -259,7 +264,7 @@ def _compare(page, choices, query, snapshot_id, lang) -> ViewContent:
         places=[names[p] for p in view.chosen],
         figures=figures_of(rows, lang, unit),
         sources=list(dict.fromkeys(reported[column("source_title", lang)].dropna())),
-        note=t("share_top_shown", lang, n=IMAGE_BARS, total=len(rows)) if len(rows) > IMAGE_BARS else "",
+        note=" · ".join([*top, *summary.adjustments_short, *summary.off_axis, *summary.caveats]),
         chart=chart,
         api={"concept": view.concept_id, "metric": view.metric_id, "district": view.chosen},
     )
@@ -267,26 +272,31 @@ def _compare(page, choices, query, snapshot_id, lang) -> ViewContent:
 
 def _overview(page, choices, query, snapshot_id, lang) -> ViewContent:
     category = views.overview_category(choices)
-    rows = tables.in_category(query("headline_figures", **views.headline_params(snapshot_id)), category)
     cards = query("district_cards", snapshot_id=snapshot_id)
-    if rows.empty:
+    panel = views.headline_panel(query, snapshot_id, category, cards["district_id"].tolist())
+    if panel.leaders.empty:
         return ViewContent(title=category_name(category, lang), places=[], sources=_all_reports(cards, lang))
-    first = rows.iloc[0]
+    first = panel.leaders.iloc[0]
+    rows = panel.figures if panel.comparable else panel.own
+    # with no supported comparison the view lists each place's own figure: titled by the category alone
+    concept = f" · {localized(first, 'concept_name', lang)}" if panel.comparable else ""
     # The headline rows do not name their report: the reports of the places shown.
     reporting = cards[cards["district_id"].isin(set(rows["district_id"]))]
-    shown_of = t("share_top_shown", lang, n=len(rows), total=int(first["places_reporting"]))
 
     def chart() -> go.Figure:
-        return charts.comparison_bars(rows, first["unit"], lang, **views.PANEL_CHART_OPTIONS)
+        if panel.comparable:
+            return charts.comparison_bars(rows, first["unit"], lang, **views.PANEL_CHART_OPTIONS)
+        return charts.figures_table(rows, lang, first="place")
 
     return ViewContent(
-        title=f"{category_name(category, lang)} · {localized(first, 'concept_name', lang)}",
+        title=f"{category_name(category, lang)}{concept}",
         places=_names(rows, lang),
         figures=figures_of(rows, lang),
         sources=_all_reports(reporting, lang),
-        note=shown_of if int(first["places_reporting"]) > len(rows) else "",
+        # The image and the preview travel without the page: they carry the verdict and its caveats.
+        note=panel.verdict_note(lang),
         chart=chart,
-        api={"concept": first["concept_id"]},
+        api={"concept": first["concept_id"]} if panel.comparable else {"category": category},
     )
 
 
@@ -294,8 +304,9 @@ def _profile(page, choices, query, snapshot_id, lang) -> ViewContent:
     places = query("district_cards", snapshot_id=snapshot_id)
     district_id = views.profile_district(choices, places)
     place = places.set_index("district_id").loc[district_id]
-    facts = query("district_facts", snapshot_id=snapshot_id, district_id=district_id)
-    headline = tables.first_per_category(facts)
+    headline = tables.by_category_order(
+        query("place_headlines", snapshot_id=snapshot_id, district_ids=[district_id], categories=None)
+    )
     name = localized(place, "name", lang)
     reports = localized(place, "report_titles", lang)
     return ViewContent(
@@ -303,7 +314,7 @@ def _profile(page, choices, query, snapshot_id, lang) -> ViewContent:
         places=[name],
         figures=tuple(replace(f, place=name) for f in figures_of(headline, lang)),
         sources=reports.split(" / ") if isinstance(reports, str) else [],
-        chart=lambda: _headline_table(headline, lang),
+        chart=lambda: charts.figures_table(headline, lang),
         api={"district": district_id},
     )
 
@@ -325,28 +336,6 @@ def _all_reports(cards: pd.DataFrame, lang: str) -> list[str]:
     """The report titles of district_cards' places (each place's are ' / '-joined), each once."""
     titles = cards[column("report_titles", lang)].dropna().tolist()
     return list(dict.fromkeys(title for joined in titles for title in joined.split(" / ")))
-
-
-def _headline_table(headline: pd.DataFrame, lang: str) -> go.Figure:
-    """A place's headline figure per category, as a table: they are in different units, so not one chart."""
-    cells = [
-        [plotly_text(category_name(c, lang)) for c in headline["category"]],
-        [plotly_text(m) for m in headline[column("metric_name", lang)]],
-        [
-            plotly_text(format_qualified(v, u, q, lang))
-            for v, u, q in zip(headline["value"], headline["unit"], headline["qualifier"], strict=True)
-        ],
-        [plotly_text(period_text(p, lang)) for p in headline["period_label"]],
-    ]
-    header = [t(key, lang) for key in ("category", "definition", "col_value", "col_period")]
-    return go.Figure(
-        go.Table(
-            columnwidth=[2, 5, 2, 3],
-            header={"values": [f"<b>{h}</b>" for h in header], "fill_color": "#f2d7d5", "align": "left"},
-            cells={"values": cells, "align": "left", "height": 30, "fill_color": "white"},
-        ),
-        layout={"font": {"family": charts.FONT, "size": 15}},
-    )
 
 
 # -- the link preview -----------------------------------------------------------------------------
@@ -396,7 +385,8 @@ def image_figure(shared: SharedView, base: str) -> go.Figure:
     top = 40 + TITLE_PX
     plot_height = IMAGE_HEIGHT - top - FOOTER_PX
     footer_lines = [
-        *_lines(" · ".join(x for x in (shared.places_text, shared.periods_text, shared.note) if x), 1),
+        *_lines(" · ".join(x for x in (shared.places_text, shared.periods_text) if x), 1),
+        *(_lines(shared.note, 2) if shared.note else []),
         *_lines(shared.sources_text, 2),
         # The URL whole, never cut: it is what reopens the view.
         f"{t('share_snapshot', lang, snapshot=shared.snapshot.id)} · {shared.short_url(base)}",

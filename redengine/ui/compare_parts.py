@@ -24,13 +24,17 @@ def comparison(
     shown_as: str,
     reporters: int,
 ) -> None:
-    """concept_figures' rows for `shown_figures`: period warning, who does not report, the verdict's
-    summary, caveats, then the chart (comparison_bars with `chart_options`) or the table; `reporters` is
-    how many places report the concept."""
+    """concept_figures' rows for `shown_figures`: the figures the verdict keeps off the axis, who does not
+    report, the verdict's summary, the per-unit arithmetic, caveats, then the chart (comparison_bars with
+    `chart_options`) or the table; `reporters` is how many places report the concept."""
     lang = view.lang
     rows = cached.query("concept_figures", **shown_figures)
-    comparison = tables.comparison_summary(rows, lang)
-    widgets.period_warning(comparison.periods, lang)
+    per = shown_figures.get("per")
+    comparison = tables.comparison_summary(rows, lang, unit, per)
+    # Every warning and caption below is the verdict's (concept_figures): none is judged here again.
+    if comparison.off_axis:
+        off_axis = "".join(f"\n- {markdown_text(line)}" for line in comparison.off_axis)
+        st.warning(t("off_axis_warning", lang, figures=off_axis), icon=":material/rule:")
     if comparison.not_reported:
         st.info(t("not_reported_by", lang) + list_join([markdown_text(n) for n in comparison.not_reported], lang))
     if comparison.left_out:
@@ -52,6 +56,11 @@ def comparison(
         st.caption(t("top_places_chosen", lang, n=BARS_SHOWN, total=reporters))
     if shown_figures["per_month"]:
         st.caption(t("per_month_caveat", lang))
+    if comparison.adjustments:
+        st.markdown(f"**{t('adjustment_title', lang)}**")
+        st.markdown("".join(f"- {markdown_text(line)}\n" for line in comparison.adjustments))
+    if comparison.caveats:
+        st.caption(t("caveats", lang, notes=list_join([markdown_text(n) for n in comparison.caveats], lang)))
     st.caption((f"{markdown_text(about)}  \n" if about else "") + t("qualifier_note", lang))
 
     if shown_as == "chart":
@@ -63,5 +72,17 @@ def comparison(
             config={"displayModeBar": False},
         )
     else:
-        table = tables.concept_table(rows, unit, lang, links.source_links(view))
+        table = tables.concept_table(rows, unit, lang, links.source_links(view), per)
         st.dataframe(table, hide_index=True, column_config=widgets.link_columns(lang), placeholder="—")
+
+
+@cached.replayed
+def related(view: View, family: dict[str, object]) -> None:
+    """The concept's relatives (family_figures for `family`): the family's other definitions, each a row with a
+    link to Compare, never bars beside the chart's."""
+    rows = cached.query("family_figures", **family)
+    if rows.empty:
+        return
+    st.markdown(f"**{t('related_title', view.lang)}**")
+    table = tables.related_table(rows, view.lang, links.compare_links(view))
+    st.dataframe(table, hide_index=True, column_config=widgets.link_columns(view.lang), placeholder="—")
