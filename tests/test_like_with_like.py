@@ -194,3 +194,15 @@ def test_the_api_gives_the_per_unit_comparison_with_both_quotes():
     assert rows["wuchang"]["denominator_quote"] == "在武昌区,包括南湖街在内的14个街道"
     assert rows["jiangan"]["quote"] == "注册志愿者104953人" and rows["jiangan"]["like_for_like"]
     assert bad[0] == 400 and b"Fix:" in bad[2] and b"subdistrict" in bad[2]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_bare_compare_link_opens_on_a_comparison_the_reports_support(lang):
+    """Without a concept in the link, Compare opens on the first headline the verdict calls like for like
+    (registered volunteers, Jiang'an and Wuchang), not on the concept that wins a tie on its name. Resolved from
+    the URL alone, as a link opened in a new browser is (and as its preview and painted view describe it)."""
+    data = database()
+    described = share.describe("compare", {"lang": lang}, data.query, data.snapshots())
+    assert described.params["concept"] == "registered_volunteers"
+    assert described.params["places"] == "jiangan,wuchang"
+    assert [f.verdict for f in described.figures] == [t("verdict_reference", lang), t("verdict_like", lang)]

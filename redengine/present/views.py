@@ -134,7 +134,13 @@ def compare_view(choices: Choices, query: Query, snapshot_id: str) -> CompareVie
     )
     concept_categories = all_concepts["category"].tolist()  # most-reported concept first
     categories = [c for c in CATEGORIES if c in set(concept_categories)]
-    best_category = next((c for c in concept_categories if c in HEADLINE_CATEGORIES), categories[0])
+    # A bare link opens on a comparison the reports support: the first headline the verdict calls like for like.
+    comparable = first_comparable_headline(query, snapshot_id)
+    best_category = (
+        comparable.category
+        if comparable
+        else next((c for c in concept_categories if c in HEADLINE_CATEGORIES), categories[0])
+    )
     # A link naming a concept but no category opens the concept's category, whatever the session chose before.
     follows_link = linked is not None and choices.linked("category") is None
     category = choices.pick(
@@ -147,7 +153,8 @@ def compare_view(choices: Choices, query: Query, snapshot_id: str) -> CompareVie
     concepts = query("concept_coverage", snapshot_id=snapshot_id, category=category)
     concept_ids = concepts["concept_id"].tolist()
     linked_concept = linked["concept_id"] if linked else None
-    default_concept = linked_concept if linked_concept in concept_ids else concept_ids[0]
+    best_concept = comparable.leaders["concept_id"].iloc[0] if comparable else None
+    default_concept = next(c for c in (linked_concept, best_concept, concept_ids[0]) if c in concept_ids)
     concept_id = choices.pick("concept", concept_ids, default_concept)
 
     definitions = query("metric_coverage", snapshot_id=snapshot_id, category=None, concept_id=concept_id)
@@ -276,6 +283,16 @@ def headline_panel(query: Query, snapshot_id: str, category: str, places: list[s
         per=None,
     )
     return HeadlinePanel(category, leaders, figures[figures["value"].notna()], own)
+
+
+def first_comparable_headline(query: Query, snapshot_id: str) -> HeadlinePanel | None:
+    """The first headline category (in HEADLINE_CATEGORIES' order) whose best-covered concept two or more places
+    report like for like, as its panel; None when the reports support no such comparison."""
+    for category in HEADLINE_CATEGORIES:
+        panel = headline_panel(query, snapshot_id, category, [])
+        if len(panel.leaders) and panel.comparable:
+            return panel
+    return None
 
 
 def profile_district(choices: Choices, places: pd.DataFrame) -> str:
