@@ -39,6 +39,7 @@ from hypothesis import strategies as st
 
 from redengine.core.domain import QUALIFIERS
 from redengine.data import schema, store
+from redengine.data.db import Database
 from redengine.ops import cli
 
 INVALID = 2
@@ -589,8 +590,8 @@ README_REVISION = {  # the README's "Adding a snapshot" example, as it is writte
 
 
 def test_the_readme_example_amends_the_latest_snapshot(real_data_copy, tmp_path):
-    """Followed literally: without --amend the one-row file is refused (it would leave out 326 figures), with
-    it the new snapshot is the latest with that one figure revised."""
+    """Followed literally: without --amend the one-row file is refused (it would leave out every other figure),
+    with it the new snapshot is the latest with that one figure revised."""
     import pandas as pd
 
     frame = pd.DataFrame(README_REVISION)
@@ -602,14 +603,15 @@ def test_the_readme_example_amends_the_latest_snapshot(real_data_copy, tmp_path)
     before = tree_digest(real_data_copy)
     done = run_process(real_data_copy, "snapshot", "add", str(tmp_path / "wuhan-update.parquet"), "--id", "q3")
     assert done.returncode == INVALID
-    assert "would leave out 326 of the 327 figures of the latest snapshot" in done.stderr
+    latest = Database(real_data_copy).snapshots()[-1].rows
+    assert f"would leave out {latest - 1} of the {latest} figures of the latest snapshot" in done.stderr
     assert "Fix: pass --amend" in done.stderr
     assert tree_digest(real_data_copy) == before
     done = run_process(
         real_data_copy, "snapshot", "add", str(tmp_path / "wuhan-update.parquet"), "--id", "q3", "--amend"
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("added snapshot q3: 327 figures")
+    assert done.stdout.startswith(f"added snapshot q3: {latest} figures")
     done = run_process(real_data_copy, "snapshot", "diff", BUNDLED, "q3")
     lines = done.stdout.splitlines()
     assert lines[0] == f"{BUNDLED} → q3: 0 added, 0 removed, 1 revised"

@@ -109,7 +109,9 @@ def test_the_painted_view_shows_the_figures_the_live_page_shows(bundled, page, l
     assert view.sources and t("share_source", lang) + view.sources_joined in "".join(shown.text)
     assert view.api_url(BASE) in shown.links
 
-    at = open_page(PAGE_SCRIPTS[page], lang=lang)
+    # The live page of the same canonical URL (AppTest opens the Overview first, whose session choices a bare
+    # link would otherwise inherit; a browser opening the link does not).
+    at = open_page(PAGE_SCRIPTS[page], **view.params)
     live = live_texts(at)
     assert at.title[0].value == shown.h1
     for figure in view.figures:
@@ -167,8 +169,9 @@ def _widths(markup: str) -> list[str]:
 def test_og_description_names_places_values_and_periods(bundled, lang):
     view = described(bundled, "compare", lang=lang, concept="registered_volunteers", places="jiangan,wuchang")
     expected = {
-        "zh": "江岸区 104,953人（截至2018年第一季度）；武昌区 180,000人（截至2017年底）。",
-        "en": "Jiang'an District 104,953 people (as of 2018 Q1); Wuchang District 180,000 people (as of end-2017).",
+        "zh": "江岸区 104,953人（截至2018年第一季度，参照）；武昌区 180,000人（截至2017年底，同口径可比）。",
+        "en": "Jiang'an District 104,953 people (as of 2018 Q1, reference); "
+        "Wuchang District 180,000 people (as of end-2017, like for like).",
     }
     assert view.description.startswith(expected[lang]) and BUNDLED in view.description
     tags = share.preview_tags(view, BASE)

@@ -353,6 +353,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "rule_period_possible": ("时期晚于报告", "Period after the report"),
     # issue 25: the view in a link preview and in the first view the server paints before the app starts
     "share_figure": ("{name} {value}（{period}）", "{name} {value} ({period})"),
+    "share_figure_judged": ("{name} {value}（{period}，{verdict}）", "{name} {value} ({period}, {verdict})"),
     "share_more_figures": ("等 {n} 项", "and {n} more"),
     "share_figures_description": ("{figures}。数据版本 {snapshot}。", "{figures}. Snapshot {snapshot}."),
     "first_view_nav": ("页面", "Pages"),

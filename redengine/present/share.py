@@ -145,8 +145,11 @@ class SharedView(ViewContent):
                 return figure.definition
             return f"{figure.place} · {figure.definition}" if several_definitions else figure.place
 
+        # each with its verdict against the view's reference, where the view judges one
         shown = [
-            t("share_figure", self.lang, name=name(f), value=f.value, period=f.period)
+            t("share_figure_judged", self.lang, name=name(f), value=f.value, period=f.period, verdict=f.verdict)
+            if f.verdict
+            else t("share_figure", self.lang, name=name(f), value=f.value, period=f.period)
             for f in reported[:FIGURES_DESCRIBED]
         ]
         more = len(reported) - FIGURES_DESCRIBED
@@ -159,9 +162,9 @@ class SharedView(ViewContent):
         thumbnail), else the places and periods, else what the dashboard is."""
         snapshot = self.snapshot.id
         if any(f.reported for f in self.figures):
-            # the verdict and its caveats too: a preview travels without the page's warnings
-            figures = f"{self.figures_text} · {self.note}" if self.note else self.figures_text
-            return t("share_figures_description", self.lang, figures=figures, snapshot=snapshot)
+            described = t("share_figures_description", self.lang, figures=self.figures_text, snapshot=snapshot)
+            # then the caveats the page shows beside its chart: a preview travels without them
+            return f"{described} {self.note}" if self.note else described
         if not self.places:
             return t("share_page_description", self.lang, snapshot=snapshot)
         periods = self.periods_text or t("share_no_figures", self.lang)
