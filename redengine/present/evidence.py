@@ -21,10 +21,10 @@ STYLE = (
     ".evidence th,.evidence td{border:1px solid #e5ddd3;padding:.4rem .5rem;vertical-align:top;text-align:left}"
     ".evidence thead th{background:#f4efe9;position:sticky;top:0}.evidence th.concept{"
     "background:#fdfcfa;position:sticky;left:0;min-width:9rem;max-width:14rem;font-weight:600}"
-    ".evidence .reach{display:block;font-weight:400;color:#7f8c8d;font-size:12px}.evidence .figure{"
+    ".evidence .reach{display:block;font-weight:400;color:#5c5650;font-size:12px}.evidence .figure{"
     "margin-bottom:.35rem}.evidence .figure a{color:#8e2a20;font-weight:600;text-decoration:none}"
-    ".evidence .marks{display:block;color:#5d6d7e;font-size:12px}.evidence .nr{color:#95a5a6;font-size:12px}"
-    ".evidence summary{cursor:pointer;color:#5d6d7e;font-size:12px}.evidence thead th{z-index:2}"
+    ".evidence .marks{display:block;color:#5d6d7e;font-size:12px}.evidence .nr{color:#6b655e;font-size:12px}"
+    ".evidence summary{cursor:pointer;color:#5d6d7e;font-size:12px;min-height:24px}.evidence thead th{z-index:2}"
     "</style>"
 )
 
@@ -68,17 +68,25 @@ def evidence_html(
         for row in figures.to_dict("records"):
             by_place.setdefault(row["district_id"], []).append(_figure(row, name, lang, fact_link))
         reach = t("evidence_places_reporting", lang, n=int(first["places_reporting"]), total=total_places)
+        # data-place names the cell where a phone shows the row as a card (share.css), without the header row.
         cells = "".join(
-            f"<td>{_cell(by_place[pid], lang)}</td>"
-            if pid in by_place
-            else f'<td><span class="nr">{html.escape(t("not_reported", lang))}</span></td>'
-            for pid, _ in places
+            f'<td data-place="{html.escape(place)}"><div>'
+            + (
+                _cell(by_place[pid], lang)
+                if pid in by_place
+                else f'<span class="nr">{html.escape(t("not_reported", lang))}</span>'
+            )
+            + "</div></td>"
+            for pid, place in places
         )
         body.append(
             f'<tr><th class="concept" scope="row">{html.escape(name)}<span class="reach">{html.escape(reach)}'
             f"</span></th>{cells}</tr>"
         )
+    region = html.escape(t("evidence_region", lang))
     return (
-        f'{STYLE}<div class="evidence"><table><thead><tr><th class="concept">{html.escape(t("concept", lang))}'
+        # Focusable, named region: a keyboard scrolls it too (WCAG 2.1.1).
+        f'{STYLE}<div class="evidence" tabindex="0" role="region" aria-label="{region}">'
+        f'<table><thead><tr><th class="concept">{html.escape(t("concept", lang))}'
         f"</th>{header}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from redengine.core.i18n import list_join, t
+from redengine.core.i18n import column, list_join, t
 from redengine.core.markup import markdown_text
 from redengine.core.view_state import View
 from redengine.data import shared
-from redengine.present import links, tables
+from redengine.present import chart_text, links, tables
 from redengine.present.views import BARS_SHOWN
 from redengine.ui import cached, widgets
 from redengine.ui.cached import Params
@@ -60,10 +60,14 @@ def _comparison(
     if shown_as == "chart":
         if len(rows) > BARS_SHOWN:
             st.caption(t("more_places_hidden", lang, n=BARS_SHOWN))
-        st.plotly_chart(
-            cached.comparison_chart("concept_figures", shown_figures, unit, lang, **dict(chart_options)),
-            key="comparison",
-            config={"displayModeBar": False},
+        options = dict(chart_options)
+        what = list_join(list(dict.fromkeys(rows[column("metric_name", lang)].dropna())), lang)
+        widgets.chart_with_text(
+            cached.comparison_chart("concept_figures", shown_figures, unit, lang, **options),
+            chart_text.comparison_text(rows, what, unit, lang, shown_figures["per_month"], options.get("most")),
+            "comparison",
+            None,  # the table is the view's other choice, beside the chart
+            lang,
         )
     else:
         table = tables.concept_table(rows, unit, lang, links.source_links(view))

@@ -39,7 +39,7 @@ def _place_and_headlines(version: str, view: View, district_id: str) -> bool:
     if facts.empty:
         st.info(t("no_figures", lang))
         return False
-    st.subheader(t("headline_figures", lang))
+    st.subheader(t("headline_figures", lang), anchor=False)
     # The best-known figure of each category: the one most places report, so it compares.
     for index, fact in enumerate(tables.first_per_category(facts).to_dict("records")):
         if index % HEADLINES_PER_ROW == 0:
@@ -58,7 +58,7 @@ def _place_and_headlines(version: str, view: View, district_id: str) -> bool:
 def _all_figures(version: str, view: View, district_id: str) -> None:
     lang = view.lang
     facts = cached.query("district_facts", snapshot_id=view.snapshot_id, district_id=district_id)
-    st.subheader(t("all_figures", lang))
+    st.subheader(t("all_figures", lang), anchor=False)
     compare = links.compare_links(view)
     for category, in_category in tables.by_category(facts):
         with st.expander(f"{category_name(category, lang)} ({len(in_category)})", expanded=True):
