@@ -1,6 +1,7 @@
-// Injected by app.py on every run (share_panel.inject_page_assets): the page's language on <html> for
-// screen readers and fonts, and every chart's text alternative (the hidden .redengine-chart-text just
-// before it, written by widgets.chart_with_text) as the chart's accessible name.
+// Run on every page by widgets.common_controls: the page's language on the html element, for screen
+// readers and fonts, and each chart's text alternative (the hidden .redengine-chart-text just before it,
+// written by widgets.chart_with_text) as the chart's accessible name. No less-than sign anywhere in this
+// file: Streamlit's sanitiser drops a script whose text looks like markup.
 (() => {
   document.documentElement.lang = "__LANG__";
   if (window.__redengineCharts) return;

@@ -35,10 +35,8 @@ def _comparison(
     comparison = tables.comparison_summary(rows, lang)
     widgets.period_warning(comparison.periods, lang)
     if comparison.not_reported:
-        st.info(t("not_reported_by", lang) + list_join([markdown_text(n) for n in comparison.not_reported], lang))
-    if comparison.left_out:
-        left_out = list_join([markdown_text(n) for n in comparison.left_out], lang)
-        st.caption(t("left_out_not_like", lang, places=left_out))
+        # A caption, not a box: the chart marks these places "not reported" too, and the answer fits a phone's screen.
+        st.caption(t("not_reported_by", lang) + list_join([markdown_text(n) for n in comparison.not_reported], lang))
     if comparison.reference:
         st.caption(
             t(
@@ -49,14 +47,6 @@ def _comparison(
                 unlike=comparison.unlike,
             )
         )
-    if reporters < 2:
-        st.caption(t("only_one_place", lang))
-    elif reporters > BARS_SHOWN:
-        st.caption(t("top_places_chosen", lang, n=BARS_SHOWN, total=reporters))
-    if shown_figures["per_month"]:
-        st.caption(t("per_month_caveat", lang))
-    st.caption((f"{markdown_text(about)}  \n" if about else "") + t("qualifier_note", lang))
-
     if shown_as == "chart":
         if len(rows) > BARS_SHOWN:
             st.caption(t("more_places_hidden", lang, n=BARS_SHOWN))
@@ -72,6 +62,17 @@ def _comparison(
     else:
         table = tables.concept_table(rows, unit, lang, links.source_links(view))
         st.dataframe(table, hide_index=True, column_config=widgets.link_columns(lang), placeholder="—")
+    # The other notes under the answer, so a phone shows the figures and the verdict on its first screen.
+    if comparison.left_out:
+        left_out = list_join([markdown_text(n) for n in comparison.left_out], lang)
+        st.caption(t("left_out_not_like", lang, places=left_out))
+    if reporters < 2:
+        st.caption(t("only_one_place", lang))
+    elif reporters > BARS_SHOWN:
+        st.caption(t("top_places_chosen", lang, n=BARS_SHOWN, total=reporters))
+    if shown_figures["per_month"]:
+        st.caption(t("per_month_caveat", lang))
+    st.caption((f"{markdown_text(about)}  \n" if about else "") + t("qualifier_note", lang))
 
 
 def comparison(

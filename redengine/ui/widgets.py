@@ -89,6 +89,24 @@ def other_language_name(name: str, lang: str) -> str:
     return f'<span lang="{HTML_LANG[other_language(lang)]}">{name}</span>'
 
 
+# A phone's browser says so: "Mobi" in its User-Agent (MDN's advice), or the client hint Sec-CH-UA-Mobile.
+PHONE_AGENT_WORD = "Mobi"
+
+
+def on_phone() -> bool:
+    """Whether the reader's browser is a phone's, from the request's headers."""
+    headers = st.context.headers
+    return PHONE_AGENT_WORD in headers.get("User-Agent", "") or headers.get("Sec-CH-UA-Mobile") == "?1"
+
+
+def view_controls(intro_key: str, lang: str, **values: object):
+    """The page's intro and the controls that produce its view, under one "Change this view" expander: open
+    on a desktop, folded on a phone, so that a shared link's answer is on the first screen."""
+    controls = st.expander(t("change_view", lang), expanded=not on_phone(), icon=":material/tune:")
+    controls.caption(t(intro_key, lang, **values))
+    return controls
+
+
 def page_header(title_key: str, intro_key: str, lang: str, **values: object) -> None:
     st.title(t(title_key, lang))
     st.caption(t(intro_key, lang, **values))
