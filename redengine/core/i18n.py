@@ -348,7 +348,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "unit_CNY": ("元", "CNY"),
     "unit_USD": ("美元", "USD"),
     # --- #24 phones and assistive technology: chart text alternatives, folded controls, SQL Run ---
-    "chart_text_intro": ("柱状图：{what}，{n} 个地方。", "Bar chart: {what}, {n} places. "),
+    "chart_text_intro": ("柱状图：{what}，{n} 个地方。", "Bar chart: {what}; places: {n}. "),
     "chart_text_figure": ("{place}：{figure}", "{place}: {figure}"),
     "chart_text_parts_sep": ("，", ", "),
     "chart_text_figures_sep": ("；", "; "),

@@ -53,7 +53,7 @@ def drawn(rows: pd.DataFrame, most: int | None) -> pd.DataFrame:
 def comparison_text(
     rows: pd.DataFrame, what: str, unit: str, lang: str, per_month: bool = False, most: int | None = None
 ) -> str:
-    """'Bar chart: Registered volunteers, 2 places. Jiang'an District: 104,953 people, as of 2018 Q1,
+    """'Bar chart: Registered volunteers; places: 2. Jiang'an District: 104,953 people, as of 2018 Q1,
     reference; Wuchang District: 180,000 people, as of end-2017, like for like. The periods differ: …'
     `per_month` and `most` as comparison_bars takes them."""
     rows = drawn(rows, most)
