@@ -8,7 +8,8 @@ import pytest
 from test_pages import open_page
 
 from redengine.core.i18n import t
-from redengine.present import chart_text
+from redengine.data import shared
+from redengine.present import chart_text, share
 from redengine.ui import widgets
 
 SQL = "pages/sql.py"
@@ -122,3 +123,21 @@ def test_the_sql_page_runs_a_query_with_its_run_button(lang):
     run.click().run()
     assert not at.exception
     assert t("sql_rows", lang, n=1) in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "expected"),
+    [
+        (
+            "compare",
+            {"lang": "en", "concept": "registered_volunteers", "places": "jiangan,wuchang"},
+            "Jiang'an District: 104,953 people, as of 2018 Q1, reference; Wuchang District: 180,000 people",
+        ),
+        ("overview", {"lang": "zh", "category": "volunteers"}, "江岸区：104,953人，截至2018年第一季度"),
+        ("profile", {"lang": "en", "district": "jiangan"}, ""),
+    ],
+)
+def test_a_shared_view_carries_its_chart_text_for_the_image_alt(page, params, expected):
+    database = shared.database()
+    described = share.describe(page, params, database.query, database.snapshots())
+    assert expected in described.chart_text and bool(described.chart_text) == bool(expected)

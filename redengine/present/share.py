@@ -20,7 +20,7 @@ from redengine.core.domain import distinct_periods, format_qualified
 from redengine.core.i18n import LANGUAGES, category_name, column, list_join, localized, period_text, t
 from redengine.core.markup import plotly_text
 from redengine.data import store
-from redengine.present import charts, pages, tables, views
+from redengine.present import chart_text, charts, pages, tables, views
 
 # An image URL with download=1 is served as an attachment (the share panel's Download buttons); not a view parameter.
 DOWNLOAD_PARAM = "download"
@@ -49,6 +49,8 @@ class SharedView:
     sources: list[str]  # report titles
     note: str  # what the chart leaves out, or ""
     chart: Callable[[], go.Figure] | None  # the page's chart, built on demand
+    # The chart's text alternative (present/chart_text.py): the image's alt text; "" where there is no chart.
+    chart_text: str = ""
 
     @property
     def headline(self) -> str:
@@ -131,9 +133,9 @@ def describe(
     by_id = {entry.id: entry for entry in snapshots}
     snapshot_id = choices.pick("snapshot", list(reversed(by_id)), snapshots[-1].id)
     described = {"compare": _compare, "overview": _overview, "profile": _profile}.get(page, _other_page)
-    title, places, periods, sources, note, chart = described(page, choices, query, snapshot_id, lang)
+    title, places, periods, sources, note, chart, text = described(page, choices, query, snapshot_id, lang)
     values = view_state.to_query_params(choices.resolution.values)
-    return SharedView(page, lang, by_id[snapshot_id], values, title, places, periods, sources, note, chart)
+    return SharedView(page, lang, by_id[snapshot_id], values, title, places, periods, sources, note, chart, text)
 
 
 def _names(rows: pd.DataFrame, lang: str) -> list[str]:
@@ -158,7 +160,8 @@ def _compare(page, choices, query, snapshot_id, lang):
     def chart() -> go.Figure:
         return charts.comparison_bars(rows, unit, lang, **{**view.chart_options, "most": IMAGE_BARS})
 
-    return title, [names[p] for p in view.chosen], periods, sources, note, chart
+    text = chart_text.comparison_text(rows, title, unit, lang, view.per_month, IMAGE_BARS)
+    return title, [names[p] for p in view.chosen], periods, sources, note, chart, text
 
 
 def _overview(page, choices, query, snapshot_id, lang):
@@ -166,7 +169,7 @@ def _overview(page, choices, query, snapshot_id, lang):
     rows = tables.in_category(query("headline_figures", **views.headline_params(snapshot_id)), category)
     cards = query("district_cards", snapshot_id=snapshot_id)
     if rows.empty:
-        return category_name(category, lang), [], [], [], "", None
+        return category_name(category, lang), [], [], [], "", None, ""
     first = rows.iloc[0]
     title = f"{category_name(category, lang)} · {localized(first, 'concept_name', lang)}"
     periods = [period_text(p, lang) for p in distinct_periods(rows["period_label"])]
@@ -179,7 +182,8 @@ def _overview(page, choices, query, snapshot_id, lang):
     def chart() -> go.Figure:
         return charts.comparison_bars(rows, first["unit"], lang, **views.PANEL_CHART_OPTIONS)
 
-    return title, _names(rows, lang), periods, sources, note, chart
+    text = chart_text.comparison_text(rows, title, first["unit"], lang)
+    return title, _names(rows, lang), periods, sources, note, chart, text
 
 
 def _profile(page, choices, query, snapshot_id, lang):
@@ -192,11 +196,11 @@ def _profile(page, choices, query, snapshot_id, lang):
     reports = localized(place, "report_titles", lang)
     sources = reports.split(" / ") if isinstance(reports, str) else []
     title = t("page_profile", lang)
-    return title, [localized(place, "name", lang)], periods, sources, "", lambda: _headline_table(headline, lang)
+    return title, [localized(place, "name", lang)], periods, sources, "", lambda: _headline_table(headline, lang), ""
 
 
 def _other_page(page, choices, query, snapshot_id, lang):
-    return t(f"page_{page}", lang), [], [], [], "", None
+    return t(f"page_{page}", lang), [], [], [], "", None, ""
 
 
 def _headline_table(headline: pd.DataFrame, lang: str) -> go.Figure:
