@@ -358,6 +358,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "各数字口径不同，不可直接比较。",
         " The figures follow different definitions: not like for like.",
     ),
+    "figures_with_quotes": ("各数字及原文", "Each figure with its quote"),
     "chart_as_table": ("以表格查看图中数据", "The chart's figures as a table"),
     "change_view": ("更改此视图", "Change this view"),
     "sql_run": ("运行", "Run"),

@@ -90,3 +90,23 @@ def evidence_html(
         f'<table><thead><tr><th class="concept">{html.escape(t("concept", lang))}'
         f"</th>{header}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
+
+
+def figure_list(
+    rows: pd.DataFrame, label_column: str, lang: str, fact_link: Callable[[str, str], str], with_metric: bool
+) -> str:
+    """Figures as a list that a phone, a keyboard or a screen reader reads whole (a chart's hover cannot be):
+    each row's label (`label_column`: the place, or the metric), its value as a link to its quote highlighted in
+    the report, its marks (with the metric's name if `with_metric`), and the quote itself."""
+    items = []
+    for row in rows.to_dict("records"):
+        label = html.escape(str(row[label_column]))
+        if not isinstance(row["fact_id"], str):  # a place that does not report the concept
+            items.append(
+                f'<li><strong>{label}</strong> <span class="nr">{html.escape(t("not_reported", lang))}</span></li>'
+            )
+            continue
+        figure = _figure(row, "" if with_metric else localized(row, "metric_name", lang), lang, fact_link)
+        quote = html.escape(row["quote"]) if isinstance(row["quote"], str) else ""
+        items.append(f"<li><strong>{label}</strong>{figure}<blockquote>{quote}</blockquote></li>")
+    return f'<ul class="redengine-figure-list">{"".join(items)}</ul>'

@@ -12,7 +12,7 @@ from redengine.core.i18n import column, list_join, t
 from redengine.core.markup import markdown_text
 from redengine.core.view_state import View
 from redengine.data import shared
-from redengine.present import chart_text, links, tables
+from redengine.present import chart_text, evidence, links, tables
 from redengine.present.views import BARS_SHOWN
 from redengine.ui import cached, widgets
 from redengine.ui.cached import Params
@@ -62,6 +62,8 @@ def _comparison(
     else:
         table = tables.concept_table(rows, unit, lang, links.source_links(view))
         st.dataframe(table, hide_index=True, column_config=widgets.link_columns(lang), placeholder="—")
+    with st.expander(t("figures_with_quotes", lang), icon=":material/format_quote:"):
+        st.html(evidence.figure_list(rows, column("name", lang), lang, links.fact_link(view), with_metric=True))
     # The other notes under the answer, so a phone shows the figures and the verdict on its first screen.
     if comparison.left_out:
         left_out = list_join([markdown_text(n) for n in comparison.left_out], lang)

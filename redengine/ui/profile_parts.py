@@ -9,11 +9,11 @@ from __future__ import annotations
 import streamlit as st
 
 from redengine.core.domain import format_qualified
-from redengine.core.i18n import category_name, localized, t
+from redengine.core.i18n import category_name, column, localized, t
 from redengine.core.markup import markdown_text
 from redengine.core.view_state import View
 from redengine.data import shared
-from redengine.present import links, tables
+from redengine.present import evidence, links, tables
 from redengine.ui import cached, widgets
 
 HEADLINES_PER_ROW = 3
@@ -62,11 +62,15 @@ def _all_figures(version: str, view: View, district_id: str) -> None:
     compare = links.compare_links(view)
     for category, in_category in tables.by_category(facts):
         with st.expander(f"{category_name(category, lang)} ({len(in_category)})", expanded=True):
-            st.dataframe(
+            # A wide screen gets the table; a phone the list (share.css), each figure with its quote and link.
+            st.container(key=f"figures-wide-{category}").dataframe(
                 tables.district_table(in_category, lang, links.source_links(view), compare),
                 hide_index=True,
                 column_config=widgets.link_columns(lang),
                 placeholder="—",
+            )
+            st.container(key=f"figures-narrow-{category}").html(
+                evidence.figure_list(in_category, column("metric_name", lang), lang, links.fact_link(view), False)
             )
 
 
