@@ -359,6 +359,11 @@ LABELS: dict[str, tuple[str, str]] = {
         " The figures follow different definitions: not like for like.",
     ),
     "figures_with_quotes": ("各数字及原文", "Each figure with its quote"),
+    "coverage_text_intro": (
+        "热力图：各地每类报告的数字个数，{n} 个地方。",
+        "Heatmap: how many figures each place reports per category; places: {n}. ",
+    ),
+    "coverage_text_cell": ("{category} {figures}", "{category} {figures}"),
     "chart_as_table": ("以表格查看图中数据", "The chart's figures as a table"),
     "change_view": ("更改此视图", "Change this view"),
     "sql_run": ("运行", "Run"),

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from redengine.core.domain import distinct_periods, format_qualified
-from redengine.core.i18n import column, list_join, localized, period_text, qualifier_name, t
+from redengine.core.domain import CATEGORIES, distinct_periods, format_qualified
+from redengine.core.i18n import category_name, column, list_join, localized, period_text, qualifier_name, t
 from redengine.present.tables import verdict_text
 
 EXACT = "exact"
@@ -102,3 +102,33 @@ def comparison_table(
             ],
         }
     )
+
+
+def _coverage_grid(matrix: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """coverage_matrix's rows as coverage_heatmap draws them: a row per place, a column per category, 0 for none."""
+    grid = matrix.pivot_table(
+        index=column("name", lang), columns="category", values="figures", aggfunc="sum", sort=False
+    )
+    return grid[[c for c in CATEGORIES if c in grid.columns]].fillna(0).astype(int)
+
+
+def coverage_text(matrix: pd.DataFrame, lang: str) -> str:
+    """'Heatmap: how many figures each place reports per category; places: 6. Bazhou District: Party
+    organizations 1, Volunteers 1, …; …' ('not reported' where a place has none)."""
+    grid = _coverage_grid(matrix, lang)
+    places = []
+    for place, counts in grid.iterrows():
+        cells = [
+            t("coverage_text_cell", lang, category=category_name(c, lang), figures=n or t("not_reported", lang))
+            for c, n in counts.items()
+        ]
+        places.append(t("chart_text_figure", lang, place=place, figure=t("chart_text_parts_sep", lang).join(cells)))
+    intro = t("coverage_text_intro", lang, n=len(grid))
+    return intro + t("chart_text_figures_sep", lang).join(places) + t("chart_text_end", lang)
+
+
+def coverage_table(matrix: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The heatmap's cells as a table: a row per place, a column per category."""
+    grid = _coverage_grid(matrix, lang)
+    grid.columns = [category_name(c, lang) for c in grid.columns]
+    return grid.rename_axis(t("col_place", lang)).reset_index()

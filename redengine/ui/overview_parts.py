@@ -93,6 +93,11 @@ def coverage(version: str, view: View) -> None:
     if len(cards) > HEATMAP_ROWS:
         st.caption(t("more_places_hidden", lang, n=HEATMAP_ROWS))
     busiest = list(tables.most_figures(cards, HEATMAP_ROWS)["district_id"])
-    st.plotly_chart(
-        cached.coverage_chart(view.snapshot_id, busiest, lang), key="coverage", config={"displayModeBar": False}
+    matrix = tables.of_places(cached.query("coverage_matrix", snapshot_id=view.snapshot_id), busiest)
+    widgets.chart_with_text(
+        cached.coverage_chart(view.snapshot_id, busiest, lang),
+        chart_text.coverage_text(matrix, lang),
+        "coverage",
+        chart_text.coverage_table(matrix, lang),
+        lang,
     )
