@@ -26,7 +26,8 @@ def _place_and_headlines(version: str, view: View, district_id: str) -> bool:
     place = places.set_index("district_id").loc[district_id]
 
     name, other_name = widgets.place_names_both(place, lang)
-    st.markdown(f"### {name} · {other_name}")
+    # h2 under the page's h1; the name in the other language marked as such for a screen reader.
+    st.markdown(f"## {name} · {widgets.other_language_name(other_name, lang)}", unsafe_allow_html=True)
     periods = tables.report_periods(place["report_periods"], lang)
     level = t("level_" + place["level"], lang)
     where = tables.place_location(place, lang)
