@@ -64,13 +64,13 @@ def _all_figures(version: str, view: View, district_id: str) -> None:
     for category, in_category in tables.by_category(facts):
         with st.expander(f"{category_name(category, lang)} ({len(in_category)})", expanded=True):
             # A wide screen gets the table; a phone the list (share.css), each figure with its quote and link.
-            st.container(key=f"figures-wide-{category}").dataframe(
+            st.container(key=f"wide-figures-{category}").dataframe(
                 tables.district_table(in_category, lang, links.source_links(view), compare),
                 hide_index=True,
                 column_config=widgets.link_columns(lang),
                 placeholder="—",
             )
-            st.container(key=f"figures-narrow-{category}").html(
+            st.container(key=f"narrow-figures-{category}").html(
                 evidence.figure_list(in_category, column("metric_name", lang), lang, links.fact_link(view), False)
             )
 
