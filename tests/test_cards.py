@@ -45,6 +45,8 @@ def test_the_figure_list_links_each_value_to_its_quote_and_says_not_reported():
                 "scope_en": None,
                 "metric_name_en": "Registered volunteers",
                 "quote": "注册志愿者104953人 <script>",
+                "is_reference": False,
+                "reasons": "different_period",
             },
             {"name_en": "Haizhu District", "fact_id": None, "quote": None},
         ]
@@ -53,5 +55,6 @@ def test_the_figure_list_links_each_value_to_its_quote_and_says_not_reported():
     first, second = re.findall(r"<li>(.*?)</li>", body)
     assert '<a href="./sources?source=jiangan_2018q1&amp;fact=f472762d79" target="_self">104,953 people</a>' in first
     assert "as of 2018 Q1" in first and "Registered volunteers" in first
+    assert '<span class="marks">not like for like: different period</span>' in first
     assert "<blockquote>注册志愿者104953人 &lt;script&gt;</blockquote>" in first
     assert second == '<strong>Haizhu District</strong> <span class="nr">not reported</span>'

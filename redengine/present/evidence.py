@@ -12,7 +12,7 @@ import pandas as pd
 
 from redengine.core.domain import format_qualified
 from redengine.core.i18n import localized, t
-from redengine.present.tables import figure_marks
+from redengine.present.tables import figure_marks, verdict_text
 
 FIGURES_SHOWN = 3  # per cell; the rest fold away, so one wordy report does not stretch the table
 STYLE = (
@@ -107,6 +107,9 @@ def figure_list(
             )
             continue
         figure = _figure(row, "" if with_metric else localized(row, "metric_name", lang), lang, fact_link)
+        # The verdict in words, where the rows carry one: the chart only fades a figure that is not like for like.
+        verdict = html.escape(verdict_text(row.get("is_reference"), row.get("reasons"), lang))
+        verdict = f'<span class="marks">{verdict}</span>' if verdict else ""
         quote = html.escape(row["quote"]) if isinstance(row["quote"], str) else ""
-        items.append(f"<li><strong>{label}</strong>{figure}<blockquote>{quote}</blockquote></li>")
+        items.append(f"<li><strong>{label}</strong>{figure}{verdict}<blockquote>{quote}</blockquote></li>")
     return f'<ul class="redengine-figure-list">{"".join(items)}</ul>'
