@@ -1,7 +1,8 @@
 // Run on every page by widgets.common_controls: the page's language on the html element, for screen
-// readers and fonts, and each chart's text alternative (the hidden .redengine-chart-text just before it,
-// written by widgets.chart_with_text) as the chart's accessible name. No less-than sign anywhere in this
-// file: Streamlit's sanitiser drops a script whose text looks like markup.
+// readers and fonts, and each chart's text alternative (the data-description of the
+// .redengine-chart-text just before it, written by widgets.chart_with_text) as the chart's accessible
+// name. No less-than sign anywhere in this file: Streamlit's sanitiser drops a script whose text looks
+// like markup.
 (() => {
   document.documentElement.lang = "__LANG__";
   if (window.__redengineCharts) return;
@@ -10,9 +11,9 @@
     for (const text of document.querySelectorAll(".redengine-chart-text")) {
       const holder = text.closest("[data-testid=stElementContainer]");
       const chart = holder?.nextElementSibling?.querySelector("[data-testid=stPlotlyChart]");
-      if (chart && chart.getAttribute("aria-label") !== text.textContent) {
+      if (chart && chart.getAttribute("aria-label") !== text.dataset.description) {
         chart.setAttribute("role", "img");
-        chart.setAttribute("aria-label", text.textContent);
+        chart.setAttribute("aria-label", text.dataset.description);
       }
     }
   };

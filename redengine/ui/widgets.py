@@ -74,9 +74,10 @@ def _page_script(lang: str) -> str:
 
 
 def chart_with_text(figure: go.Figure, description: str, key: str, table: pd.DataFrame | None, lang: str) -> None:
-    """A chart with its text alternative (present/chart_text.py): the description, hidden, which a11y.js gives
-    the chart as its accessible name, and the chart's figures as a table one action away (`table`, if given)."""
-    st.html(f'<p class="redengine-chart-text" hidden>{html.escape(description, quote=False)}</p>')
+    """A chart with its text alternative (present/chart_text.py): the description, which a11y.js gives the chart
+    as its accessible name, and the chart's figures as a table one action away (`table`, if given). The
+    description is an attribute, not text: a search of the page's text finds the chart's own labels only."""
+    st.html(f'<span class="redengine-chart-text" hidden data-description="{html.escape(description)}"></span>')
     st.plotly_chart(figure, key=key, config={"displayModeBar": False})
     if table is not None:
         with st.expander(t("chart_as_table", lang)):
