@@ -1,7 +1,7 @@
 """The launcher `make run` starts: the dashboard (app.py) and the data API, on one port.
 
 `streamlit run server.py` finds `app` below and serves it with uvicorn; the routes and the
-middleware it adds live in redengine/web.py, and redengine/nodelay.py fixes how its connections
+middleware it adds live in redengine/web/routes.py, and redengine/web/nodelay.py fixes how its connections
 send. `streamlit run app.py` still serves the dashboard alone, without the API.
 """
 

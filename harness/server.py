@@ -86,7 +86,7 @@ def start(
     """Starts `streamlit run app` headless; returns once /_stcore/health says ok.
 
     `app` is relative to the repository (app.py: the dashboard; server.py: the launcher `make run`
-    starts, with the data API and the start-up work of redengine/web.py). Without data_dir the
+    starts, with the data API and the start-up work of redengine/web/routes.py). Without data_dir the
     bundled data is served, whatever REDENGINE_DATA_DIR says in this process.
     """
     script = REPO / app

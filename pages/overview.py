@@ -5,14 +5,12 @@ import streamlit as st
 
 from redengine.core.domain import HEADLINE_CATEGORIES
 from redengine.core.i18n import category_name, t
-from redengine.data import shared
 from redengine.present import links, tables, views
 from redengine.ui import cached, get_data, overview_parts, share_panel, url_state, widgets
 
 view = widgets.current_view()
 lang = view.lang
-version = shared.database().version()
-overview_parts.place_strip(version, view)
+overview_parts.place_strip(view)
 
 choices = url_state.SessionChoices()
 section = views.overview_section(choices)
@@ -37,14 +35,14 @@ if section == "evidence":
         format_func=lambda c: category_name(c, lang),
         label_visibility="collapsed",
     )
-    overview_parts.evidence_matrix(version, view, category)
+    overview_parts.evidence_matrix(view, category)
 elif section == "charts":
     st.header(t("headline_title", lang), anchor=False)
     headline = cached.query("headline_figures", **views.headline_params(view.snapshot_id))
     panels = st.columns(2)
     for index, (panel_category, rows) in enumerate(tables.by_category(headline, HEADLINE_CATEGORIES)):
         with panels[index % 2].container(border=True):
-            overview_parts.headline_panel(version, view, panel_category)
+            overview_parts.headline_panel(view, panel_category)
             # Widgets cannot be replayed from the cache: the share panel is drawn after the replayed chart.
             share_panel.show(
                 view,
@@ -59,6 +57,6 @@ elif section == "charts":
                 query_params=links.page_params(view, category=panel_category, concept=rows["concept_id"].iloc[0]),
             )
 else:
-    overview_parts.coverage(version, view)
+    overview_parts.coverage(view)
 
 get_data.show(view)

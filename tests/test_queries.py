@@ -424,3 +424,17 @@ def test_source_text_stays_inside_sources(fixture_template):
         database.source_text("../manifest.json")
     with pytest.raises(store.DataDirError, match="missing"):
         database.source_text("sources/none.txt")
+
+
+def test_a_query_called_with_other_parameters_than_its_header_declares_is_refused_before_it_runs(fixture_db):
+    with pytest.raises(db.QueryParamsError) as missing:
+        fixture_db.query("district_facts", snapshot_id=NEW)
+    assert "missing: district_id" in str(missing.value) and "queries/district_facts.sql" in str(missing.value)
+    with pytest.raises(db.QueryParamsError) as unknown:
+        fixture_db.query("district_facts", snapshot_id=NEW, district_id="alpha", districtid="alpha")
+    assert "not declared: districtid" in str(unknown.value)
+
+
+def test_a_name_outside_queries_is_unknown():
+    with pytest.raises(db.UnknownQueryError):
+        db.named_query("../queries/setup/facts")

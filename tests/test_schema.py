@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 from conftest import DISTRICTS, METRICS, OLD_FACTS, SOURCES, facts_table
 
-from redengine.data import schema
+from redengine.data import db, schema
 
 KNOWN = schema.KnownIds(
     districts={d["district_id"] for d in DISTRICTS},
@@ -234,3 +234,14 @@ def test_dimension_missing_column():
 )
 def test_safe_snapshot_ids(snapshot_id, safe):
     assert bool(schema.SAFE_SNAPSHOT_ID.fullmatch(snapshot_id)) is safe
+
+
+def test_the_setup_sql_fills_the_same_compatibility_defaults_as_the_contract():
+    """Older snapshots get their defaults twice (validated tables in Python, stored files in SQL): one rule."""
+    facts_sql = (db.SETUP_DIR / "facts.sql").read_text(encoding="utf-8")
+    concepts_sql = (db.SETUP_DIR / "concepts.sql").read_text(encoding="utf-8")
+    for column, default in schema.FACT_DEFAULTS.items():
+        assert f"coalesce(f.{column}, '{default}') as {column}" in facts_sql
+    for column, default in schema.METRIC_DEFAULTS.items():
+        assert f"{column} = coalesce({column}, '{default}')" in concepts_sql
+    assert set(schema.FACT_COLUMNS_ADDED_LATER) <= schema.OPTIONAL_FACT_COLUMNS

@@ -1,8 +1,8 @@
 """How the server sends: against a real server started like `make run` (server.py) on the bundled data.
 
-Streamlit's bundles compressed once and kept, brotli when it is ready (redengine/static_assets.py), pages and
+Streamlit's bundles compressed once and kept, brotli when it is ready (redengine/web/static_assets.py), pages and
 API answers compressed
-as they go, connections without Nagle's delay (redengine/nodelay.py), and the chart pages' early import of
+as they go, connections without Nagle's delay (redengine/web/nodelay.py), and the chart pages' early import of
 Plotly.
 """
 

@@ -255,10 +255,6 @@ def distinct_periods(labels: Iterable[str | None]) -> list[str]:
     return list(seen)
 
 
-def periods_differ(labels: Iterable[str | None]) -> bool:
-    return len(distinct_periods(labels)) > 1
-
-
 def axis_scale(unit: str, largest: float, lang: str) -> tuple[float, str]:
     """Divisor and axis title for plotting values of one unit on a readable scale."""
     if unit not in MONEY_UNITS:

@@ -8,13 +8,16 @@ would break every query). When the manifest changes, the next query sees it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
+import re
 import threading
 import time
 import warnings
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -22,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from redengine.data import integrity, store
+from redengine.data import integrity, schema, store
 
 QUERIES_DIR = Path(__file__).resolve().parents[2] / "queries"
 SETUP_DIR = QUERIES_DIR / "setup"  # run once per connection: views and empty summary tables
@@ -31,7 +34,7 @@ SETUP_DIR = QUERIES_DIR / "setup"  # run once per connection: views and empty su
 SUMMARIES_DIR = QUERIES_DIR / "summaries"
 PAIR_SUMMARIES_DIR = QUERIES_DIR / "pair_summaries"
 SUMMARIES_HEADER = "-- summaries:"
-FACT_COLUMNS_ADDED_LATER = ("period_basis", "scope_zh", "scope_en")
+PARAMS_HEADER = "-- params:"
 SNAPSHOT_PARAMS = ("snapshot_id", "old_snapshot_id", "new_snapshot_id", "snapshot_ids")
 # DuckDB suggests con.sql(...) over a cursor's Arrow output, to save one copy of the rows; measured
 # on the pages' queries, the cursor is faster still (a relation is planned again), so the hint is muted.
@@ -59,14 +62,60 @@ class UnknownQueryError(KeyError):
         return f"no query named {self.args[0]!r} in {QUERIES_DIR}; known: {known}"
 
 
+class QueryParamsError(TypeError):
+    """A named query called with parameters other than those its file's `-- params:` header declares."""
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A file of queries/: its SQL and what its header declares (as aiosql reads a query's name and kind)."""
+
+    name: str
+    sql: str
+    params: frozenset[str]  # "-- params: $a, $b (what b means)"
+    summaries: tuple[str, ...]  # "-- summaries: a, b"
+
+    def check(self, given: Iterable[str]) -> None:
+        given = set(given)
+        if given == self.params:
+            return
+        missing, unknown = sorted(self.params - given), sorted(given - self.params)
+        raise QueryParamsError(
+            f"query {self.name!r} takes {', '.join(sorted(self.params)) or 'no parameters'}"
+            + (f"; missing: {', '.join(missing)}" if missing else "")
+            + (f"; not declared: {', '.join(unknown)}" if unknown else "")
+            + f". Fix: pass exactly the parameters its header (queries/{self.name}.sql) declares."
+        )
+
+
 def available_queries() -> list[str]:
     return sorted(p.stem for p in QUERIES_DIR.glob("*.sql"))
 
 
-def load_query(name: str) -> str:
-    if name not in available_queries():
+def header_value(sql: str, header: str) -> str | None:
+    """The text after `header` ("-- params:") among the comment lines a query file starts with."""
+    for line in sql.splitlines():
+        if not line.startswith("--"):
+            return None
+        if line.startswith(header):
+            return line.removeprefix(header)
+    return None
+
+
+def declared_summaries(sql: str) -> list[str]:
+    """The summary tables a query's header declares it reads ("-- summaries: a, b")."""
+    listed = header_value(sql, SUMMARIES_HEADER) or ""
+    return [name.strip() for name in listed.split(",") if name.strip()]
+
+
+@functools.cache
+def named_query(name: str) -> NamedQuery:
+    path = QUERIES_DIR / f"{name}.sql"
+    if not path.is_file() or path.parent != QUERIES_DIR or name not in available_queries():
         raise UnknownQueryError(name)
-    return (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    sql = path.read_text(encoding="utf-8")
+    params = frozenset(re.findall(r"\$(\w+)", header_value(sql, PARAMS_HEADER) or ""))
+    return NamedQuery(name, sql, params, tuple(declared_summaries(sql)))
 
 
 def summary_file(summary: str) -> Path:
@@ -76,16 +125,6 @@ def summary_file(summary: str) -> Path:
             return folder / f"{summary}.sql"
     known = ", ".join(sorted(p.stem for d in (SUMMARIES_DIR, PAIR_SUMMARIES_DIR) for p in d.glob("*.sql")))
     raise UnknownQueryError(f"summary {summary} (known summaries: {known})")
-
-
-def declared_summaries(sql: str) -> list[str]:
-    """The summary tables a query's header declares it reads ("-- summaries: a, b")."""
-    for line in sql.splitlines():
-        if not line.startswith("--"):
-            break
-        if line.startswith(SUMMARIES_HEADER):
-            return [name.strip() for name in line.removeprefix(SUMMARIES_HEADER).split(",") if name.strip()]
-    return []
 
 
 class Database:
@@ -152,9 +191,9 @@ class Database:
             # Files written before period bases and scopes existed lack those columns: null, read as
             # the contract's defaults by the facts views. Unifying schemas makes DuckDB read every file's
             # footer on every query (a damaged old one too), so only a mix of old and new files does it.
-            older = [f for f in files if not _has_columns(f, FACT_COLUMNS_ADDED_LATER)]
+            older = [f for f in files if not _has_columns(f, schema.FACT_COLUMNS_ADDED_LATER)]
             stored = connection.read_parquet(files, filename=True, union_by_name=bool(older))
-            absent = [c for c in FACT_COLUMNS_ADDED_LATER if c not in stored.columns]
+            absent = [c for c in schema.FACT_COLUMNS_ADDED_LATER if c not in stored.columns]
             if absent:
                 stored = stored.project(", ".join(["*", *(f"null::varchar as {c}" for c in absent)]))
             stored.create_view("stored_facts_files")
@@ -255,7 +294,9 @@ class Database:
 
     def query_arrow(self, name: str, **params: object) -> pa.Table:
         """Runs queries/<name>.sql with its $parameters bound; returns an Arrow table."""
-        sql = load_query(name)
+        query = named_query(name)
+        query.check(params)
+        sql = query.sql
         bound = {
             key: list(value) if isinstance(value, Sequence) and not isinstance(value, str) else value
             for key, value in params.items()
@@ -269,7 +310,7 @@ class Database:
         # Checked before served: DuckDB reads a snapshot's files only after they pass (cached per file state).
         self._verify_snapshots([s for s in self._snapshots if s.id in named])
         pair = (bound.get("old_snapshot_id"), bound.get("new_snapshot_id"))
-        for summary in declared_summaries(sql):
+        for summary in query.summaries:
             per_pair = summary_file(summary).parent == PAIR_SUMMARIES_DIR
             for key in ([pair] if set(pair) <= known else []) if per_pair else sorted(named & known):
                 self._fill_once(connection, summary, key)

@@ -14,7 +14,7 @@ import zipfile
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from redengine.data import store
+from redengine.data import schema, store
 from redengine.data.db import Database
 from redengine.data.schema import ID_COLUMN
 
@@ -28,7 +28,7 @@ LICENSE = {
     "title": "Creative Commons Attribution 4.0",
 }
 # The dimension tables served beside the facts (package, API, SQL sandbox).
-DIMENSIONS = ("districts", "concepts", "metrics", "sources")
+DIMENSIONS = tuple(schema.DIMENSIONS)
 FIELD_TYPES = {"string": "string", "double": "number", "int64": "integer", "date32[day]": "date", "bool": "boolean"}
 DESCRIPTIONS = {
     "snapshot_id": "The snapshot this figure belongs to.",

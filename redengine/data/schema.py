@@ -63,7 +63,7 @@ METRICS = pa.schema(
 )
 # Metrics written to the contract before concepts existed: each is then a concept of its own,
 # measured as a stock (what every figure was read as before).
-METRIC_DEFAULTS = {"measure": "stock"}
+METRIC_DEFAULTS = {"measure": "stock"}  # queries/setup/concepts.sql applies it to stored files too
 SOURCES = pa.schema(
     [
         ("source_id", pa.string()),
@@ -104,7 +104,8 @@ STORED_FACTS = FACTS.append(pa.field("snapshot_id", pa.string()))
 # A snapshot written before period bases and scopes existed still loads: its figures are read
 # as whole-place figures whose period the text states (what the old contract implied).
 OPTIONAL_FACT_COLUMNS = frozenset({"note", "period_basis", "scope_zh", "scope_en"})
-FACT_DEFAULTS = {"period_basis": "stated"}
+FACT_DEFAULTS = {"period_basis": "stated"}  # queries/setup/facts.sql applies it to stored files too
+FACT_COLUMNS_ADDED_LATER = ("period_basis", "scope_zh", "scope_en")
 OPTIONAL_METRIC_COLUMNS = frozenset({"concept_id", "measure"})
 # Columns a facts file may carry that are not checked: a copy of a stored snapshot has
 # `snapshot_id` (the id it is added under wins), pandas may write its index.

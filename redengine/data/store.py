@@ -21,6 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from redengine.data import schema
 from redengine.data.schema import SAFE_SNAPSHOT_ID
 
 DATA_DIR_ENV = "REDENGINE_DATA_DIR"
@@ -29,12 +30,7 @@ DATA_URL_ENV = "REDENGINE_DATA_URL"
 # Copies this machine keeps for the server: bucket objects (objectstore), brotli bundles (static_assets).
 CACHE_DIR_ENV = "REDENGINE_CACHE_DIR"
 MANIFEST = Path("snapshots") / "manifest.json"
-DIMENSION_FILES = {
-    "districts": "districts.parquet",
-    "concepts": "concepts.parquet",
-    "metrics": "metrics.parquet",
-    "sources": "sources.parquet",
-}
+DIMENSION_FILES = {kind: f"{kind}.parquet" for kind in schema.DIMENSIONS}
 # A data directory written before concepts existed has no concepts file: each metric is then
 # a concept of its own (the database fills them in).
 OPTIONAL_DIMENSION_FILES = frozenset({"concepts"})

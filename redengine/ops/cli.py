@@ -1,7 +1,7 @@
 """Command line: `redengine build-data` and `redengine snapshot validate|add|list|diff|gc|export|publish`.
 
 Exit codes: 0 success, 2 invalid input (every problem printed, nothing written). With REDENGINE_DATA_URL
-(s3://…), add, gc, list --verify and publish work on the bucket (redengine/objectstore.py).
+(s3://…), add, gc, list --verify and publish work on the bucket (redengine/data/objectstore.py).
 """
 
 from __future__ import annotations

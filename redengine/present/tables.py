@@ -85,20 +85,6 @@ def first_per_category(facts: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([rows.head(1) for _, rows in by_category(facts)]) if len(facts) else facts
 
 
-def concept_labels(concepts: pd.DataFrame, lang: str) -> dict[str, str]:
-    """Concept id (concept_coverage's rows, indexed by concept_id) → its name and how many places report it,
-    for a selectbox of hundreds of concepts (built at once, not one row lookup per option)."""
-    return {
-        concept_id: f"{name} ({t('n_places', lang, n=places)})"
-        for concept_id, name, places in zip(
-            concepts.index.tolist(),
-            concepts[column("name", lang)].tolist(),
-            concepts["places_reporting"].tolist(),
-            strict=True,
-        )
-    }
-
-
 def place_names(places: pd.DataFrame, lang: str) -> dict[str, str]:
     """Place id → name in the reader's language, in the order of `places`."""
     # .tolist() converts a column at once; iterating an Arrow-backed column costs per item.

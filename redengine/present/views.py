@@ -1,5 +1,5 @@
 """What a page shows, resolved from its choices: one function per page, used by the page itself and by the
-server's chart images and link previews (redengine/share.py), so a shared link means the same view everywhere.
+server's chart images and link previews (redengine/present/share.py), so a shared link means the same view everywhere.
 
 A page passes choices backed by the session and the URL (url_state.SessionChoices); the server passes the query
 string alone (UrlChoices). `query` runs a named query: cached.query in a page, Database.query on the server.
@@ -24,7 +24,6 @@ PANEL_BARS = 12  # the Overview's headline panels
 EVERY_DEFINITION = "all"
 # The Overview's headline panels are half the page wide (a phone's width): bars lie, one per line.
 PANEL_CHART_OPTIONS = {"height": 320, "lying": True}
-COMPARE_PARAMS = ("category", "concept", "metric", "places", "view", "figures", "amount")
 
 
 class Choices(Protocol):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -23,6 +24,7 @@ from redengine.present import charts, links, tables
 from redengine.present.evidence import evidence_html
 
 Params = tuple[tuple[str, object], ...]
+T = TypeVar("T")
 _MEMOS: list[functools._lru_cache_wrapper] = []
 
 
@@ -49,6 +51,32 @@ def _forget_results() -> None:
 
 
 shared.on_replace(_forget_results)
+
+
+REPLAYED_PARTS = 128  # per part: each keeps the elements it drew (Plotly's JSON included)
+
+
+def replayed(draw: Callable[..., T]) -> Callable[..., T]:
+    """A page part drawn through st.cache_data: a rerun with the same arguments and the same version of the
+    data replays the elements the part drew (Plotly's JSON included) instead of building them again.
+
+    Parts live in ui/*_parts.py, not in the page scripts, which run on every rerun: Streamlit reads a
+    cached function's source each time its decorator runs. A part must not draw widgets (they cannot be
+    replayed); its arguments must be hashable by Streamlit (a View, strings, dicts of plain values).
+    """
+
+    def drawn(version: str, *args: object, **kwargs: object) -> T:
+        return draw(*args, **kwargs)
+
+    # Streamlit keys a cache by the function's module, qualified name and source: one cache per part.
+    drawn.__module__, drawn.__qualname__ = draw.__module__, draw.__qualname__
+    cached_drawn = st.cache_data(max_entries=REPLAYED_PARTS, show_spinner=False)(drawn)
+
+    @functools.wraps(draw)
+    def part(*args: object, **kwargs: object) -> T:
+        return cached_drawn(shared.database().version(), *args, **kwargs)
+
+    return part
 
 
 def frozen(params: dict[str, object]) -> Params:

@@ -1,7 +1,5 @@
-"""What changed between two snapshots (counts, then the first rows of the differences), drawn through
-st.cache_data: a rerun replays the elements instead of building a table of up to 1,000 rows again.
-Defined outside the page script, which runs on every rerun: Streamlit reads a cached function's
-source each time its decorator runs.
+"""What changed between two snapshots (counts, then the first rows of the differences), as a replayed part
+(cached.replayed): a rerun replays the elements instead of building a table of up to 1,000 rows again.
 """
 
 from __future__ import annotations
@@ -10,15 +8,15 @@ import streamlit as st
 
 from redengine.core.i18n import t
 from redengine.core.view_state import View
-from redengine.data import shared
 from redengine.present import cards, tables
 from redengine.ui import cached, widgets
 
 ROWS_SHOWN = 1000
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _differences(version: str, view: View, old: str, new: str) -> None:
+@cached.replayed
+def differences(view: View, old: str, new: str) -> None:
+    """Figures added, removed and revised from snapshot `old` to `new`: the counts, then the first rows."""
     lang = view.lang
     counts = cached.query("snapshot_diff_counts", old_snapshot_id=old, new_snapshot_id=new)
     counts = counts.set_index("change")["figures"]
@@ -34,8 +32,3 @@ def _differences(version: str, view: View, old: str, new: str) -> None:
     # A wide screen gets the table; a phone one card per change (share.css).
     st.container(key="wide-changes").dataframe(table, hide_index=True, column_config=widgets.link_columns(lang))
     st.container(key="narrow-changes").html(cards.cards_html(table))
-
-
-def differences(view: View, old: str, new: str) -> None:
-    """Figures added, removed and revised from snapshot `old` to `new`: the counts, then the first rows."""
-    _differences(shared.database().version(), view, old, new)

@@ -1,7 +1,5 @@
-"""Compare's result (the verdict's captions, then the chart or the table) drawn through st.cache_data:
-a rerun that changes no choice replays the elements it drew, Plotly's JSON included. Defined outside
-the page script, which runs on every rerun: Streamlit reads a cached function's source each time its
-decorator runs.
+"""Compare's result (the verdict's captions, then the chart or the table), as a replayed part
+(cached.replayed): a rerun that changes no choice replays the elements it drew, Plotly's JSON included.
 """
 
 from __future__ import annotations
@@ -11,26 +9,25 @@ import streamlit as st
 from redengine.core.i18n import column, list_join, t
 from redengine.core.markup import markdown_text
 from redengine.core.view_state import View
-from redengine.data import shared
 from redengine.present import chart_text, evidence, links, tables
 from redengine.present.views import BARS_SHOWN
 from redengine.ui import cached, widgets
-from redengine.ui.cached import Params
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _comparison(
-    version: str,
+@cached.replayed
+def comparison(
     view: View,
-    figures: Params,
+    shown_figures: dict[str, object],
     unit: str,
-    chart_options: Params,
+    chart_options: dict[str, object],
     about: str | None,
     shown_as: str,
     reporters: int,
 ) -> None:
+    """concept_figures' rows for `shown_figures`: period warning, who does not report, the verdict's
+    summary, caveats, then the chart (comparison_bars with `chart_options`) or the table; `reporters` is
+    how many places report the concept."""
     lang = view.lang
-    shown_figures = dict(figures)
     rows = cached.query("concept_figures", **shown_figures)
     comparison = tables.comparison_summary(rows, lang)
     widgets.period_warning(comparison.periods, lang)
@@ -75,20 +72,3 @@ def _comparison(
     if shown_figures["per_month"]:
         st.caption(t("per_month_caveat", lang))
     st.caption((f"{markdown_text(about)}  \n" if about else "") + t("qualifier_note", lang))
-
-
-def comparison(
-    view: View,
-    shown_figures: dict[str, object],
-    unit: str,
-    chart_options: dict[str, object],
-    about: str | None,
-    shown_as: str,
-    reporters: int,
-) -> None:
-    """concept_figures' rows for `shown_figures`: period warning, who does not report, the verdict's
-    summary, caveats, then the chart (comparison_bars with `chart_options`) or the table; `reporters` is
-    how many places report the concept."""
-    version = shared.database().version()
-    frozen_options = cached.frozen(chart_options)
-    _comparison(version, view, cached.frozen(shown_figures), unit, frozen_options, about, shown_as, reporters)

@@ -1,7 +1,5 @@
-"""The Overview's parts that change only with the view, drawn through st.cache_data: a rerun (a click on
-a category, a page switch back) replays the elements they drew, Plotly's JSON included, instead of
-building them again. Defined here rather than in the page script, which runs on every rerun: Streamlit
-reads a cached function's source each time its decorator runs.
+"""The Overview's parts that change only with the view, as replayed parts (cached.replayed): a rerun (a
+click on a category, a page switch back) replays the elements they drew instead of building them again.
 """
 
 from __future__ import annotations
@@ -20,11 +18,8 @@ HEATMAP_ROWS = 30
 EVIDENCE_COLUMNS = 30
 
 
-REPLAYED = {"max_entries": 64, "show_spinner": False}
-
-
-@st.cache_data(**REPLAYED)
-def place_strip(version: str, view: View) -> None:
+@cached.replayed
+def place_strip(view: View) -> None:
     """The page's title and the places with most figures as a strip of chips (two short lines each, so the
     first figure is on a phone's first screen)."""
     cards = cached.query("district_cards", snapshot_id=view.snapshot_id)
@@ -34,8 +29,8 @@ def place_strip(version: str, view: View) -> None:
         st.caption(f"{len(cards):,} {t('places', view.lang)}; {t('page_profile', view.lang)} →")
 
 
-@st.cache_data(**REPLAYED)
-def evidence_matrix(version: str, view: View, category: str) -> None:
+@cached.replayed
+def evidence_matrix(view: View, category: str) -> None:
     """The evidence matrix of a category for the places with most figures."""
     cards = cached.query("district_cards", snapshot_id=view.snapshot_id)
     if len(cards) > EVIDENCE_COLUMNS:
@@ -44,8 +39,8 @@ def evidence_matrix(version: str, view: View, category: str) -> None:
     st.html(cached.evidence_table(view, category, evidence_places, len(cards)))
 
 
-@st.cache_data(**REPLAYED)
-def headline_panel(version: str, view: View, category: str) -> None:
+@cached.replayed
+def headline_panel(view: View, category: str) -> None:
     """A headline category's best-covered concept: who reports it, its definitions and periods, its chart."""
     lang = view.lang
     cards = cached.query("district_cards", snapshot_id=view.snapshot_id)
@@ -82,8 +77,8 @@ def headline_panel(version: str, view: View, category: str) -> None:
     )
 
 
-@st.cache_data(**REPLAYED)
-def coverage(version: str, view: View) -> None:
+@cached.replayed
+def coverage(view: View) -> None:
     """How many figures each of the busiest places reports per category."""
     lang = view.lang
     cards = cached.query("district_cards", snapshot_id=view.snapshot_id)

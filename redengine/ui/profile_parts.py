@@ -1,7 +1,5 @@
 """The District profile's content for one place (names, periods, headline figures, every figure by
-category), drawn through st.cache_data: a rerun replays the elements it drew instead of building
-every table again. Defined outside the page script, which runs on every rerun: Streamlit reads a
-cached function's source each time its decorator runs.
+category), as replayed parts (cached.replayed).
 """
 
 from __future__ import annotations
@@ -12,15 +10,16 @@ from redengine.core.domain import format_qualified
 from redengine.core.i18n import category_name, column, localized, t
 from redengine.core.markup import markdown_text
 from redengine.core.view_state import View
-from redengine.data import shared
 from redengine.present import evidence, links, tables
 from redengine.ui import cached, widgets
 
 HEADLINES_PER_ROW = 3
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _place_and_headlines(version: str, view: View, district_id: str) -> bool:
+@cached.replayed
+def place_and_headlines(view: View, district_id: str) -> bool:
+    """One place: its names, where it is, its report periods and sources, and its headline figure per
+    category; False when the place has no figure (it says so)."""
     lang = view.lang
     places = cached.query("district_cards", snapshot_id=view.snapshot_id)
     place = places.set_index("district_id").loc[district_id]
@@ -55,8 +54,9 @@ def _place_and_headlines(version: str, view: View, district_id: str) -> bool:
     return True
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _all_figures(version: str, view: View, district_id: str) -> None:
+@cached.replayed
+def all_figures(view: View, district_id: str) -> None:
+    """Every figure of the place by category, with its quote and links."""
     lang = view.lang
     facts = cached.query("district_facts", snapshot_id=view.snapshot_id, district_id=district_id)
     st.subheader(t("all_figures", lang), anchor=False)
@@ -73,14 +73,3 @@ def _all_figures(version: str, view: View, district_id: str) -> None:
             st.container(key=f"narrow-figures-{category}").html(
                 evidence.figure_list(in_category, column("metric_name", lang), lang, links.fact_link(view), False)
             )
-
-
-def place_and_headlines(view: View, district_id: str) -> bool:
-    """One place: its names, where it is, its report periods and sources, and its headline figure per
-    category; False when the place has no figure (it says so)."""
-    return _place_and_headlines(shared.database().version(), view, district_id)
-
-
-def all_figures(view: View, district_id: str) -> None:
-    """Every figure of the place by category, with its quote and links."""
-    _all_figures(shared.database().version(), view, district_id)

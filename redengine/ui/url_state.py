@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import pandas as pd
 import streamlit as st
 
 from redengine.core import view_state
@@ -99,13 +98,6 @@ def linked_value(name: str) -> str | None:
         return None
     value = st.query_params.get(name)
     return value if isinstance(value, str) else None
-
-
-def linked_record(name: str, frame: pd.DataFrame, id_column: str) -> dict | None:
-    """The row of `frame` whose id a link from outside gives as parameter `name`, if any."""
-    value = linked_value(name)
-    matches = frame[frame[id_column] == value].to_dict("records") if value else []
-    return matches[0] if matches else None
 
 
 def _remember(names: Sequence[str]) -> None:
