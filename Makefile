@@ -56,10 +56,11 @@ format: $(VENV)/.dev-installed
 data: $(VENV)/.installed
 	$(BIN)/python -m redengine build-data
 
-## bench: the 11.2 M-fact benchmark and load test (not part of make test)
+## bench: the 11.2 M-fact benchmark and load test, then shared links' first paint (not part of make test)
 bench: $(VENV)/.dev-installed system-deps
 	$(BIN)/python -m redengine.web.static_assets
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/first_paint.py
 
 ## bench-faults: 200 bit flips, 20 interrupted adds and the 1 M-row upload on a copy of data/ (not part of make test)
 bench-faults: $(VENV)/.dev-installed

@@ -67,6 +67,7 @@ def page_reads(database: Database) -> dict[str, pd.DataFrame]:
                 "district_ids": ids["districts"],
                 "like_for_like_only": False,
                 "per_month": False,
+                "per": None,
             },
         )
         for c in ids["concepts"]
@@ -129,12 +130,13 @@ def random_flips(data_dir: Path, count: int, seed: int) -> list[dict]:
 
 
 def write_snapshot_file(path: Path, data_dir: Path, copies: int = 150) -> Path:
-    """A valid facts file for data_dir: the latest snapshot's rows, copied with periods moved back 10, 20 … years
-    (the reports' periods span less than 10 years, so no copy repeats another's period)."""
+    """A valid facts file for data_dir: the latest snapshot's rows, copied with periods moved back 0, 10, 20 … years
+    (the reports' periods span less than 10 years, so no copy repeats another's period; the first copy keeps
+    every figure of the latest snapshot, so the file is not refused for leaving them out)."""
     entry = store.read_manifest(data_dir)[-1]
     facts = pq.read_table(data_dir / "snapshots" / entry.file).drop_columns(["snapshot_id"]).to_pandas()
     moved = []
-    for k in range(1, copies + 1):
+    for k in range(copies):
         copy = facts.copy()
         for column in ("period_start", "period_end"):
             copy[column] = pd.to_datetime(copy[column]) - pd.DateOffset(years=10 * k)

@@ -209,12 +209,17 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     result = measure(args.repeats, phone=not args.no_phone)
     result["seconds"] = round(time.perf_counter() - started, 1)
-    args.output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    report(result, args.output)
+    return 0
+
+
+def report(result: dict, output: Path) -> None:
+    """Writes `result` to `output` and prints its ratios against their targets."""
+    output.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for name, figures in result["ratios"].items():
         mark = "ok" if figures["met"] else "MISSED"
         print(f"{name}: median {figures['median']}, worst {figures['worst']}  (target {figures['target']})  {mark}")
-    print(f"written to {args.output}")
-    return 0
+    print(f"written to {output}")
 
 
 if __name__ == "__main__":

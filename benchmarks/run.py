@@ -82,7 +82,7 @@ def realistic_params(db: Database) -> dict[str, dict[str, object]]:
     chosen = places[::step][:PLACES_CHOSEN]
     ranking = db.query("concept_ranking", snapshot_id=latest, concept_id=concept, metric_id=None)
     top = list(ranking["district_id"].head(30))
-    figures = {"snapshot_id": latest, "concept_id": concept, "metric_id": None, "per_month": False}
+    figures = {"snapshot_id": latest, "concept_id": concept, "metric_id": None, "per_month": False, "per": None}
     busiest = cards.sort_values("figures", ascending=False)["district_id"].iloc[0]
     cited = sources.sort_values("figures", ascending=False)["source_id"].iloc[0]
     params: dict[str, dict[str, object]] = {
@@ -102,8 +102,11 @@ def realistic_params(db: Database) -> dict[str, dict[str, object]]:
                 ("basis", "stated"),
                 ("start", "2020-01-01"),
                 ("end", end),
+                ("level", "district"),
+                ("size", None),
             )
-        },
+        }
+        | {"per_month": False},
         "concept_coverage": {"snapshot_id": latest, "category": None},
         "concept_figures": {**figures, "district_ids": chosen, "like_for_like_only": False},
         # Compare's default: the 30 places with the highest figures; and its "download all" button.
@@ -116,6 +119,14 @@ def realistic_params(db: Database) -> dict[str, dict[str, object]]:
         },
         "concept_ranking": {"snapshot_id": latest, "concept_id": concept, "metric_id": None},
         "evidence_matrix": {"snapshot_id": latest, "category": category, "district_ids": top},
+        "family_figures": {"snapshot_id": latest, "concept_id": concept, "district_ids": top},
+        "place_headlines": {"snapshot_id": latest, "district_ids": top[:12], "categories": list(HEADLINE_CATEGORIES)},
+        "concept_figures[top 30, per sub-district]": {
+            **figures,
+            "district_ids": top,
+            "like_for_like_only": False,
+            "per": "subdistrict",
+        },
         "metric_coverage": {"snapshot_id": latest, "category": None, "concept_id": concept},
         # What the What-changed page asks: the counts, then the first 1,000 rows.
         "snapshot_diff": {"old_snapshot_id": previous, "new_snapshot_id": latest, "row_limit": 1000},

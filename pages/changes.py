@@ -27,7 +27,7 @@ with st.expander(t("upload_title", lang)):
         st.success(f"{markdown_text(verdict.name)}: " + t("upload_ok", lang, n=verdict.rows))
         st.dataframe(verdict.preview, hide_index=True)
     elif verdict is not None:
-        st.error(f"{markdown_text(verdict.name)}:\n\n" + "\n".join(f"- {markdown_text(p)}" for p in verdict.problems))
+        st.error(f"{markdown_text(verdict.name)}: " + upload_box.problem_lines(verdict, lang))
     upload = st.file_uploader(
         "Parquet", type=["parquet"], key=upload_box.widget_key(), max_upload_size=snapshots.UPLOAD_MAX_MB
     )

@@ -55,6 +55,14 @@ if compare.has_flows:
         format_func=lambda v: t(f"amount_{v}", lang),
         help=t("per_month_help", lang),
     )
+st.segmented_control(  # a row of its own: four options do not fit a column
+    t("per", lang),
+    list(views.ADJUSTMENTS),
+    key="per",
+    required=True,
+    format_func=lambda p: t(f"per_{p}", lang),
+    help=t("per_help", lang),
+)
 
 concept_id, reporters = compare.concept_id, compare.reporters
 about = concept.get(column("description", lang))  # concepts are described in English only, so far
@@ -67,6 +75,7 @@ compare_parts.comparison(
     compare.shown_as,
     len(reporters),
 )
+compare_parts.related(view, compare.family_query)
 if compare.shown_as == "chart":  # widgets cannot be replayed from the cache: drawn after the chart
     share_panel.show(view, "compare", url_state.current_params(), key="comparison")
 st.download_button(

@@ -1,4 +1,4 @@
--- grain: one row per concept with figures in the snapshot: its category, unit, how many places, metrics and figures report it
+-- grain: one row per concept with figures in the snapshot: its category and family, unit, how many places (its reach: one definition), metrics and figures report it
 -- params: $snapshot_id, $category (null for every category)
 -- summaries: concept_reach
 select
@@ -7,6 +7,9 @@ select
     c.name_zh,
     c.name_en,
     c.description_en,
+    c.family_id,
+    c.family_zh,
+    c.family_en,
     m.unit,
     r.places_reporting,
     r.metrics,

@@ -100,9 +100,13 @@ CONCEPTS = [
 ]
 
 SOURCE_TEXTS = {
-    "src_a": "甲区2020年报告。全区党员1000名,2019年为900名。党支部2018年10个、2019年12个、2020年15个。志愿者500名。",
+    "src_a": "甲区2020年报告。全区党员1000名,2019年为900名。党支部2018年10个、2019年12个、2020年15个。志愿者500名。"
+    # figures the tests revise or add: each is quoted from here, as the provenance rules want
+    "修订后党员"
+    + "、".join(f"{n}名" for n in (*range(1001, 1010), 1100, 1200, 1300, *range(2000, 2008)))
+    + "。丁区党员321名、10名。",
     "src_b": "乙市与丙区2020年报告。乙市党员2000名,后核实为2100名。乙市招商引资15亿元,"
-    "约15亿元。丙区GDP增长7.5%。丙区志愿者300名。",
+    "约15亿元。丙区GDP增长7.5%。丙区志愿者300名。丙区党支部4个。乙市党员再核实为2200名。",
 }
 
 SOURCES = [
@@ -133,8 +137,19 @@ SOURCES = [
 ]
 
 
+def quote_of(source: str, written: str) -> str:
+    """The clause of a fixture source that ends with the figure (as a curator quotes it), or an invented
+    sentence when the source does not print it (which the provenance rules refuse)."""
+    text = SOURCE_TEXTS.get(source, "")
+    end = text.find(written)
+    if end < 0:
+        return f"invented: {written}"
+    start = max(text.rfind(mark, 0, end) for mark in "。,、") + 1
+    return text[start : end + len(written)]
+
+
 def fact(district, metric, value, written, *, year=2020, qualifier="exact", source=None, quote=None):
-    """One fact row in the analysts' format (no snapshot_id)."""
+    """One fact row in the analysts' format (no snapshot_id), quoted from its fixture source."""
     source = source or ("src_a" if district == "alpha" else "src_b")
     return {
         "district_id": district,
@@ -149,7 +164,7 @@ def fact(district, metric, value, written, *, year=2020, qualifier="exact", sour
         "scope_en": None,
         "value_as_written": written,
         "source_id": source,
-        "quote": quote or f"{metric} {written}",
+        "quote": quote or quote_of(source, written),
         "note": None,
     }
 
@@ -191,6 +206,7 @@ def metric_rows(database, snapshot_id: str, metric_id: str, district_ids: list[s
         district_ids=district_ids,
         like_for_like_only=False,
         per_month=False,
+        per=None,
     )
 
 

@@ -10,6 +10,7 @@ import io
 import json
 import threading
 import time
+import urllib.parse
 from collections.abc import Iterator
 
 import pandas as pd
@@ -27,6 +28,7 @@ FORMATS = ("csv", "json", "parquet")
 ENDPOINTS = {
     "snapshots": "",
     "facts": "",
+    "comparison": "concept=members&district=alpha,beta,gamma",
     "districts": "",
     "concepts": "",
     "metrics": "",
@@ -258,3 +260,14 @@ def test_a_third_query_at_once_is_asked_to_retry(server):
     for thread in threads:
         thread.join()
     assert status == 503 and headers["retry-after"] == "5" and b"Fix: try again" in body
+
+
+def test_a_csv_cell_a_spreadsheet_would_run_opens_as_text(server):
+    """OWASP CSV injection: text beginning with = + - @ tab or CR gets a leading apostrophe; numbers stay numbers."""
+    query = urllib.parse.urlencode(
+        {"q": "select '=HYPERLINK(\"http://evil.example\",\"open\")' as link, '@SUM(1)' as at, -5 as n, '-5' as t"}
+    )
+    status, _, body = get(f"{server}/api/v1/sql.csv?{query}")
+    assert status == 200
+    lines = body.decode("utf-8-sig").splitlines()
+    assert lines == ["link,at,n,t", '"\'=HYPERLINK(""http://evil.example"",""open"")",\'@SUM(1),-5,-5']

@@ -24,7 +24,10 @@ from browser_helpers import (
 )
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from redengine.core.domain import HEADLINE_CATEGORIES
 from redengine.core.i18n import t
+from redengine.data.db import Database
+from redengine.present import views
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=15_000)  # a loaded machine renders the long source texts slowly
@@ -151,8 +154,8 @@ def test_compare_table_and_not_reported(page, base_url):
 
 def test_a_copied_url_reopens_the_same_view_in_a_new_browser(page, browser, base_url):
     open_view(page, f"{base_url}/compare?lang=en")
-    # the default view: the headline concept most places report, every definition of it
-    assert (query(page)["concept"], query(page)["metric"]) == ("party_organizations", "all")
+    # the default view: a headline concept most places report in one definition (investment attracted: 2)
+    assert (query(page)["concept"], query(page)["metric"]) == ("investment_attracted", "all")
 
     main(page).get_by_test_id("stButtonGroup").get_by_role("radio", name="Table").first.click()
     expect(page).to_have_url(re.compile(r"[?&]view=table"))
@@ -175,6 +178,7 @@ def test_a_copied_url_reopens_the_same_view_in_a_new_browser(page, browser, base
         "view": "table",
         "figures": "all",
         "amount": "total",
+        "per": "none",
     }
 
     # A colleague whose browser is set to Chinese opens the copied link: the link wins.
@@ -258,7 +262,7 @@ def many_places_url(many_places_template) -> Iterator[str]:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_with_many_places_the_charts_labels_stay_apart(page, many_places_url, lang):
+def test_with_many_places_the_charts_labels_stay_apart(page, many_places_url, many_places_template, lang):
     open_view(page, f"{many_places_url}/compare?lang={lang}")
     charts = main(page).locator(".js-plotly-plot")
     expect(charts).to_have_count(1)
@@ -267,7 +271,16 @@ def test_with_many_places_the_charts_labels_stay_apart(page, many_places_url, la
     assert overlapping_labels(page) == []
     full_screenshot(page, f"many-places-compare-{lang}")
     open_view(page, f"{many_places_url}/?lang={lang}&section=charts")
-    expect(main(page).locator(".js-plotly-plot .bartext")).to_have_count(4 * 12)  # four panels of 12 places
+    # a panel charts its 12 places (a bar, or a line saying 'not like for like') only where the verdict finds a
+    # like-for-like comparison; the others list what each place reports (#22)
+    database = Database(many_places_template)
+    places = database.query("district_cards", snapshot_id=database.snapshots()[-1].id)["district_id"].tolist()
+    charted = sum(
+        views.headline_panel(database.query, database.snapshots()[-1].id, c, places).comparable
+        for c in HEADLINE_CATEGORIES
+    )
+    assert charted >= 1
+    expect(main(page).locator(".js-plotly-plot .bartext")).to_have_count(charted * 12)
     assert overlapping_labels(page) == []
     full_screenshot(page, f"many-places-overview-{lang}")
 
@@ -306,13 +319,13 @@ def test_the_evidence_matrix_shows_each_place_and_leads_to_the_quote(page, base_
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_compare_by_concept_shows_definitions_and_the_like_for_like_switch(page, base_url, lang):
-    open_view(page, f"{base_url}/compare?lang={lang}&category=organizations&concept=party_organizations")
+def test_compare_by_concept_shows_one_definition_its_relatives_and_the_like_for_like_switch(page, base_url, lang):
+    places = "bazhou,haizhu,jiangan,jianghan,wuchang,zhenjiang"
+    open_view(page, f"{base_url}/compare?lang={lang}&concept=party_working_committees&places={places}")
     chart = main(page).locator(".js-plotly-plot")
     expect(chart).to_have_count(1)
-    definitions = main(page).get_by_text(re.compile(r"(Definition|口径)")).count()
-    assert definitions  # the definition chooser
-    expect(chart.locator(".legendtext")).to_have_count(18)  # one colour per definition the four places use
+    expect(chart.locator(".legendtext")).to_have_count(1)  # one definition on the axis (was 18 before #22)
+    expect(main(page).get_by_text(t("related_title", lang))).to_be_visible()  # the family's others, apart
     assert overlapping_labels(page) == []
     full_screenshot(page, f"compare-concept-{lang}")
     main(page).get_by_role("radio", name=t("shown_like", lang)).click()

@@ -72,3 +72,21 @@ def test_a_valid_file_is_previewed(page):
     )
     expect(page.locator("[data-testid=stFileUploaderFile]")).to_have_count(0)
     expect(page.locator("[data-testid=stDataFrame]").last).to_be_visible()
+
+
+def test_a_figure_its_report_does_not_print_is_refused_by_rule(page):
+    """The provenance rules in the browser: the rule named in the reader's language, the problem as validate
+    prints it, and nothing else on the page broken."""
+    rows = [dict(r) for r in OLD_FACTS]
+    rows[1] = dict(rows[1], value=10_000.0)  # 1000名 stored as 10,000
+    sink = io.BytesIO()
+    pq.write_table(facts_table(rows), sink)
+    _upload(page, "revised.parquet", sink.getvalue())
+    alert = page.locator("[data-testid=stAlertContentError]")
+    expect(alert).to_contain_text("1 problem(s), nothing was written")
+    expect(alert).to_contain_text("Value is not the figure as written")
+    expect(alert).to_contain_text(
+        re.compile(r"row 2, column 'value' \('10000\.0'\):\u2060? value is not 1000名 in base units")
+    )
+    expect(page.locator("[data-testid=stException]")).to_have_count(0)
+    full_screenshot(page, "upload-provenance-en")

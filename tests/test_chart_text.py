@@ -24,7 +24,7 @@ def row(district, name_zh, name_en, value, qualifier="exact", period="2018 Q1", 
         "metric_name_zh": {"volunteers": "注册志愿者人数", "teams": "志愿服务队数"}.get(metric),
         "metric_name_en": {"volunteers": "Registered volunteers", "teams": "Volunteer teams"}.get(metric),
         "value": value,
-        "value_per_month": value / 12 if value is not None else None,
+        "value_adjusted": value / 12 if value is not None else None,  # per month, in these tests
         "qualifier": qualifier if value is not None else None,
         "period_label": period if value is not None else None,
         "figures_left_out": 0,

@@ -7,6 +7,7 @@ every file under the data directory byte-for-byte as it was.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -14,6 +15,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -32,7 +34,7 @@ from conftest import (
     tree_digest,
     write_facts,
 )
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from redengine.core.domain import QUALIFIERS
@@ -166,11 +168,24 @@ def test_bad_supplied_dimension_files_are_refused(fixture_dir, use_data_dir, tmp
 
 def test_a_supplied_file_that_is_not_parquet_is_refused(fixture_dir, use_data_dir, tmp_path, capsys):
     use_data_dir(fixture_dir)
-    (tmp_path / "d.csv").write_text("district_id\nnew\n", encoding="utf-8")
+    (tmp_path / "d.txt").write_text("district_id\nnew\n", encoding="utf-8")
     facts = write_facts(tmp_path / "f.parquet", OLD_FACTS)
+    code, _, err = run(capsys, "snapshot", "add", str(facts), "--districts", str(tmp_path / "d.txt"))
+    assert code == INVALID
+    assert f"--districts: {tmp_path / 'd.txt'}: not a readable Parquet file" in err
+
+
+def test_a_csv_file_is_read_as_its_table_and_checked_the_same_way(fixture_dir, use_data_dir, tmp_path, capsys):
+    use_data_dir(fixture_dir)
+    (tmp_path / "d.csv").write_text("district_id\nnew\n", encoding="utf-8")
+    facts = tmp_path / "f.csv"
+    pd.DataFrame(OLD_FACTS).to_csv(facts, index=False)
+    code, out, err = run(capsys, "snapshot", "validate", str(facts))
+    assert (code, err) == (0, "")
+    assert out.strip() == f"{facts}: valid, 9 figures"  # named as given, not as the converted copy
     code, _, err = run(capsys, "snapshot", "add", str(facts), "--districts", str(tmp_path / "d.csv"))
     assert code == INVALID
-    assert f"--districts: {tmp_path / 'd.csv'}: not a readable Parquet file" in err
+    assert f"--districts {tmp_path / 'd.csv'}: column 'name_zh'" in err
 
 
 def test_a_missing_file_is_refused(fixture_dir, use_data_dir, tmp_path, capsys):
@@ -230,7 +245,12 @@ def test_validate_a_valid_file(fixture_dir, use_data_dir, tmp_path, capsys):
 def test_add_then_list(fixture_dir, use_data_dir, tmp_path, capsys):
     use_data_dir(fixture_dir)
     rows = [*NEW_FACTS[:3], fact("gamma", "branches", 4, "4个")]
-    code, out, _ = run(capsys, "snapshot", "add", str(write_facts(tmp_path / "f.parquet", rows)), "--id", "q3")
+    file = str(write_facts(tmp_path / "f.parquet", rows))
+    code, _, err = run(capsys, "snapshot", "add", file, "--id", "q3")
+    assert code == INVALID  # it would leave out 6 of the latest snapshot's 9 figures
+    assert "would leave out 6 of the 9 figures of the latest snapshot 2026-02-01-new" in err
+    assert "Fix: pass --amend to add its figures to the latest snapshot" in err
+    code, out, _ = run(capsys, "snapshot", "add", file, "--id", "q3", "--replace-all")
     assert code == 0
     manifest = json.loads(store.manifest_path(fixture_dir).read_text(encoding="utf-8"))
     entry = manifest["snapshots"][-1]
@@ -257,8 +277,8 @@ def test_diff_shows_added_removed_and_revised_with_values_and_quotes(fixture_dir
     assert "  removed  alpha · volunteers · 2020: 500 people → not reported" in lines
     assert "  revised  beta · members · 2020: 2,000 people → 2,100 people" in lines
     assert "  revised  beta · investment · 2020: CNY 1.5 bn → ≈ CNY 1.5 bn" in lines  # qualifier shown
-    assert "           old quote: members 2000名" in lines
-    assert "           new quote: members 2100名" in lines
+    assert "           old quote: 乙市党员2000名" in lines
+    assert "           new quote: 后核实为2100名" in lines
 
 
 def test_diff_of_unknown_snapshots(fixture_dir, use_data_dir, capsys):
@@ -323,15 +343,25 @@ def test_the_console_script_refuses_bad_input_without_a_traceback(fixture_dir, t
 
 
 def test_an_analyst_edits_the_bundled_snapshot_and_adds_it(real_data_copy, tmp_path):
-    """The README flow on the real data: copy the bundled file, revise a figure, add, compare."""
+    """The whole bundled file, one figure edited: a value its report does not print is refused; a quote
+    widened to the whole sentence is added as a revision."""
     table = pq.read_table(real_data_copy / "snapshots" / f"{BUNDLED}.parquet")  # has snapshot_id
     frame = table.to_pandas()
     row = (frame["district_id"] == "jiangan") & (frame["metric_id"] == "registered_volunteers")
     frame.loc[row, "value"] = 105_000.0
     frame.loc[row, "value_as_written"] = "105000人"
     frame.to_parquet(tmp_path / "edited.parquet")
+    before = tree_digest(real_data_copy)
+    done = run_process(real_data_copy, "snapshot", "add", str(tmp_path / "edited.parquet"), "--id", "2026-12-01-edit")
+    assert done.returncode == INVALID
+    assert "column 'value_as_written' ('105000人'): value_as_written is not in the quote" in done.stderr
+    assert tree_digest(real_data_copy) == before
+
+    frame = table.to_pandas()
+    frame.loc[row, "quote"] = "目前全区共有注册社区志愿者队伍854个、注册志愿者104953人"
+    frame.to_parquet(tmp_path / "edited.parquet")
     done = run_process(real_data_copy, "snapshot", "validate", str(tmp_path / "edited.parquet"))
-    assert (done.returncode, done.stdout.strip()) == (0, f"{tmp_path / 'edited.parquet'}: valid, 327 figures")
+    assert (done.returncode, done.stdout.strip()) == (0, f"{tmp_path / 'edited.parquet'}: valid, 328 figures")
     done = run_process(
         real_data_copy, "snapshot", "add", str(tmp_path / "edited.parquet"), "--id", "2026-12-01-edit", module=True
     )
@@ -340,10 +370,10 @@ def test_an_analyst_edits_the_bundled_snapshot_and_adds_it(real_data_copy, tmp_p
     assert done.returncode == 0
     lines = done.stdout.splitlines()
     assert lines[0] == f"{BUNDLED} → 2026-12-01-edit: 0 added, 0 removed, 1 revised"
-    assert lines[1] == "  revised  jiangan · registered_volunteers · as of 2018 Q1: 104,953 people → 105,000 people"
+    assert lines[1] == "  revised  jiangan · registered_volunteers · as of 2018 Q1: 104,953 people → 104,953 people"
     done = run_process(real_data_copy, "snapshot", "list")
     assert [line.split()[0] for line in done.stdout.splitlines()[1:]] == [BUNDLED, "2026-12-01-edit"]
-    assert done.stdout.splitlines()[1].split()[2:5] == ["327", "6", "315"]
+    assert done.stdout.splitlines()[1].split()[2:5] == ["328", "6", "315"]
 
 
 def test_two_processes_adding_at_once_both_land(fixture_dir, tmp_path):
@@ -376,7 +406,7 @@ def test_build_data_rebuilds_identically(real_data_copy, use_data_dir, capsys):
     before = tree_digest(real_data_copy)
     code, out, _ = run(capsys, "build-data")
     assert code == 0
-    assert out.strip() == f"6 districts, 315 metrics, 327 facts written to {real_data_copy}"
+    assert out.strip() == f"6 districts, 315 metrics, 328 facts written to {real_data_copy}"
     assert tree_digest(real_data_copy) == before
 
 
@@ -389,7 +419,9 @@ def test_build_data_refuses_a_broken_curation_and_writes_nothing(real_data_copy,
     before = tree_digest(real_data_copy)
     done = run_process(real_data_copy, "build-data")
     assert done.returncode == INVALID
-    assert f"curation/facts/zhenjiang_2021.csv:{number}: value 81 is not '80个'" in done.stderr
+    assert (
+        f"curation/facts/zhenjiang_2021.csv:{number}, column 'value' ('81'): value is not 80个 in base units"
+    ) in done.stderr
     assert "Traceback" not in done.stderr
     assert tree_digest(real_data_copy) == before
 
@@ -514,43 +546,74 @@ def test_randomly_broken_snapshots_are_refused(frozen_dir, tmp_path, monkeypatch
 
 
 @settings(max_examples=15, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    picked=st.lists(st.integers(0, len(NEW_FACTS) - 1), min_size=1, max_size=len(NEW_FACTS), unique=True),
-    values=st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=9, max_size=9),
-    qualifiers=st.lists(st.sampled_from(QUALIFIERS), min_size=9, max_size=9),
-)
-def test_any_well_formed_snapshot_is_valid(frozen_dir, tmp_path, monkeypatch, capsys, picked, values, qualifiers):
+@given(picked=st.lists(st.integers(0, len(NEW_FACTS) - 1), min_size=1, max_size=len(NEW_FACTS), unique=True))
+def test_any_choice_of_well_sourced_figures_is_valid(frozen_dir, tmp_path, monkeypatch, capsys, picked):
     monkeypatch.setenv(store.DATA_DIR_ENV, str(frozen_dir))
-    rows = [dict(NEW_FACTS[i], value=values[i], qualifier=qualifiers[i]) for i in picked]
+    rows = [NEW_FACTS[i] for i in picked]
     path = write_facts(tmp_path / "ok.parquet", rows)
     code, out, err = run(capsys, "snapshot", "validate", str(path))
     assert (code, err) == (0, "")
     assert out.strip() == f"{path}: valid, {len(rows)} figures"
 
 
-def test_a_file_written_the_way_the_readme_shows_is_added(fixture_dir, use_data_dir, tmp_path, capsys):
-    """pandas with Timestamps for dates, no note column, a default RangeIndex."""
+@settings(max_examples=15, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    index=st.integers(0, len(NEW_FACTS) - 1),
+    value=st.floats(allow_nan=False, allow_infinity=False, width=64),
+)
+def test_any_value_but_the_written_one_is_refused(frozen_dir, tmp_path, monkeypatch, capsys, index, value):
+    monkeypatch.setenv(store.DATA_DIR_ENV, str(frozen_dir))
+    written = NEW_FACTS[index]["value"]
+    assume(not math.isclose(value, written, rel_tol=1e-9))
+    path = write_facts(tmp_path / "bad.parquet", [dict(NEW_FACTS[index], value=value)])
+    code, out, err = run(capsys, "snapshot", "validate", str(path))
+    assert (code, out) == (INVALID, "")
+    assert f"row 1, column 'value' ({str(value)!r}): value is not {NEW_FACTS[index]['value_as_written']}" in err
+    assert "[rule: value-is-written]. Fix: set value to" in err
+
+
+README_REVISION = {  # the README's "Adding a snapshot" example, as it is written there
+    "district_id": ["jiangan"],
+    "metric_id": ["registered_volunteers"],
+    "value": [104953.0],
+    "qualifier": ["exact"],
+    "period_start": ["2018-03-31"],
+    "period_end": ["2018-03-31"],
+    "period_label": ["as of 2018 Q1"],
+    "period_basis": ["inferred"],
+    "value_as_written": ["104953人"],
+    "source_id": ["jiangan_2018q1"],
+    "quote": ["目前全区共有注册社区志愿者队伍854个、注册志愿者104953人"],
+    "note": ["Quoted with the sentence that also counts the volunteer teams."],
+}
+
+
+def test_the_readme_example_amends_the_latest_snapshot(real_data_copy, tmp_path):
+    """Followed literally: without --amend the one-row file is refused (it would leave out 326 figures), with
+    it the new snapshot is the latest with that one figure revised."""
     import pandas as pd
 
-    use_data_dir(fixture_dir)
-    pd.DataFrame(
-        {
-            "district_id": ["alpha"],
-            "metric_id": ["volunteers"],
-            "value": [120000.0],
-            "qualifier": ["at_least"],
-            "period_start": [pd.Timestamp("2021-06-30")],
-            "period_end": [pd.Timestamp("2021-06-30")],
-            "period_label": ["as of 2021-06-30"],
-            "value_as_written": ["12万余人"],
-            "source_id": ["src_a"],
-            "quote": ["全区共有注册志愿者12万余人"],
-        }
-    ).to_parquet(tmp_path / "update.parquet")
-    code, out, err = run(capsys, "snapshot", "add", str(tmp_path / "update.parquet"), "--id", "2026-11-22-q3")
-    assert (code, err) == (0, "")
-    code, out, _ = run(capsys, "snapshot", "diff", NEW, "2026-11-22-q3")
-    assert "  added    alpha · volunteers · as of 2021-06-30: not reported → ≥ 120,000 people" in out.splitlines()
+    frame = pd.DataFrame(README_REVISION)
+    for column in ("period_start", "period_end"):
+        frame[column] = pd.to_datetime(frame[column])
+    frame.to_parquet(tmp_path / "wuhan-update.parquet")
+    done = run_process(real_data_copy, "snapshot", "validate", str(tmp_path / "wuhan-update.parquet"))
+    assert done.returncode == 0, done.stderr
+    before = tree_digest(real_data_copy)
+    done = run_process(real_data_copy, "snapshot", "add", str(tmp_path / "wuhan-update.parquet"), "--id", "q3")
+    assert done.returncode == INVALID
+    assert "would leave out 326 of the 327 figures of the latest snapshot" in done.stderr
+    assert "Fix: pass --amend" in done.stderr
+    assert tree_digest(real_data_copy) == before
+    done = run_process(
+        real_data_copy, "snapshot", "add", str(tmp_path / "wuhan-update.parquet"), "--id", "q3", "--amend"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("added snapshot q3: 327 figures")
+    done = run_process(real_data_copy, "snapshot", "diff", BUNDLED, "q3")
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"{BUNDLED} → q3: 0 added, 0 removed, 1 revised"
+    assert lines[-1] == "           new quote: 目前全区共有注册社区志愿者队伍854个、注册志愿者104953人"
 
 
 def _damage(path: Path) -> None:
@@ -578,3 +641,11 @@ def test_a_damaged_file_gives_a_clear_error_not_a_traceback(real_data_copy):
     assert "snapshots/2026-11-23-curated.parquet does not match the manifest's sha256" in result.stderr
     assert "snapshot list --verify" in result.stderr  # how to find the others
     assert "Traceback" not in result.stderr
+
+
+def test_list_verify_names_a_listed_source_without_its_text(real_data_copy, use_data_dir, capsys):
+    use_data_dir(real_data_copy)
+    (real_data_copy / "sources" / "haizhu_2021.txt").unlink()
+    code, _, err = run(capsys, "snapshot", "list", "--verify")
+    assert code == INVALID
+    assert "1 listed source(s) without their text: haizhu_2021 (sources/haizhu_2021.txt). Fix: " in err

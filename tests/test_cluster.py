@@ -118,7 +118,7 @@ def test_a_shared_link_survives_the_loss_of_its_replica_at_the_same_view(deploym
                 {"name": "again.parquet", "mimeType": "application/octet-stream", "buffer": facts.getvalue()}
             )
             expect(page.locator("[data-testid=stAlertContentSuccess]")).to_contain_text(
-                "again.parquet: Valid: 327 figures", timeout=30_000
+                "again.parquet: Valid: 328 figures", timeout=30_000
             )
             assert {c["name"]: c["value"] for c in context.cookies()}["SRV"] == served_by
         finally:

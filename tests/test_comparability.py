@@ -37,14 +37,21 @@ def figures():
             "basis": basis,
             "start": start,
             "end": end,
+            "level": draw(st.sampled_from(["district", "city"])),
+            "size": draw(st.sampled_from([None, 6.0, 14.0, 16.0])),
         }
 
     return build()
 
 
-def verdict(database: Database, a: dict, b: dict) -> tuple[set[str], bool]:
-    params = {f"{key}_{side}": value for side, figure in (("a", a), ("b", b)) for key, value in figure.items()}
-    (row,) = database.query("comparability_verdict", **params).to_dict("records")
+PLACE = {"level": "district", "size": None}  # a place's attributes when a test does not vary them
+
+
+def verdict(database: Database, a: dict, b: dict, per_month: bool = False) -> tuple[set[str], bool]:
+    params = {
+        f"{key}_{side}": value for side, figure in (("a", a), ("b", b)) for key, value in (PLACE | figure).items()
+    }
+    (row,) = database.query("comparability_verdict", **params, per_month=per_month).to_dict("records")
     return set(row["reasons"]), bool(row["like_for_like"])
 
 
@@ -57,10 +64,15 @@ def expected_reasons(a: dict, b: dict) -> set[str]:
     def months(f):
         return round(((f["end"] - f["start"]).days + 1) / 30.4375)
 
+    def grows(f):
+        return f["measure"] in ("stock", "flow", "target")
+
     if a["measure"] in OVER_A_PERIOD and b["measure"] in OVER_A_PERIOD:
         periods_match = "open" not in (a["basis"], b["basis"]) and months(a) == months(b)
     else:
         periods_match = abs((a["end"] - b["end"]).days) <= 365
+    sizes = (a["size"], b["size"])
+    sizes_differ = None not in sizes and max(sizes) / min(sizes) > 1.5
     conditions = {
         "different_definition": a["metric"] != b["metric"],
         "different_measure": a["measure"] != b["measure"],
@@ -70,6 +82,8 @@ def expected_reasons(a: dict, b: dict) -> set[str]:
         "open_period": "open" in (a["basis"], b["basis"]),
         "different_period_basis": a["basis"] != b["basis"],
         "different_period": not periods_match,
+        "different_level": a["level"] != b["level"],
+        "different_size": grows(a) and grows(b) and sizes_differ,
     }
     return {reason for reason, holds in conditions.items() if holds}
 
@@ -93,6 +107,8 @@ def test_the_verdict_names_every_reason_and_only_those(bundled, a, b):
         ({"basis": "inferred"}, "different_period_basis"),
         ({"basis": "open", "start": None}, "open_period"),
         ({"end": date(2019, 6, 30)}, "different_period"),
+        ({"level": "city"}, "different_level"),
+        ({"size": 6.0}, "different_size"),
     ],
 )
 def test_one_difference_makes_two_stocks_unlike(bundled, change, reason):
@@ -104,8 +120,11 @@ def test_one_difference_makes_two_stocks_unlike(bundled, change, reason):
         "basis": "stated",
         "start": date(2018, 1, 1),
         "end": date(2018, 3, 31),
+        "level": "district",
+        "size": 16.0,
     }
     assert verdict(bundled, stock, stock) == (set(), True)
+    assert verdict(bundled, stock, stock | {"size": 14.0}) == (set(), True)  # Jiang'an 16 and Wuchang 14: alike
     reasons, like = verdict(bundled, stock, stock | change)
     assert reason in reasons and not like
 
@@ -124,6 +143,11 @@ def test_flows_compare_over_periods_of_equal_length(bundled):
     jan_to_may = q1 | {"end": date(2018, 5, 31)}
     assert verdict(bundled, q1, a_later_q1) == (set(), True)
     assert verdict(bundled, q1, jan_to_may)[0] == {"different_period"}
+    # per month, the stated adjustment, flows of different lengths compare within the like-for-like window
+    assert verdict(bundled, q1, jan_to_may, per_month=True) == (set(), True)
+    assert verdict(bundled, q1, a_later_q1 | {"start": date(2020, 1, 1), "end": date(2020, 5, 31)}, per_month=True)[
+        0
+    ] == {"different_period"}
 
 
 def _all_figures(database: Database) -> list[dict]:
@@ -139,6 +163,7 @@ def _all_figures(database: Database) -> list[dict]:
             district_ids=places,
             like_for_like_only=False,
             per_month=False,
+            per=None,
         )
         rows += [r | {"concept_id": concept_id} for r in frame[frame["value"].notna()].to_dict("records")]
     return rows
@@ -146,7 +171,7 @@ def _all_figures(database: Database) -> list[dict]:
 
 def test_no_unlike_pair_of_the_bundled_data_is_labelled_like_for_like(bundled):
     figures_ = _all_figures(bundled)
-    assert len(figures_) == 327
+    assert len(figures_) == 328
     by_concept: dict[str, list[dict]] = {}
     for row in figures_:
         by_concept.setdefault(row["concept_id"], []).append(row)
@@ -179,4 +204,6 @@ def _attributes(row: dict) -> dict:
         "basis": row["period_basis"],
         "start": None if _missing(row["period_start"]) else row["period_start"].date(),
         "end": row["period_end"].date(),
+        "level": row["level"],
+        "size": None if _missing(row["place_size"]) else row["place_size"],
     }

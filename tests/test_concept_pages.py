@@ -35,6 +35,11 @@ def concept_name(concept_id: str, lang: str) -> str:
     return concepts.set_index("concept_id").at[concept_id, f"name_{lang}"]
 
 
+def family_name(concept_id: str, lang: str) -> str:
+    concepts = shared.database().query("concept_coverage", snapshot_id=BUNDLED, category=None)
+    return concepts.set_index("concept_id").at[concept_id, f"family_{lang}"]
+
+
 def evidence(at) -> str:
     return next(h.proto.body for h in at.get("html") if 'class="evidence"' in h.proto.body)
 
@@ -83,27 +88,39 @@ def test_the_evidence_matrix_marks_scope_and_links_each_figure_to_its_quote(lang
             scoped += 1
     assert scoped > 0
     at = open_page(OVERVIEW, lang=lang, category="organizations")
-    party = evidence_cells(evidence(at))[concept_name("party_organizations", lang)]
+    # One row per family: Party organizations holds every place's own definitions (total, grid branches, …), each
+    # figure named by its definition; the reach counts places of one definition (Party working committees: 2).
+    party = evidence_cells(evidence(at))[family_name("party_organizations", lang)]
     assert sum(t("not_reported", lang) not in cell for cell in party) == 4
-    reach = t("evidence_places_reporting", lang, n=4, total=6)
+    assert any(concept_name("grid_party_branches", lang) in cell for cell in party)
+    reach = t("evidence_family_reach", lang, places=4, n=2, total=6)
     assert html.escape(reach) in evidence(at)
     assert at.query_params["category"] == "organizations"
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_compare_by_concept_colours_definitions_and_gives_each_figure_its_verdict(lang):
-    at = open_page(COMPARE, lang=lang, category="organizations", concept="party_organizations", view="table")
-    assert at.selectbox(key="concept").value == "party_organizations"
-    assert at.selectbox(key="metric").value == "all"
-    table = shown_table(at)
+def test_compare_gives_each_figure_its_verdict_and_lists_related_definitions_apart(lang):
+    """A concept is one definition (no longer 'Party organizations' in 18): its figures each carry the verdict;
+    the family's other definitions are a separate list, never bars on its axis."""
+    at = open_page(
+        COMPARE,
+        lang=lang,
+        category="organizations",
+        concept="party_working_committees",
+        view="table",
+        places=",".join(PLACES),
+    )
+    assert at.selectbox(key="concept").value == "party_working_committees"
+    table, related = (frame.value for frame in at.dataframe)
     verdicts = table[t("col_comparable", lang)].tolist()
     assert verdicts.count(t("verdict_reference", lang)) == 1
     unlike = [v for v in verdicts if v.startswith(t("verdict_unlike", lang, reasons="")[:4])]
-    assert unlike and all(t("reason_different_definition", lang) in v for v in unlike if v)
-    assert table[t("definition", lang)].nunique() >= 4  # every place's own definition
+    assert unlike and all(t("reason_different_period_basis", lang) in v for v in unlike)
+    assert table[t("definition", lang)].nunique() == 1
+    assert concept_name("grid_party_branches", lang) in set(related[t("definition", lang)])
     at.button_group(key="view").set_value("chart").run()
     legend = [trace for trace in ui_chart_traces(at) if trace.get("showlegend")]
-    assert len(legend) == table[t("definition", lang)].nunique()
+    assert len(legend) == 1
 
 
 def ui_chart_traces(at) -> list[dict]:
@@ -134,32 +151,38 @@ def test_like_for_like_only_keeps_the_set_and_names_what_it_left_out(lang):
 def test_a_shared_concept_link_reopens_the_same_comparison(lang):
     at = open_page(COMPARE, lang=lang)
     at.selectbox(key="category").set_value("investment").run()
-    at.selectbox(key="concept").set_value("projects_signed").run()
+    at.selectbox(key="concept").set_value("signed_projects_over_100m_cny").run()
     at.button_group(key="amount").set_value("month").run()
     at.button_group(key="view").set_value("table").run()
     shared = dict(at.query_params)
-    assert shared["concept"] == "projects_signed" and shared["amount"] == "month"
+    assert shared["concept"] == "signed_projects_over_100m_cny" and shared["amount"] == "month"
     again = open_page(COMPARE, **shared)
     assert dict(again.query_params) == shared
-    pd.testing.assert_frame_equal(shown_table(again), shown_table(at))
+    for mine, theirs in zip(again.dataframe, at.dataframe, strict=True):  # the figures, then related definitions
+        pd.testing.assert_frame_equal(mine.value, theirs.value)
     assert warnings(again) == warnings(at)
     assert t("per_month_caveat", lang) in [c.value for c in again.caption]
 
 
 def test_per_month_divides_each_flow_by_the_months_of_its_period():
-    at = open_page(COMPARE, lang="en", category="investment", concept="projects_signed", amount="month")
+    at = open_page(COMPARE, lang="en", category="investment", concept="signed_projects_over_100m_cny", amount="month")
     (reported, _) = bar_traces(at)
     figures = shared.database().query(
         "concept_figures",
         snapshot_id=BUNDLED,
-        concept_id="projects_signed",
+        concept_id="signed_projects_over_100m_cny",
         metric_id=None,
         district_ids=list(shared.database().query("district_cards", snapshot_id=BUNDLED)["district_id"]),
         like_for_like_only=False,
         per_month=True,
+        per=None,
     )
     shown = figures[figures["value"].notna()]
     zhenjiang = shown[shown["district_id"] == "zhenjiang"].iloc[0]
     assert zhenjiang["value_per_month"] == pytest.approx(208 / 7)  # 2021 Jan–Jul
-    assert sorted(reported["y"]) == sorted(shown["value_per_month"])
+    assert shown.set_index("district_id").at["wuchang", "value_per_month"] == pytest.approx(41 / 12)
+    # per month the lengths no longer differ, but a city beside a district does: only the like-for-like set is drawn
+    in_set = shown[shown["in_like_set"].astype(bool)]
+    assert sorted(reported["y"]) == sorted(in_set["value_per_month"]) == [pytest.approx(208 / 7)]
+    assert "different_level" in shown.set_index("district_id").at["wuchang", "reasons"]
     assert all(shown["period_basis"] != "open")

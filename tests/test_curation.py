@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 import shutil
 from pathlib import Path
@@ -11,7 +10,7 @@ import pandas as pd
 import pytest
 from conftest import BUNDLED, DATA_DIR
 
-from redengine.core.domain import BASE_UNITS, CATEGORIES, QUALIFIERS, parse_written_value
+from redengine.core.domain import BASE_UNITS, CATEGORIES
 from redengine.data import curation
 
 CURATION = DATA_DIR / "curation"
@@ -59,56 +58,29 @@ def test_the_dataset_covers_every_place_and_report():
     assert per_place["wuchang"] > 100  # the long year-end review
 
 
-def test_every_quote_is_verbatim_in_its_source():
-    texts = {source_id: _source_text(source_id) for source_id in SOURCES["source_id"]}
-
-    def check(row):
-        if _squeeze(row["quote"]) not in texts[row["source_id"]]:
-            return f"quote not in {row['source_id']}: {row['quote']!r}"
-
-    assert _failures(check) == []
-
-
-def test_every_quote_contains_its_figure_as_written():
-    def check(row):
-        quote, written = _squeeze(row["quote"]), _squeeze(row["value_as_written"])
-        digits = re.sub(r"\D", "", written)
-        if written not in quote:
-            return f"{written!r} not in quote {row['quote']!r}"
-        if digits not in re.sub(r"\D", "", quote):
-            return f"digits {digits} not in quote {row['quote']!r}"
-
-    assert _failures(check) == []
+@pytest.mark.parametrize("facts_file", sorted(p.name for p in (CURATION / "facts").glob("*.csv")))
+def test_every_figure_passes_the_provenance_rules(facts_file):
+    """The rules analysts' snapshots meet (redengine/data/provenance.py): quote verbatim in its own source,
+    figure in its quote once, value its written figure in base units, qualifier as the words say, period possible."""
+    loaded = curation.load(DATA_DIR)
+    problems = curation.provenance_problems(DATA_DIR, loaded)
+    assert [p for p in problems if f"facts/{facts_file}:" in p] == []
+    assert len(loaded.facts) == len(FACTS)
 
 
-def test_every_value_is_its_written_figure_in_base_units():
-    def check(row):
-        parsed = parse_written_value(row["value_as_written"])
-        if not math.isclose(float(row["value"]), parsed.base_value, rel_tol=1e-9):
-            return f"value {row['value']} != {row['value_as_written']} = {parsed.base_value}"
-        unit = UNIT_OF.get(row["metric_id"])
-        if unit not in parsed.compatible_units:
-            return f"metric unit {unit} but {row['value_as_written']!r} is {parsed.compatible_units}"
-
-    assert _failures(check) == []
-
-
-def test_qualifiers_agree_with_the_text():
-    def check(row):
-        written, quote, qualifier = row["value_as_written"], row["quote"], row["qualifier"]
-        if qualifier not in QUALIFIERS:
-            return f"qualifier {qualifier!r} not allowed"
-        at_least = any(mark in written for mark in AT_LEAST_MARKS)
-        if at_least != (qualifier == "at_least"):
-            return f"{written!r} is marked {qualifier}"
-        if any(mark in written for mark in APPROX_MARKS) and qualifier != "approx":
-            return f"{written!r} is marked {qualifier}"
-        if qualifier == "approx" and not any(mark in quote for mark in APPROX_MARKS):
-            return f"approx, but the quote has no 约/近/左右: {quote!r}"
-        if qualifier == "estimate" and "预计" not in quote:
-            return f"estimate, but the quote has no 预计: {quote!r}"
-
-    assert _failures(check) == []
+def test_the_curation_check_runs_the_provenance_rules(tmp_path):
+    copy = Path(shutil.copytree(DATA_DIR / "curation", tmp_path / "curation"))
+    shutil.copytree(DATA_DIR / "sources", tmp_path / "sources")
+    facts = copy / "facts" / "jiangan_2018q1.csv"
+    frame = _csv(facts)
+    frame.loc[0, "value"] = "160"  # 16个 read as 160
+    frame.to_csv(facts, index=False, encoding="utf-8")
+    problems = curation.provenance_problems(tmp_path, curation.load(tmp_path))
+    assert problems == [
+        "curation/facts/jiangan_2018q1.csv:2, column 'value' ('160'): value is not 16个 in base units, which is 16 "
+        "(it is 10 times that) [rule: value-is-written]. Fix: set value to 16 (万 = 10,000, 亿 = 100,000,000, "
+        "八成 = 80, % stays a percent)"
+    ]
 
 
 def test_every_fact_refers_to_known_ids():
@@ -275,13 +247,13 @@ def _edit_row(data_dir: Path, file: str, metric: str, column: str, value: str) -
 @pytest.mark.parametrize(
     ("column", "value", "message"),
     [
-        ("quote", "登记志愿者104953人", "the quote is not in source jiangan_2018q1"),
-        ("value", "104935", "value 104935 is not '104953人'"),
-        ("value_as_written", "104954人", "is not in the quote"),
+        ("quote", "登记志愿者104953人", "the quote is not in the text of source jiangan_2018q1"),
+        ("value", "104935", "value is not 104953人 in base units, which is 104,953 [rule: value-is-written]"),
+        ("value_as_written", "104954人", "value_as_written is not in the quote [rule: written-in-quote]"),
         ("metric_id", "no_such_metric", "no_such_metric"),
         ("district_id", "atlantis", "atlantis"),
-        ("qualifier", "at_least", "qualifier at_least, but '104953人' has no"),
-        ("qualifier", "approx", "qualifier approx, but the quote says no"),
+        ("qualifier", "at_least", "('at_least'): qualifier at_least, but no word around the figure says so"),
+        ("qualifier", "approx", "('approx'): qualifier approx, but no word around the figure says so"),
         ("period_end", "2017-01-01", "period_start"),
     ],
 )
@@ -304,8 +276,13 @@ def test_build_refuses_a_wrong_qualifier_and_a_false_estimate(curation_copy):
     with pytest.raises(curation.CurationError) as raised:
         curation.build(data_dir=curation_copy, out_dir=curation_copy / "out")
     text = str(raised.value)
-    assert f"jiangan_2018q1.csv:{line_at_least}: '200余个' reads as at_least, not exact" in text
-    assert f"jiangan_2018q1.csv:{line_estimate}: qualifier estimate, but the quote says no 预计" in text
+    assert (
+        f"jiangan_2018q1.csv:{line_at_least}, column 'qualifier' ('exact'): the words around the figure say "
+        "200余个 → at_least, the row says exact [rule: qualifier-agrees]"
+    ) in text
+    assert (
+        f"jiangan_2018q1.csv:{line_estimate}, column 'qualifier' ('estimate'): qualifier estimate, but no word" in text
+    )
 
 
 def test_build_refuses_a_repeated_fact(curation_copy):

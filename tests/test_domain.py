@@ -16,6 +16,7 @@ from redengine.core.domain import (
     place_color,
     unit_label,
     values_match,
+    written_values_in,
 )
 
 # written, base value, a base unit it may be stored in, implied qualifier
@@ -53,6 +54,21 @@ WRITTEN = [
     ("10余亿元", 1_000_000_000, "CNY", "at_least"),
     ("1.2 万 平方米", 12_000, "m2", None),  # whitespace inside is ignored
     ("100多户", 100, "households", "at_least"),
+    # more of the five reports' own figures (#23), and forms a new report may print
+    ("三大平台", 3, "count", None),
+    ("124882家次", 124_882, "count", None),
+    ("1.4万套", 14_000, "count", None),
+    ("超过500万人次", 5_000_000, "person_times", "at_least"),
+    ("约5300户", 5_300, "households", "approx"),
+    ("0.66天", 0.66, "days", None),
+    ("37926万元", 379_260_000, "CNY", None),
+    ("两幢", 2, "count", None),
+    ("一百零五项", 105, "count", None),
+    ("三万五千人", 35_000, "people", None),
+    ("1.2万亿元", 1_200_000_000_000, "CNY", None),
+    ("3百人", 300, "people", None),
+    ("１２％", 12, "percent", None),  # full-width digits and sign
+    ("1000㎡", 1_000, "m2", None),
 ]
 
 
@@ -72,6 +88,11 @@ def test_parse_written_value(written, value, unit, qualifier):
 )
 def test_units_of_one_kind_are_not_another(written, wrong_unit):
     assert wrong_unit not in parse_written_value(written).compatible_units
+
+
+def test_figures_in_running_text_are_found_as_written():
+    text = "2017年,全区党员超过42万人,建成1000平方米的中心,三大平台,千年古城,百余名志愿者,占八成。"
+    assert [w for _, _, w in written_values_in(text)] == ["超过42万人", "1000平方米", "三大平台", "百余名", "八成"]
 
 
 def test_plain_counter_words_are_counts():

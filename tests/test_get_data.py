@@ -82,7 +82,7 @@ def test_the_sql_page_runs_the_query_in_the_url(lang, media):  # noqa: F811 - th
     assert at.title[0].value == t("page_sql", lang)
     (table,) = at.dataframe
     shown = table.value
-    assert list(shown.columns) == ["district_id", "n"] and shown["n"].sum() == 327 and len(shown) == 6
+    assert list(shown.columns) == ["district_id", "n"] and shown["n"].sum() == 328 and len(shown) == 6
     downloaded = download_csv(at, media)
     assert list(downloaded["n"]) == list(shown["n"])
     url = panel_codes(at, lang)[0]

@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import NEW, OLD, OLD_FACTS, REPO, SOURCES, facts_table, tree_digest, write_facts
+from conftest import BUNDLED, NEW, OLD, OLD_FACTS, REPO, SOURCES, facts_table, tree_digest, write_facts
 from streamlit.testing.v1 import AppTest
 
 from redengine.core.markup import markdown_text
@@ -113,6 +113,35 @@ def test_a_truncated_dimension_file_is_a_clear_error(fixture_dir, use_data_dir, 
     assert cli.run(["snapshot", "list", "--verify"]) == INVALID
     err = capsys.readouterr().err
     assert "sources.parquet is damaged" in err
+
+
+def _damage_footer(path: Path, offset: int) -> None:
+    """Flips one byte of the file's Parquet footer (the metadata before its last 8 bytes)."""
+    payload = bytearray(path.read_bytes())
+    footer_length = int.from_bytes(payload[-8:-4], "little")
+    payload[len(payload) - 8 - footer_length + offset] ^= 0xFF
+    path.write_bytes(bytes(payload))
+
+
+@pytest.mark.parametrize(("offset", "reason"), [(0, "Couldn't deserialize thrift"), (28, "'utf-8' codec can't")])
+def test_a_dimension_file_with_a_bad_footer_is_refused_like_a_snapshot_file(
+    offset, reason, real_data_copy, use_data_dir, capsys
+):
+    """districts.parquet, read by every page: each page says which file is damaged and how to fix it."""
+    _damage_footer(real_data_copy / "districts.parquet", offset)
+    expected = f"districts.parquet is damaged ({reason}"
+    with pytest.raises(store.DataDirError) as raised:
+        Database(real_data_copy).snapshots()
+        Database(real_data_copy).query("district_cards", snapshot_id=BUNDLED)
+    assert str(raised.value).startswith(expected) and integrity.RESTORE in str(raised.value)
+    for page in ("pages/overview.py", "pages/profile.py", "pages/sources.py", "pages/changes.py"):
+        at = _app(real_data_copy, use_data_dir)
+        if page != "pages/overview.py":
+            at.switch_page(page).run()
+        assert not at.exception, page
+        assert markdown_text(expected) in at.error[0].value, page
+    assert cli.run(["snapshot", "list", "--verify"]) == INVALID
+    assert expected in capsys.readouterr().err
 
 
 def test_a_source_text_that_is_not_utf8_is_a_clear_error(fixture_dir):

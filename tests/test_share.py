@@ -150,11 +150,12 @@ def test_a_forged_host_header_is_not_written_into_the_page(server):
 
 
 def test_without_a_concept_compare_previews_its_default_concept(server):
-    """The default comes from views.compare_view, as on the page: Party organizations in four places."""
+    """The default comes from views.compare_view, as on the page: a headline concept most places report in one
+    definition (investment attracted: Jiang'an, Wuchang), no longer 18 definitions under one name."""
     _, _, body = get(f"{server}/compare?lang=en")
     tags = head_tags(body.decode("utf-8"))
-    assert tags.title.startswith("Party organizations: Bazhou District, Haizhu District, Jianghan District, Zhenjiang")
-    assert "concept=party_organizations" in tags.meta["og:url"]
+    assert tags.title.startswith("Investment attracted: Jiang'an District, Wuchang District")
+    assert "concept=investment_attracted" in tags.meta["og:url"]
 
 
 def test_a_page_without_a_chart_previews_with_the_overview_image(server):
@@ -217,7 +218,7 @@ def test_without_chromium_images_are_a_503_with_a_message_and_pages_still_previe
         assert status == 503 and headers["content-type"].startswith("text/plain")
         assert b"Chart images cannot be drawn" in body and b"Fix:" in body and str(tmp_path).encode() not in body
         status, _, page = get(f"{url}/compare?lang=en")
-        assert status == 200 and head_tags(page.decode("utf-8")).title.startswith("Party organizations")
+        assert status == 200 and head_tags(page.decode("utf-8")).title.startswith("Investment attracted")
 
 
 # --- the description and the renderer, without a server --------------------------------------------

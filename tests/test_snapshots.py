@@ -48,6 +48,18 @@ SRC_D = {
 }
 
 
+SRC_D_TEXT = "丁区2021年报告。人才住房3541套。"
+
+
+def _delta_housing() -> dict:
+    return fact("delta", "housing_units", 3541, "3541套", year=2021, source="src_d", quote="人才住房3541套")
+
+
+def _src_d_text(tmp_path: Path) -> Path:
+    (tmp_path / "src_d.txt").write_text(SRC_D_TEXT, encoding="utf-8")
+    return tmp_path / "src_d.txt"
+
+
 def _dimension_file(path: Path, kind: str, rows: list[dict]) -> Path:
     pq.write_table(pa.Table.from_pylist(rows, schema=schema.DIMENSIONS[kind]), path)
     return path
@@ -159,7 +171,7 @@ def test_replace_keeps_the_old_file_and_an_open_database_sees_the_new_values(fix
 
 def test_new_places_metrics_and_sources_arrive_with_their_snapshot(fixture_dir, tmp_path):
     database = Database(fixture_dir)
-    rows = [*OLD_FACTS, fact("delta", "housing_units", 3541, "3541套", source="src_d")]
+    rows = [*OLD_FACTS, _delta_housing()]
     supplied = {
         "districts": _dimension_file(tmp_path / "d.parquet", "districts", [DELTA]),
         "metrics": _dimension_file(tmp_path / "m.parquet", "metrics", [HOUSING]),
@@ -167,7 +179,15 @@ def test_new_places_metrics_and_sources_arrive_with_their_snapshot(fixture_dir, 
     }
     with pytest.raises(snapshots.SnapshotError, match="name districts that are not known"):
         snapshots.add(database, write_facts(tmp_path / "f.parquet", rows), "with-delta")
-    entry = snapshots.add(database, write_facts(tmp_path / "f.parquet", rows), "with-delta", supplied=supplied)
+    with pytest.raises(
+        snapshots.SnapshotError, match=r"the report's text is not given.*Fix: add --text PATH/src_d.txt"
+    ):
+        snapshots.add(database, write_facts(tmp_path / "f.parquet", rows), "with-delta", supplied=supplied)
+    plan = snapshots.Plan(texts=(_src_d_text(tmp_path),))
+    entry = snapshots.add(
+        database, write_facts(tmp_path / "f.parquet", rows), "with-delta", supplied=supplied, plan=plan
+    )
+    assert (fixture_dir / "sources" / "src_d.txt").read_text(encoding="utf-8") == SRC_D_TEXT
     assert set(entry.extras) == {"districts", "metrics", "sources"}
     for file in entry.extras.values():
         assert (fixture_dir / "snapshots" / file).is_file()
@@ -179,7 +199,8 @@ def test_new_places_metrics_and_sources_arrive_with_their_snapshot(fixture_dir, 
     cards = database.query("district_cards", snapshot_id="with-delta").set_index("district_id")
     assert cards.loc["delta", "figures"] == 1
     # A later snapshot may use the new place without supplying it again...
-    later = snapshots.add(database, write_facts(tmp_path / "g.parquet", rows[-1:]), "later")
+    whole = snapshots.Plan(replace_all=True)
+    later = snapshots.add(database, write_facts(tmp_path / "g.parquet", rows[-1:]), "later", plan=whole)
     assert later.extras == {}
     # ...and cannot define it a second time.
     with pytest.raises(snapshots.SnapshotError, match="already exist: delta"):
@@ -246,7 +267,8 @@ def test_concurrent_adds_of_the_same_new_place_define_it_once(fixture_dir, tmp_p
     def add(snapshot_id):
         file = write_facts(tmp_path / f"{snapshot_id}.parquet", rows)
         try:
-            snapshots.add(Database(fixture_dir), file, snapshot_id, supplied={"districts": districts})
+            plan = snapshots.Plan(amend=snapshots.LATEST)
+            snapshots.add(Database(fixture_dir), file, snapshot_id, supplied={"districts": districts}, plan=plan)
             outcomes.append("added")
         except snapshots.SnapshotError as error:
             outcomes.append(str(error))
@@ -285,7 +307,7 @@ OLD_CONTRACT_FACT_COLUMNS = [c for c in schema.FACTS.names if c not in ("period_
 def test_a_snapshot_written_to_the_old_contract_loads_with_the_documented_defaults(fixture_dir, tmp_path):
     """No period basis or scope in the facts, no concept or measure in a new metric: a whole-place
     figure whose period the text states, of a metric that is a concept of its own, read as a stock."""
-    rows = [*OLD_FACTS, fact("delta", "housing_units", 3541, "3541套", source="src_d")]
+    rows = [*OLD_FACTS, _delta_housing()]
     facts = pa.Table.from_pylist(rows).select(OLD_CONTRACT_FACT_COLUMNS)
     pq.write_table(facts, tmp_path / "old.parquet")
     old_metric = {k: v for k, v in HOUSING.items() if k not in ("concept_id", "measure")}
@@ -296,7 +318,8 @@ def test_a_snapshot_written_to_the_old_contract_loads_with_the_documented_defaul
         "sources": _dimension_file(tmp_path / "s.parquet", "sources", [SRC_D]),
     }
     database = Database(fixture_dir)
-    snapshots.add(database, tmp_path / "old.parquet", "old-contract", supplied=supplied)
+    plan = snapshots.Plan(texts=(_src_d_text(tmp_path),))
+    snapshots.add(database, tmp_path / "old.parquet", "old-contract", supplied=supplied, plan=plan)
     frame = metric_rows(database, "old-contract", "housing_units", ["delta"])
     assert frame[["period_basis", "measure"]].to_dict("records") == [{"period_basis": "stated", "measure": "stock"}]
     assert frame["scope_zh"].isna().all()

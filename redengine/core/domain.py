@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ BASE_UNITS = (
 DISTRICT_LEVELS = ("district", "city")
 
 # Chinese magnitude words that multiply the number before them.
-MULTIPLIERS = {"亿": 1e8, "万": 1e4, "千": 1e3}
+MULTIPLIERS = {"万亿": 1e12, "亿": 1e8, "万": 1e4, "千": 1e3, "百": 1e2}
 
 # Words beside a number that make it a lower bound or an approximation.
 AT_LEAST_MARKERS = ("超过", "以上", "余", "多", "超", "逾")
@@ -73,6 +74,7 @@ _UNIT_WORDS: dict[str, tuple[str, ...]] = {
     "％": ("percent",),
     "平方米": ("m2",),
     "㎡": ("m2",),
+    "m2": ("m2",),  # ㎡ once normalised
     "公里": ("km",),
     "千米": ("km",),
     "个工作日": ("days",),
@@ -101,16 +103,20 @@ _CHINESE_DIGITS = {
     "九": 9,
 }
 _CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CHINESE_SECTIONS = {"万": 10_000, "亿": 100_000_000}  # 三万五千: sections of up to four digits
 
-_WRITTEN_VALUE = re.compile(
-    r"^(?P<prefix>超过|超|约|近|逾)?"
-    r"(?P<number>\d+(?:,\d{3})*(?:\.\d+)?|[零一二两三四五六七八九十百千]+)"
-    r"(?P<more_before>余|多)?"  # 20多万人, 10余亿元
-    r"(?P<multiplier>亿|万|千(?!米))?"  # 千米 is a unit (km), not thousands of 米
-    r"(?P<more>余|多)?"
-    r"(?P<unit>.*?)"
-    r"(?P<suffix>以上|左右)?$"
+_PREFIX = r"(?P<prefix>超过|超|约|近|逾)?"
+_NUMBER = (
+    r"(?P<number>\d+(?:,\d{3})*(?:\.\d+)?"
+    r"|[零一二两三四五六七八九十百千]+(?:[万亿][零一二两三四五六七八九十百千]+)*)"
 )
+_MAGNITUDE = (
+    r"(?P<more_before>余|多)?"  # 20多万人, 10余亿元
+    r"(?P<multiplier>万亿|亿|万|千(?!米)|百)?"  # 千米 is a unit (km), not thousands of 米
+    r"(?P<more>余|多)?"
+)
+_SUFFIX = r"(?P<suffix>以上|左右)?"
+_WRITTEN_VALUE = re.compile(f"^{_PREFIX}{_NUMBER}{_MAGNITUDE}(?P<unit>.*?){_SUFFIX}$")
 
 
 class WrittenValueError(ValueError):
@@ -139,19 +145,28 @@ class WrittenValue:
 
 
 def _chinese_number(text: str) -> int:
-    total, digit = 0, 0
+    """一百零五 → 105, 两 → 2, 三万五千 → 35000."""
+    total, section, digit = 0, 0, 0
     for char in text:
         if char in _CHINESE_DIGITS:
             digit = _CHINESE_DIGITS[char]
+        elif char in _CHINESE_SECTIONS:
+            total += (section + digit) * _CHINESE_SECTIONS[char]
+            section, digit = 0, 0
         else:
-            total += (digit or 1) * _CHINESE_UNITS[char]
+            section += (digit or 1) * _CHINESE_UNITS[char]
             digit = 0
-    return total + digit
+    return total + section + digit
+
+
+def normalized(text: str) -> str:
+    """Full-width digits and signs as ASCII (１２％ → 12%), whitespace removed."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
 def parse_written_value(text: str) -> WrittenValue:
     """Read '188.8亿元', '200余个', '超20000人次', '百余名' into number, multiplier, unit."""
-    match = _WRITTEN_VALUE.match(re.sub(r"\s+", "", text))
+    match = _WRITTEN_VALUE.match(normalized(text))
     if not match:
         raise WrittenValueError(f"cannot read {text!r} as a number with a unit")
     raw = match["number"]
@@ -172,6 +187,44 @@ def parse_written_value(text: str) -> WrittenValue:
         unit_word=match["unit"],
         implied_qualifier=implied,
     )
+
+
+# Counter and unit words a figure ends with in running text (longest first where one starts another).
+COUNTER_WORDS = (
+    "个工作日", "平方米", "万平方米", "人(次)", "人次", "家次", "场次", "个批次", "美元", "亿元", "万元", "元",
+    "公里", "千米", "亩", "个", "家", "项", "名", "人", "户", "次", "场", "件", "所", "条", "支", "套", "栋",
+    "幢", "处", "份", "期", "批", "起", "类", "轮", "幅", "种", "位", "座", "台", "间", "天", "年", "倍", "成",
+    "%", "届", "批次", "大类", "大项", "大专项",
+)  # fmt: skip
+_COUNTER = "|".join(re.escape(w) for w in sorted(COUNTER_WORDS, key=len, reverse=True))
+# A figure in running text: a number (not a lone 一, which is mostly a word), its magnitude, a counter word
+# (or 大 and a noun: 三大平台, 17大类).
+_FIGURE_IN_TEXT = re.compile(
+    f"{_PREFIX}(?!一(?![零一二两三四五六七八九十百千万亿]))"
+    + _NUMBER.replace("(?P<number>", "(?P<number>(?<![\\d.])")
+    + _MAGNITUDE
+    + f"(?P<unit>{_COUNTER}|大[\u4e00-\u9fff]{{1,2}}){_SUFFIX}"
+)
+# A year (2017年) or a date part is not a figure.
+_NOT_A_FIGURE = re.compile(r"^(1[89]|20)\d\d年$")
+
+
+def written_values_in(text: str) -> list[tuple[int, int, str]]:
+    """Every figure a text prints, as (start, end, written) in the text as given: '200余个', '超过42万人'."""
+    found = []
+    for match in _FIGURE_IN_TEXT.finditer(text):
+        written = match.group(0)
+        year = (
+            _NOT_A_FIGURE.match(written)
+            or match["unit"] == "年"
+            and text[match.end() : match.end() + 1] in "月底初末度"
+        )
+        # 千年, 百万大学生: a magnitude word alone is an idiom, unless 余/多 makes it a figure (百余名).
+        idiom = not re.search(r"[\d零一二两三四五六七八九]", match["number"]) and not match["more_before"]
+        if year or idiom:
+            continue
+        found.append((match.start(), match.end(), written))
+    return found
 
 
 def values_match(stored: float, written: str) -> bool:

@@ -46,8 +46,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "“—” means not reported, not zero.",
     ),
     "headline_title": (
-        "各类别中报道最多的可比指标",
-        "The best-covered comparable metric per category",
+        "各类别中同一定义报道地最多的概念，及其同口径比较",
+        "Per category, the definition most places report, and the like-for-like comparison it supports",
     ),
     "reported_by": ("报道地数", "Places reporting"),
     "n_places": ("{n:,} 地报告", "reported by {n:,}"),
@@ -55,11 +55,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "open_profile": ("查看档案", "Open profile"),
     # compare
     "compare_intro": (
-        "选一个概念和若干地方比较：各地口径（指标）以颜色区分，每个数字注明能否与参照数字同口径比较。"
-        "未报告的地方标为“未报告”，不按零计；≥ 表示“以上/余”，≈ 表示约数。",
-        "Pick a concept and places to compare: each definition (metric) has its colour, and every figure says "
-        "whether it is like for like with the reference figure. A place that does not report it is shown as "
-        "'not reported', never as 0; ≥ marks 'more than', ≈ 'about'.",
+        "选一个概念（一个定义）和若干地方比较：图中只放与参照数字同口径可比的数字，其余列在图下并说明原因；"
+        "同类的其他定义单独列出。未报告的地方标为“未报告”，不按零计；≥ 表示“以上/余”，≈ 表示约数。",
+        "Pick a concept (one definition) and places to compare: the chart holds only figures like for like with "
+        "the reference figure; the others are listed under it with the reason, and the family's other "
+        "definitions on their own. A place that does not report it is shown as 'not reported', never as 0; "
+        "≥ marks 'more than', ≈ 'about'.",
     ),
     "category": ("类别", "Category"),
     "metric": ("指标", "Metric"),
@@ -69,10 +70,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "table": ("表格", "Table"),
     "not_reported": ("未报告", "not reported"),
     "not_reported_by": ("未报告此指标：", "Not reported by: "),
-    "period_warning": (
-        "注意：这些数字来自不同时期（{periods}），并非同期比较。",
-        "Careful: these figures come from different periods ({periods}); this is not a like-for-like comparison.",
-    ),
     "qualifier_note": (
         "≥ 为下限（“余/以上/超过”），≈ 为约数，“预计”为估计值，“目标”为计划值。",
         "≥ is a lower bound (余/以上/超过), ≈ approximate, est. an estimate, target a planned figure.",
@@ -107,7 +104,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "amount": ("数量", "Amount"),
     "amount_total": ("总数", "Total"),
     "amount_month": ("按月平均", "Per month"),
-    "left_out": ("已隐藏", "left out"),
     "like_only_help": (
         "只保留与参照数字同口径、同范围、同类、时期相当的数字。",
         "Keep only figures of the same metric, measure and whole place as the reference, with matching periods.",
@@ -135,16 +131,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "reason_different_period": ("时期不同", "different period"),
     "reason_different_period_basis": ("时期依据不同（原文给出/推定）", "period stated vs inferred"),
     "verdict_summary": (
-        "参照数字：{reference}。{like} 个数字与它同口径可比，{unlike} 个不可直接比较（淡色）。",
-        "Reference: {reference}. {like} figure(s) are like for like with it; {unlike} are not (faded).",
+        "参照数字：{reference}。{like} 个数字与它同口径可比，{unlike} 个不可直接比较（不在图中，列于下方）。",
+        "Reference: {reference}. {like} figure(s) are like for like with it; {unlike} are not (off the chart, "
+        "listed below).",
     ),
     "left_out_not_like": (
         "已隐藏不可直接比较的数字：{places}",
         "Figures left out as not like for like: {places}",
-    ),
-    "definitions_differ": (
-        "口径不同：{definitions}。在对比页查看可比性判断。",
-        "Definitions differ: {definitions}. Compare shows which figures are like for like.",
     ),
     "scope_mark": ("仅{scope}", "only {scope}"),
     "open_period_mark": ("起点未说明", "start not stated"),
@@ -160,7 +153,6 @@ LABELS: dict[str, tuple[str, str]] = {
         "One row per concept, one column per place: each cell holds the place's figures (≥ at least, ≈ about) "
         "with period and scope; click a figure for its quote. 'Not reported' is not zero.",
     ),
-    "evidence_places_reporting": ("{n} / {total} 地", "{n} of {total} places"),
     "more_figures": ("另有 {n} 个数字", "{n} more figures"),
     # columns
     "col_comparable": ("可比性", "Comparable?"),
@@ -347,6 +339,115 @@ LABELS: dict[str, tuple[str, str]] = {
     "unit_times": ("倍", "×"),
     "unit_CNY": ("元", "CNY"),
     "unit_USD": ("美元", "USD"),
+    # --- #23 analysts add figures safely: the upload box's verdict, each provenance rule by name ---
+    "upload_refused": ("{n} 个问题，未写入任何内容：", "{n} problem(s), nothing was written:"),
+    "rule_source_text": ("来源没有原文", "Source has no text"),
+    "rule_quote_in_source": ("引文不在来源原文中", "Quote not in its source"),
+    "rule_quote_in_its_source": ("引文出自另一份报告", "Quote from another report"),
+    "rule_written_in_quote": ("原文写法不在引文中", "Figure as written not in the quote"),
+    "rule_written_once": ("引文中该数字出现不止一次", "Figure appears more than once in the quote"),
+    "rule_written_readable": ("原文写法无法读作数字", "Figure as written cannot be read"),
+    "rule_value_is_written": ("数值与原文写法不符", "Value is not the figure as written"),
+    "rule_unit_fits_metric": ("单位与指标不符", "Unit does not fit the metric"),
+    "rule_qualifier_agrees": ("限定词与原文不符", "Qualifier disagrees with the text"),
+    "rule_period_possible": ("时期晚于报告", "Period after the report"),
+    # issue 25: the view in a link preview and in the first view the server paints before the app starts
+    "share_figure": ("{name} {value}（{period}）", "{name} {value} ({period})"),
+    "share_more_figures": ("等 {n} 项", "and {n} more"),
+    "share_figures_description": ("{figures}。数据版本 {snapshot}。", "{figures}. Snapshot {snapshot}."),
+    "first_view_nav": ("页面", "Pages"),
+    "first_view_scale": ("条长按同一定义的最大值缩放", "Bars are scaled to the largest figure of the same definition"),
+    "first_view_api": ("此视图的数据（CSV）", "This view's data (CSV)"),
+    "first_view_api_json": ("JSON", "JSON"),
+    "first_view_loading": ("正在加载交互页面……", "Loading the interactive page…"),
+    "first_view_no_script": (
+        "交互页面需要 JavaScript；以下为此链接所示数据。",
+        "The interactive page needs JavaScript; below are the figures this link shows.",
+    ),
+    "first_view_no_script_page": (
+        "交互页面需要 JavaScript；以下为此页的来源和数据链接。",
+        "The interactive page needs JavaScript; below are this page's sources and a link to its data.",
+    ),
+    # -- #22 only like with like: verdict reasons, per-unit views, off-axis figures, families, "What can be compared"
+    "reason_different_level": ("地方层级不同（市与区）", "different level of place (city vs district)"),
+    "reason_different_size": (
+        "地方规模不同（街道数相差一半以上，未按单位调整）",
+        "different size of place (sub-districts differ by more than half; no per-unit view)",
+    ),
+    "reason_outside_set": (
+        "与同组其他数字在时间或规模上相距太远",
+        "too far in date or size from the others of the like-for-like set",
+    ),
+    "per": ("按单位", "Per unit"),
+    "per_none": ("原数", "As printed"),
+    "per_subdistrict": ("每个街道", "Per sub-district"),
+    "per_community": ("每个社区", "Per community"),
+    "per_member": ("每百名党员", "Per 100 Party members"),
+    "per_unit_subdistrict": ("/街道", " per sub-district"),
+    "per_unit_community": ("/社区", " per community"),
+    "per_unit_member": ("/百名党员", " per 100 Party members"),
+    "per_help": (
+        "把各地数字除以同一地方在可比时间窗内（一年内）报道的街道数、社区数或党员数；只保留有此分母的地方。",
+        "Divides each place's figure by the same place's printed count of sub-districts, communities or Party "
+        "members dated within the like-for-like window (a year); places without that figure are left out.",
+    ),
+    "denominator_subdistrict": ("{n:,.0f} 个街道（原文“{written}”）", "{n:,.0f} sub-districts (written {written})"),
+    "denominator_community": ("{n:,.0f} 个社区（原文“{written}”）", "{n:,.0f} communities (written {written})"),
+    "denominator_member": ("{n:,.0f} 名党员（原文“{written}”）", "{n:,.0f} Party members (written {written})"),
+    "adjustment_title": ("计算方法", "How the adjusted figures are computed"),
+    "adjustment_formula": (
+        "{place}：{value}（{period}）÷ {denominator}（{denominator_period}）{times} = {result}"
+        " · 原文：“{quote}”；“{denominator_quote}”",
+        "{place}: {value} ({period}) ÷ {denominator} ({denominator_period}){times} = {result}"
+        " · quotes: “{quote}”; “{denominator_quote}”",
+    ),
+    "adjustment_formula_short": (
+        "{place}：{value} ÷ {denominator}{times} = {result}",
+        "{place}: {value} ÷ {denominator}{times} = {result}",
+    ),
+    "col_value_adjusted": ("{per}", "{per}"),
+    "only_one_place_short": ("只有一个地方报告", "only one place reports it"),
+    "col_denominator": ("分母（原文）", "Denominator (as written)"),
+    "col_denominator_period": ("分母时期", "Denominator period"),
+    "col_denominator_quote": ("分母原文", "Denominator quote"),
+    "off_axis_marker": ("不可比，另列", "not like for like (listed apart)"),
+    "off_axis_warning": (
+        "以下数字不在图中：与参照数字不可直接比较。{figures}",
+        "Not on this chart, because not like for like with the reference: {figures}",
+    ),
+    "caveats": ("须知：{notes}", "Caveats: {notes}"),
+    "related_title": (
+        "同一类的其他口径：定义不同，各自单列，不与上图同轴",
+        "Related definitions of this family: each on its own, never on this axis",
+    ),
+    "family": ("类目", "Family"),
+    "evidence_family_reach": (
+        "{places} / {total} 地报告此类；同一定义最多 {n} 地",
+        "{places} of {total} places report it; at most {n} in one definition",
+    ),
+    "headline_no_comparison": (
+        "报道中没有此类别可同口径比较的数字（{reasons}）。各地报告的是：",
+        "The reports support no like-for-like comparison in this category ({reasons}). What each place reports:",
+    ),
+    "headline_like_places": (
+        "同口径可比：{n} 地（相同定义、时间相近、层级与规模相当）",
+        "Like for like: {n} places (same definition, near in date, same level and size)",
+    ),
+    "page_comparable": ("可比什么", "What can be compared"),
+    "comparable_intro": (
+        "两个地方（或一地与其他所有地方）之间，哪些概念可以同口径比较、哪些需按单位调整后才可比、哪些只是相关。"
+        "每项都可在对比页打开。",
+        "For two places (or one place against all others): the concepts they compare like for like, those "
+        "comparable after a per-unit adjustment, and those only related. Each opens in Compare.",
+    ),
+    "comparable_place": ("地方", "Place"),
+    "comparable_other": ("对比对象", "Against"),
+    "comparable_all": ("其他所有地方", "All other places"),
+    "comparable_like": ("同口径可比", "Like for like"),
+    "comparable_adjusted": ("按单位调整后可比", "Comparable after an adjustment"),
+    "comparable_related": ("仅相关（同一定义但不可直接比较，或同类不同定义）", "Related only"),
+    "comparable_none": ("无。", "None."),
+    "comparable_same_place": ("请选择两个不同的地方。", "Choose two different places."),
     # --- #24 phones and assistive technology: chart text alternatives, folded controls, SQL Run ---
     "chart_text_intro": ("柱状图：{what}，{n} 个地方。", "Bar chart: {what}; places: {n}. "),
     "chart_text_figure": ("{place}：{figure}", "{place}: {figure}"),

@@ -6,27 +6,17 @@ committed tables are a fresh build.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
-from redengine.core.domain import (
-    APPROX_MARKERS,
-    ESTIMATE_MARKERS,
-    WrittenValueError,
-    parse_written_value,
-)
-from redengine.data import schema, store
+from redengine.data import provenance, schema, store
 
 BUNDLED_SNAPSHOT_ID = "2026-11-23-curated"
 BUNDLED_SNAPSHOT_ADDED = "2026-11-23T00:00:00+00:00"
 CURATION = Path("curation")
-# Words in a quote that make a figure approximate even when they do not touch the number
-# ("大概有535家").
-APPROX_WORDS = (*APPROX_MARKERS, "大概", "大约", "成")
 
 
 class CurationError(RuntimeError):
@@ -47,7 +37,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
 
 
-def _to_table(frame: pd.DataFrame, table_schema: pa.Schema) -> pa.Table:
+def to_table(frame: pd.DataFrame, table_schema: pa.Schema) -> pa.Table:
     columns = {}
     for field_ in table_schema:
         values = frame[field_.name].replace("", None) if field_.name in frame else None
@@ -69,7 +59,7 @@ def load(data_dir: Path) -> Curation:
     for kind in schema.DIMENSIONS:
         frame = _read_csv(folder / f"{kind}.csv")
         headers[f"{kind}.csv"] = list(frame.columns)
-        tables[kind] = _to_table(frame, schema.DIMENSIONS[kind]).sort_by(schema.ID_COLUMN[kind])
+        tables[kind] = to_table(frame, schema.DIMENSIONS[kind]).sort_by(schema.ID_COLUMN[kind])
     frames = []
     for path in sorted((folder / "facts").glob("*.csv")):
         frame = _read_csv(path)
@@ -81,56 +71,11 @@ def load(data_dir: Path) -> Curation:
     return Curation(facts=facts, headers=headers, **tables)
 
 
-def _source_texts(data_dir: Path, sources: pa.Table) -> dict[str, str]:
-    return {row["source_id"]: (data_dir / row["file"]).read_text(encoding="utf-8") for row in sources.to_pylist()}
-
-
-def _without_space(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
 def provenance_problems(data_dir: Path, curation: Curation) -> list[str]:
-    """What the contract cannot see: quotes in their source, values matching their text."""
-    texts = {key: _without_space(text) for key, text in _source_texts(data_dir, curation.sources).items()}
-    units = dict(zip(curation.metrics["metric_id"].to_pylist(), curation.metrics["unit"].to_pylist(), strict=True))
-    problems = []
-    for row in curation.facts.to_dict("records"):
-        where = f"{row['file']}:{row['line']}"
-        quote = _without_space(row["quote"])
-        if row["source_id"] in texts and quote not in texts[row["source_id"]]:
-            problems.append(f"{where}: the quote is not in source {row['source_id']}: {row['quote']!r}")
-        if _without_space(row["value_as_written"]) not in quote:
-            problems.append(f"{where}: value_as_written {row['value_as_written']!r} is not in the quote")
-        try:
-            written = parse_written_value(row["value_as_written"])
-        except WrittenValueError as error:
-            problems.append(f"{where}: {error}")
-            continue
-        if abs(float(row["value"]) - written.base_value) > 1e-9 * max(1.0, written.base_value):
-            problems.append(
-                f"{where}: value {row['value']} is not {row['value_as_written']!r} "
-                f"in base units ({written.base_value:g})"
-            )
-        unit = units.get(row["metric_id"])
-        if unit and unit not in written.compatible_units:
-            problems.append(
-                f"{where}: metric {row['metric_id']} is in {unit}, but {row['value_as_written']!r} "
-                f"is in {'/'.join(written.compatible_units)}"
-            )
-        if written.implied_qualifier and row["qualifier"] != written.implied_qualifier:
-            problems.append(
-                f"{where}: {row['value_as_written']!r} reads as {written.implied_qualifier}, not {row['qualifier']}"
-            )
-        if row["qualifier"] == "at_least" and written.implied_qualifier != "at_least":
-            problems.append(
-                f"{where}: qualifier at_least, but {row['value_as_written']!r} has no 余/多/以上/超 "
-                "mark; write the mark into value_as_written or use exact"
-            )
-        if row["qualifier"] == "approx" and not any(m in row["quote"] for m in APPROX_WORDS):
-            problems.append(f"{where}: qualifier approx, but the quote says no 约/近/左右/大概")
-        if row["qualifier"] == "estimate" and not any(m in row["quote"] for m in ESTIMATE_MARKERS):
-            problems.append(f"{where}: qualifier estimate, but the quote says no 预计")
-    return problems
+    """What the contract cannot see: quotes in their source, values and qualifiers as the text writes them."""
+    rows = ((f"{row['file']}:{row['line']}", row) for row in curation.facts.to_dict("records"))
+    sources = provenance.sources_with_texts(data_dir, curation.sources.to_pylist())
+    return [str(r) for r in provenance.check(rows, sources, provenance.metrics_of(curation.metrics.to_pylist()))]
 
 
 def _header_problems(curation: Curation) -> list[str]:
@@ -154,6 +99,21 @@ def _concept_use_problems(curation: Curation) -> list[str]:
     ]
 
 
+def _one_definition_problems(curation: Curation) -> list[str]:
+    """A concept two or more places report is one definition: its places are counted as comparable (reach)."""
+    concept_of = dict(
+        zip(curation.metrics["metric_id"].to_pylist(), curation.metrics["concept_id"].to_pylist(), strict=True)
+    )
+    figures = curation.facts.assign(concept_id=curation.facts["metric_id"].map(concept_of))
+    per_concept = figures.groupby("concept_id").agg(places=("district_id", "nunique"), metrics=("metric_id", "nunique"))
+    mixed = per_concept[(per_concept["places"] > 1) & (per_concept["metrics"] > 1)]
+    return [
+        f"{CURATION / 'metrics.csv'}: concept {concept!r} is reported by {row.places} places in {row.metrics} "
+        "definitions. Fix: give each definition a concept of its own, in one family (concepts.csv family_id)"
+        for concept, row in mixed.iterrows()
+    ]
+
+
 def check(data_dir: Path, curation: Curation) -> list[str]:
     problems = _header_problems(curation)
     if problems:
@@ -166,12 +126,13 @@ def check(data_dir: Path, curation: Curation) -> list[str]:
         f"{CURATION / 'metrics.csv'}: {p}" for p in schema.concept_problems(curation.concepts, curation.metrics)
     ]
     problems += _concept_use_problems(curation)
+    problems += _one_definition_problems(curation)
     known = schema.KnownIds(
         districts=set(curation.districts["district_id"].to_pylist()),
         metrics=set(curation.metrics["metric_id"].to_pylist()),
         sources=set(curation.sources["source_id"].to_pylist()),
     )
-    facts = _to_table(curation.facts, schema.FACTS)
+    facts = to_table(curation.facts, schema.FACTS)
     for problem in schema.check_facts(facts, known):
         lines = [f"{curation.facts.loc[r - 1, 'file']}:{curation.facts.loc[r - 1, 'line']}" for r in problem.rows]
         problems.append(f"{problem} (at {', '.join(lines)})" if lines else str(problem))
@@ -179,7 +140,7 @@ def check(data_dir: Path, curation: Curation) -> list[str]:
 
 
 def stored_facts(curation: Curation, snapshot_id: str) -> pa.Table:
-    facts = _to_table(curation.facts, schema.FACTS)
+    facts = to_table(curation.facts, schema.FACTS)
     return facts.append_column("snapshot_id", pa.array([snapshot_id] * len(facts), pa.string()))
 
 

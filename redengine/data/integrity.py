@@ -119,3 +119,20 @@ def damaged(data_dir: Path, entries: list[store.SnapshotEntry]) -> list[str]:
         elif failure := problem(data_dir / file, file):
             found.append(failure)
     return found
+
+
+def sources_without_text(data_dir: Path, entries: list[store.SnapshotEntry]) -> list[str]:
+    """Each listed source whose text is not under sources/, as "source_id (file)"; sources in a damaged file
+    are left to damaged() to report."""
+    files = [
+        store.DIMENSION_FILES["sources"],
+        *(f"snapshots/{e.extras['sources']}" for e in entries if "sources" in e.extras),
+    ]
+    found = []
+    for relative in files:
+        if problem(data_dir / relative, relative):
+            continue
+        for row in pq.read_table(data_dir / relative, columns=["source_id", "file"]).to_pylist():
+            if not (data_dir / row["file"]).is_file():
+                found.append(f"{row['source_id']} ({row['file']})")
+    return found

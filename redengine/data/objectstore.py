@@ -46,6 +46,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from redengine.data import store
 
 if TYPE_CHECKING:
+    from redengine.data import snapshots
     from redengine.data.db import Database
 
 CACHE_DIR_ENV = store.CACHE_DIR_ENV
@@ -388,6 +389,7 @@ def add(
     replace: bool = False,
     supplied: dict[str, Path] | None = None,
     before_swap: Callable[[], None] | None = None,
+    plan: snapshots.Plan | None = None,
 ) -> store.SnapshotEntry:
     """`snapshot add` against a bucket: validate against its manifest, upload, compare-and-swap; on a lost race,
     again from the new manifest. `before_swap` runs between the uploads and the swap (tests crash there)."""
@@ -403,7 +405,7 @@ def add(
                 mirror.sync()
                 current = mirror.manifest
                 result, existing = snapshots.checked_for_add(
-                    database, file, snapshot_id, replace, supplied, current.entries
+                    database, file, snapshot_id, replace, supplied, current.entries, plan
                 )
                 staging = Path(tempfile.mkdtemp(dir=work))
                 new_files: list[str] = []

@@ -47,8 +47,13 @@ CONCEPTS = pa.schema(
         ("name_zh", pa.string()),
         ("name_en", pa.string()),
         ("description_en", pa.string()),
+        ("family_id", pa.string()),
+        ("family_zh", pa.string()),
+        ("family_en", pa.string()),
     ]
 )
+# Concepts written before families existed: each is then a family of its own, of its own name.
+OPTIONAL_CONCEPT_COLUMNS = frozenset({"family_id", "family_zh", "family_en"})
 METRICS = pa.schema(
     [
         ("metric_id", pa.string()),
@@ -120,7 +125,7 @@ NULLABLE = {
     "facts": OPTIONAL_FACT_COLUMNS | {"period_start"},
 }
 DIMENSIONS = {"districts": DISTRICTS, "concepts": CONCEPTS, "metrics": METRICS, "sources": SOURCES}
-OPTIONAL_DIMENSION_COLUMNS = {"metrics": OPTIONAL_METRIC_COLUMNS}
+OPTIONAL_DIMENSION_COLUMNS = {"metrics": OPTIONAL_METRIC_COLUMNS, "concepts": OPTIONAL_CONCEPT_COLUMNS}
 ID_COLUMN = {"districts": "district_id", "concepts": "concept_id", "metrics": "metric_id", "sources": "source_id"}
 # Text shown as a name: no markup, no invisible characters (see _markup_problems).
 NAME_COLUMNS = {
@@ -274,6 +279,12 @@ def with_defaults(kind: str, table: pa.Table) -> pa.Table:
             "concept_id": pc.coalesce(table["concept_id"], table["metric_id"]),
             "measure": pc.fill_null(table["measure"], METRIC_DEFAULTS["measure"]),
         }
+    elif kind == "concepts":
+        filled = {
+            "family_id": pc.coalesce(table["family_id"], table["concept_id"]),
+            "family_zh": pc.coalesce(table["family_zh"], table["name_zh"]),
+            "family_en": pc.coalesce(table["family_en"], table["name_en"]),
+        }
     else:
         return table
     for name, column in filled.items():
@@ -328,6 +339,8 @@ def check_dimension(kind: str, table: pa.Table, concepts: set[str] | None = None
         if problem:
             problems.append(problem)
     problems += _markup_problems(frame, NAME_COLUMNS[kind])
+    if kind == "concepts":  # family names as written: a default copies the concept's name, checked above
+        problems += _markup_problems(explicit.to_pandas(), ("family_zh", "family_en"))
     allowed = {
         "districts": ("level", DISTRICT_LEVELS),
         "metrics": ("category", CATEGORIES),

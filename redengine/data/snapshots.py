@@ -16,12 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from redengine.data import schema, store
+from redengine.data import integrity, provenance, schema, store
 
 if TYPE_CHECKING:  # not imported at run time: the upload check's child process runs without DuckDB
     from redengine.data.db import Database
@@ -43,6 +44,9 @@ NOT_TEXT = frozenset(
     f.name for table in (schema.FACTS, *schema.DIMENSIONS.values()) for f in table if not pa.types.is_string(f.type)
 )
 PREVIEW_ROWS = 50
+# The columns the provenance rules read but a period: rows equal in these are checked once, with the latest
+# of their periods (a file may repeat a figure over many places or periods that do not change what it says).
+PROVENANCE_COLUMNS = ["source_id", "metric_id", "value", "value_as_written", "qualifier", "quote", "note"]
 
 
 class SnapshotError(RuntimeError):
@@ -60,6 +64,7 @@ class Validation:
     problems: list[str] = field(default_factory=list)
     facts: pa.Table | None = None
     extras: dict[str, pa.Table] = field(default_factory=dict)
+    texts: dict[str, Path] = field(default_factory=dict)  # new sources' texts: their `file` → the file given
 
     @property
     def ok(self) -> bool:
@@ -121,8 +126,8 @@ def read_parquet(path: Path, label: str | None = None, max_rows: int = CLI_MAX_R
         ) from None
 
 
-def _source_file_problems(data_dir: Path, table: pa.Table) -> list[str]:
-    """New sources must name a UTF-8 text already inside sources/: the app reads nothing else."""
+def _source_file_problems(data_dir: Path, table: pa.Table, texts: dict[str, Path]) -> list[str]:
+    """New sources name a file inside sources/, and come with its UTF-8 text (--text), unless it is there already."""
     root = (data_dir / "sources").resolve()
     problems = []
     for row, file in enumerate(table["file"].to_pylist(), start=1):
@@ -132,19 +137,81 @@ def _source_file_problems(data_dir: Path, table: pa.Table) -> list[str]:
                 f"column 'file': row {row} ({file[:200]!r}) is outside sources/. Fix: name it sources/NAME.txt"
             )
             continue
+        if file in texts and path.is_file() and path.read_bytes() != texts[file].read_bytes():
+            problems.append(
+                f"column 'file': row {row} ({file[:200]!r}) is the file of another report already. "
+                "Fix: name the new source's file and its --text differently"
+            )
+            continue
+        path = texts.get(file, path)
         if not path.is_file():
-            continue  # the text may be copied in after the add; the Sources page says so until it is
+            problems.append(
+                f"column 'file': row {row} ({file[:200]!r}): the report's text is not given, so its figures' "
+                f"quotes cannot be checked. Fix: add --text PATH/{Path(file).name} (the report's verbatim text, UTF-8)"
+            )
+            continue
         try:
             path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             reason = "not UTF-8 text" if isinstance(error, UnicodeDecodeError) else (error.strerror or "unreadable")
             problems.append(
                 f"column 'file': row {row} ({file[:200]!r}) cannot be read ({reason}). "
-                "Fix: put the report's text into sources/ as UTF-8 before adding"
+                "Fix: give the report's text as UTF-8"
             )
         if len(problems) >= schema.ROWS_SHOWN:
             break
     return problems
+
+
+def texts_for(texts: list[Path] | None, sources: pa.Table | None) -> tuple[dict[str, Path], list[str]]:
+    """The --text files by the `file` of the new source they are the text of (matched by file name)."""
+    wanted = {Path(f).name: f for f in (sources["file"].to_pylist() if sources is not None else [])}
+    found, problems = {}, []
+    for path in texts or []:
+        if path.name not in wanted:
+            listed = ", ".join(sorted(wanted)) or "none: pass --sources F with the new source"
+            problems.append(
+                f"--text {path}: no new source names a file {path.name!r} (new sources' files: {listed}). "
+                "Fix: name the text file as the source's `file` column does"
+            )
+        elif not path.is_file():
+            problems.append(f"--text {path}: no such file. Fix: give the path of the report's text")
+        else:
+            found[wanted[path.name]] = path
+    return found, problems
+
+
+def rule_sources(database: Database, extras: dict[str, pa.Table], texts: dict[str, Path]) -> dict:
+    """What the provenance rules check figures against: every source's text and date, every metric's unit."""
+    sources = database.query("dimension_table", kind="sources").to_dict("records")
+    metrics = database.query("dimension_table", kind="metrics").to_dict("records")
+    if "sources" in extras:
+        sources += extras["sources"].to_pylist()
+    if "metrics" in extras:
+        metrics += schema.with_defaults("metrics", extras["metrics"]).to_pylist()
+    return {
+        "sources": provenance.sources_with_texts(database.data_dir, sources, texts),
+        "metrics": provenance.metrics_of(metrics),
+    }
+
+
+def provenance_problems(
+    facts: pa.Table, sources: dict[str, provenance.Source], metrics: dict[str, provenance.Metric]
+) -> list[str]:
+    """The provenance rules over a facts table, each distinct figure once, named by its first row."""
+    numbered = facts.select([*PROVENANCE_COLUMNS, "period_end"]).append_column(
+        "row", pa.array(np.arange(1, len(facts) + 1))
+    )
+    aggregates = [("row", "min"), ("row", "count"), ("period_end", "max")]
+    distinct = numbered.group_by(PROVENANCE_COLUMNS, use_threads=False).aggregate(aggregates).sort_by("row_min")
+
+    def rows():
+        for row in distinct.to_pylist():
+            more = row["row_count"] - 1
+            where = f"row {row['row_min']}" + (f" (and {more} more rows like it)" if more else "")
+            yield where, {**row, "period_end": row["period_end_max"]}
+
+    return [str(r) for r in provenance.check(rows(), sources, metrics)]
 
 
 def _known_ids(database: Database, extras: dict[str, pa.Table]) -> schema.KnownIds:
@@ -179,8 +246,10 @@ def _concept_fit_problems(database: Database, metrics: pa.Table, new_concepts: p
     return schema.concept_problems(concepts, together)
 
 
-def validate(database: Database, file: Path, supplied: dict[str, Path] | None = None) -> Validation:
-    """Checks a snapshot file without writing anything."""
+def validate(
+    database: Database, file: Path, supplied: dict[str, Path] | None = None, texts: list[Path] | None = None
+) -> Validation:
+    """Checks a snapshot file (and the new places, metrics, sources and report texts with it) without writing."""
     result = Validation(file=file)
     for kind, path in (supplied or {}).items():
         try:
@@ -205,11 +274,17 @@ def validate(database: Database, file: Path, supplied: dict[str, Path] | None = 
                     )
                 )
         if kind == "sources" and not problems:
-            problems = _source_file_problems(database.data_dir, table)
+            problems = _source_file_problems(database.data_dir, table, texts_for(texts, table)[0])
         result.problems += [f"--{kind} {path}: {p}" for p in problems]
         if not problems:
             result.extras[kind] = schema.conform(table, schema.DIMENSIONS[kind])
-    return check_facts_file(result, _known_ids(database, result.extras))
+    result.texts, text_problems = texts_for(texts, result.extras.get("sources"))
+    if "sources" in result.extras or "sources" not in (supplied or {}):  # else --sources' problems say it
+        result.problems += text_problems
+    check_facts_file(result, _known_ids(database, result.extras))
+    if result.facts is not None:
+        result.problems += provenance_problems(result.facts, **rule_sources(database, result.extras, result.texts))
+    return result
 
 
 def decoded_text_bytes(table: pa.Table) -> int:
@@ -278,34 +353,63 @@ def check_facts_file(
     return result
 
 
+LATEST = ""  # `--amend` without a name: the latest snapshot
+# A file that would leave out more than this share of the latest snapshot's figures is refused unless it says
+# it is the whole new snapshot (--replace-all): a few revised rows were meant to amend, not replace.
+MOST = 0.5
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a file becomes a snapshot: on its own (replace_all), or amending a base (amend: its id, LATEST for
+    the latest), with the texts of new reports (their `file` in sources/ → the file given)."""
+
+    amend: str | None = None
+    replace_all: bool = False
+    texts: tuple[Path, ...] = ()
+
+
 def add(
     database: Database,
     file: Path,
     snapshot_id: str | None = None,
     replace: bool = False,
     supplied: dict[str, Path] | None = None,
+    plan: Plan | None = None,
 ) -> store.SnapshotEntry:
-    """Validates, then adds the snapshot and any new places, metrics and sources in one step."""
+    """Validates, then adds the snapshot, any new places, metrics and sources and their texts in one step."""
     snapshot_id = checked_id(snapshot_id or file.stem)
     data_dir = database.data_dir
     with store.writer_lock(data_dir):
         # Validated under the lock, against the manifest as it is now: an add that landed
         # meanwhile may have brought the same new place, which would then be defined twice.
         entries = store.read_manifest(data_dir)
-        result, existing = checked_for_add(database, file, snapshot_id, replace, supplied, entries)
+        result, existing = checked_for_add(database, file, snapshot_id, replace, supplied, entries, plan or Plan())
         snapshots_dir = data_dir / "snapshots"
         new_files: list[str] = []
+        new_texts: list[Path] = []
+        writing = "sources/"
         try:
+            # The reports' texts first: nothing lists a new source until the manifest names its snapshot.
+            for relative, given in result.texts.items():
+                target = data_dir / relative
+                if not target.is_file():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    store.atomic_write_bytes(target, given.read_bytes())
+                    new_texts.append(target)
+            writing = "snapshots/"
             entry = write_snapshot(snapshots_dir, snapshot_id, result, existing, new_files)
             store.write_manifest(data_dir, listed_with(entries, entry))
         except OSError as error:
             _remove(snapshots_dir, new_files)
+            _remove(data_dir, new_texts)
             raise SnapshotError(
-                f"the data directory's snapshots/ cannot be written ({error.strerror or error}); nothing was added. "
+                f"the data directory's {writing} cannot be written ({error.strerror or error}); nothing was added. "
                 "Fix: run the command as a user who may write there, or free disk space"
             ) from None
         except BaseException:
             _remove(snapshots_dir, new_files)
+            _remove(data_dir, new_texts)
             raise
     return entry
 
@@ -326,9 +430,12 @@ def checked_for_add(
     replace: bool,
     supplied: dict[str, Path] | None,
     entries: list[store.SnapshotEntry],
+    plan: Plan | None = None,
 ) -> tuple[Validation, store.SnapshotEntry | None]:
-    """The validated file and the entry it replaces; raises SnapshotError when it cannot be added to `entries`."""
-    result = validate(database, file, supplied)
+    """The validated file (amending its base when the plan says so) and the entry it replaces; raises
+    SnapshotError when it cannot be added to `entries`."""
+    plan = plan or Plan()
+    result = validate(database, file, supplied, list(plan.texts))
     if not result.ok:
         raise SnapshotError(result.report())
     existing = next((e for e in entries if e.id == snapshot_id), None)
@@ -337,7 +444,59 @@ def checked_for_add(
             f"snapshot {snapshot_id!r} exists already (added {existing.added}). "
             "Fix: choose another --id, or pass --replace to replace it (the old file is kept as a backup)"
         )
+    if plan.amend is not None:
+        base = _base(entries, plan.amend)
+        result.facts = amended(_stored_facts(database.data_dir, base), result.facts)
+        result.rows = len(result.facts)
+    elif entries and not plan.replace_all:
+        latest = entries[-1]
+        left_out = len(_left_out(_stored_facts(database.data_dir, latest), result.facts))
+        if left_out > MOST * latest.rows:
+            raise SnapshotError(
+                f"{file}: as a snapshot of its own it would leave out {left_out:,} of the {latest.rows:,} "
+                f"figures of the latest snapshot {latest.id}; nothing was added. Fix: pass --amend to add its "
+                "figures to the latest snapshot (a row with the same place, metric and period replaces the old "
+                "one), or --replace-all if the file is the whole new snapshot"
+            )
     return result, existing
+
+
+def _base(entries: list[store.SnapshotEntry], amend: str) -> store.SnapshotEntry:
+    if not entries:
+        raise SnapshotError("there is no snapshot to amend. Fix: add the file without --amend")
+    if amend == LATEST:
+        return entries[-1]
+    found = next((e for e in entries if e.id == amend), None)
+    if found is None:
+        known = ", ".join(e.id for e in entries)
+        raise SnapshotError(f"--amend {amend}: no such snapshot. Fix: name one of {known}")
+    return found
+
+
+def _stored_facts(data_dir: Path, entry: store.SnapshotEntry) -> pa.Table:
+    """A listed snapshot's facts in the analysts' contract (verified against the manifest first)."""
+    relative = f"snapshots/{entry.file}"
+    integrity.verify(data_dir, relative, entry.sha256, entry.rows)
+    return schema.with_defaults("facts", schema.conformed_facts(pq.read_table(data_dir / relative)))
+
+
+def _keys(facts: pa.Table) -> pa.Table:
+    """The facts' (place, metric, period) keys, an open period's missing start as a value a join can match."""
+    keys = facts.select(schema.FACT_KEY)
+    start = pc.fill_null(keys["period_start"], pa.scalar(0, pa.date32()))
+    return keys.set_column(keys.schema.get_field_index("period_start"), "period_start", start)
+
+
+def _left_out(base: pa.Table, changes: pa.Table) -> np.ndarray:
+    """The row numbers, in order, of base's rows whose (place, metric, period) no row of changes has."""
+    numbered = _keys(base).append_column("_row", pa.array(np.arange(len(base))))
+    return np.sort(numbered.join(_keys(changes), schema.FACT_KEY, join_type="left anti")["_row"].to_numpy())
+
+
+def amended(base: pa.Table, changes: pa.Table) -> pa.Table:
+    """base with changes applied: a row of changes replaces base's row of the same key, or is added."""
+    untouched = base.take(_left_out(base, changes))
+    return pa.concat_tables([untouched.select(changes.column_names).cast(changes.schema), changes])
 
 
 def write_snapshot(
@@ -407,11 +566,17 @@ def check_upload(database: Database, path: Path, label: str) -> Validation:
     """Validates an uploaded file in a child process, within UPLOAD_MAX_ROWS and UPLOAD_SECONDS."""
     result = Validation(file=path, label=label)
     known = _known_ids(database, {})
+    evidence = rule_sources(database, {}, {})
     command = [sys.executable, "-m", "redengine.data.snapshots", str(path), label]
+    given = {
+        "known": {kind: sorted(getattr(known, kind)) for kind in store.DIMENSION_FILES},
+        "sources": {key: dataclasses.astuple(value) for key, value in evidence["sources"].items()},
+        "metrics": {key: dataclasses.astuple(value) for key, value in evidence["metrics"].items()},
+    }
     try:
         child = subprocess.run(
             command,
-            input=json.dumps({kind: sorted(getattr(known, kind)) for kind in store.DIMENSION_FILES}),
+            input=json.dumps(given, ensure_ascii=False),
             capture_output=True,
             text=True,
             timeout=UPLOAD_SECONDS,
@@ -439,10 +604,16 @@ def preview(path: Path, rows: int = PREVIEW_ROWS) -> pd.DataFrame:
 
 
 def _check_upload_in_child(path: str, label: str) -> None:
-    """The child process of check_upload: reads the known ids as JSON, prints the validation as JSON."""
+    """The child process of check_upload: reads the known ids and the rules' sources as JSON, prints the
+    validation as JSON."""
     release_memory_promptly()
-    known = schema.KnownIds(**{kind: set(ids) for kind, ids in json.load(sys.stdin).items()})
+    given = json.load(sys.stdin)
+    known = schema.KnownIds(**{kind: set(ids) for kind, ids in given["known"].items()})
     result = check_facts_file(Validation(file=Path(path), label=label), known, UPLOAD_MAX_ROWS, UPLOAD_MAX_TEXT_BYTES)
+    if result.facts is not None:
+        sources = {key: provenance.Source(*value) for key, value in given["sources"].items()}
+        metrics = {key: provenance.Metric(*value) for key, value in given["metrics"].items()}
+        result.problems += provenance_problems(result.facts, sources, metrics)
     print(json.dumps({"rows": result.rows, "problems": result.problems}, ensure_ascii=False))
 
 

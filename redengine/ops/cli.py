@@ -1,4 +1,5 @@
-"""Command line: `redengine build-data` and `redengine snapshot validate|add|list|diff|gc|export|publish`.
+"""Command line: `redengine build-data`, `redengine snapshot validate|add|list|diff|gc|export|publish` and
+`redengine curate draft|check`.
 
 Exit codes: 0 success, 2 invalid input (every problem printed, nothing written). With REDENGINE_DATA_URL
 (s3://…), add, gc, list --verify and publish work on the bucket (redengine/data/objectstore.py).
@@ -9,10 +10,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from redengine.core.domain import format_qualified
-from redengine.data import curation, integrity, package, shared, snapshots, store
+from redengine.data import curation, draft, integrity, package, shared, snapshots, store
 from redengine.data.db import Database
 from redengine.present import links
 
@@ -30,14 +34,49 @@ def _parser() -> argparse.ArgumentParser:
 
     snapshot = commands.add_parser("snapshot", help="validate, add, list or compare snapshots")
     actions = snapshot.add_subparsers(dest="action", required=True)
-    for name, text in (("validate", "check a snapshot file; writes nothing"), ("add", "validate, then add")):
-        action = actions.add_parser(name, help=text)
-        action.add_argument("file", type=Path, help="Parquet file of facts (columns in README)")
+    curate = commands.add_parser("curate", help="draft a facts file from a report's text; check a facts file")
+    curate_actions = curate.add_subparsers(dest="action", required=True)
+    drafting = curate_actions.add_parser(
+        "draft", help="every figure a report prints, as a facts CSV (curation columns) to complete and prune"
+    )
+    drafting.add_argument("report", type=Path, metavar="REPORT.txt", help="the report's verbatim text, UTF-8")
+    drafting.add_argument("--source-id", required=True, metavar="ID", help="the report's source_id")
+    drafting.add_argument("--district", required=True, metavar="ID", help="the place the report is about")
+    drafting.add_argument("--out", type=Path, metavar="FACTS.csv", help="write here (default: standard output)")
+    inputs = [
+        (actions, "validate", "check a snapshot file; writes nothing"),
+        (actions, "add", "validate, then add"),
+        (curate_actions, "check", "run every check of 'snapshot validate' on a facts CSV; writes nothing"),
+    ]
+    for group, name, text in inputs:
+        action = group.add_parser(name, help=text)
+        action.add_argument("file", type=Path, help="facts, as Parquet or CSV (curation columns; README)")
         for kind in store.DIMENSION_FILES:
-            action.add_argument(f"--{kind}", type=Path, metavar="FILE", help=f"Parquet file of new {kind}")
+            action.add_argument(f"--{kind}", type=Path, metavar="FILE", help=f"new {kind}, as Parquet or CSV")
+        action.add_argument(
+            "--text",
+            type=Path,
+            action="append",
+            metavar="FILE",
+            help="the verbatim UTF-8 text of a new source (named as its `file`); repeat for several",
+        )
         if name == "add":
             action.add_argument("--id", dest="snapshot_id", help="snapshot id (default: the file name)")
             action.add_argument("--replace", action="store_true", help="replace a snapshot with this id")
+            whole = action.add_mutually_exclusive_group()
+            whole.add_argument(
+                "--amend",
+                nargs="?",
+                const=snapshots.LATEST,
+                metavar="BASE",
+                help="the new snapshot is BASE (default: the latest) with this file's figures added or, for the "
+                "same place, metric and period, replacing BASE's",
+            )
+            whole.add_argument(
+                "--replace-all",
+                action="store_true",
+                help="the file is the whole new snapshot, even if it leaves out most of the latest one's figures",
+            )
     listing = actions.add_parser("list", help="every snapshot: id, added, figures, places, metrics, checksum")
     listing.add_argument(
         "--verify",
@@ -68,6 +107,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _supplied(args: argparse.Namespace) -> dict[str, Path]:
     return {kind: getattr(args, kind) for kind in store.DIMENSION_FILES if getattr(args, kind)}
+
+
+def _plan(args: argparse.Namespace) -> snapshots.Plan:
+    return snapshots.Plan(amend=args.amend, replace_all=args.replace_all, texts=tuple(args.text or ()))
 
 
 def _list(database: Database) -> None:
@@ -139,16 +182,11 @@ def run(argv: list[str] | None = None) -> int:
             counts = curation.build(database.data_dir)
             print(", ".join(f"{n} {kind}" for kind, n in counts.items()) + f" written to {database.data_dir}")
             return 0
-        if args.action in ("validate", "add"):
+        if args.action == "draft":
+            return _draft(database, args)
+        if args.action in ("validate", "add", "check"):
             snapshots.release_memory_promptly()
-        if args.action == "validate":
-            result = snapshots.validate(database, args.file, _supplied(args))
-            print(result.report(), file=sys.stdout if result.ok else sys.stderr)
-            return 0 if result.ok else INVALID
-        if args.action == "add":
-            entry = snapshots.add(database, args.file, args.snapshot_id, args.replace, _supplied(args))
-            print(f"added snapshot {entry.id}: {entry.rows} figures, sha256 {entry.sha256}")
-            return 0
+            return _check_or_add(database, args)
         if args.action == "list":
             if args.verify and not (_verify_bucket(database, data_url) if data_url else _verify(database.data_dir)):
                 return INVALID
@@ -174,6 +212,58 @@ def run(argv: list[str] | None = None) -> int:
         return INVALID
 
 
+def _check_or_add(database: Database, args: argparse.Namespace) -> int:
+    """snapshot validate, snapshot add and curate check, with any CSV input read as Parquet."""
+    with tempfile.TemporaryDirectory(prefix="redengine-csv-") as folder:
+        given: dict[str, str] = {}  # a converted file's path → the path the analyst gave
+        try:
+            for name, kind in (("file", "facts"), *((k, k) for k in store.DIMENSION_FILES)):
+                path = getattr(args, name)
+                if path is not None and path.suffix.lower() == ".csv":
+                    converted = Path(folder) / f"{name}.parquet"
+                    pq.write_table(draft.read_csv_table(path, kind), converted)
+                    setattr(args, name, converted)
+                    given[str(converted)] = str(path)
+            if args.action == "add":
+                entry = snapshots.add(database, args.file, args.snapshot_id, args.replace, _supplied(args), _plan(args))
+                print(f"added snapshot {entry.id}: {entry.rows} figures, sha256 {entry.sha256}")
+                return 0
+            result = snapshots.validate(database, args.file, _supplied(args), args.text)
+            print(_named_as_given(result.report(), given), file=sys.stdout if result.ok else sys.stderr)
+            return 0 if result.ok else INVALID
+        except draft.CsvError as error:
+            print(error, file=sys.stderr)
+            return INVALID
+        except snapshots.SnapshotError as error:
+            print(_named_as_given(str(error), given), file=sys.stderr)
+            return INVALID
+
+
+def _named_as_given(text: str, given: dict[str, str]) -> str:
+    for converted, path in given.items():
+        text = text.replace(converted, path)
+    return text
+
+
+def _draft(database: Database, args: argparse.Namespace) -> int:
+    try:
+        text = args.report.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        print(f"{args.report}: not UTF-8 text. Fix: save the report's text as UTF-8", file=sys.stderr)
+        return INVALID
+    sources = database.query("dimension_table", kind="sources").set_index("source_id")
+    period_end = str(sources.at[args.source_id, "period_end"])[:10] if args.source_id in sources.index else None
+    metrics = database.query("dimension_table", kind="metrics").to_dict("records")
+    drafted = draft.draft(text, args.source_id, args.district, metrics, period_end)
+    csv = drafted.to_csv(index=False)
+    if args.out:
+        store.atomic_write_bytes(args.out, csv.encode("utf-8"))
+        print(f"wrote {args.out}: {len(drafted)} figures to complete and prune", file=sys.stderr)
+    else:
+        sys.stdout.write(csv)
+    return 0
+
+
 BUCKET_ACTIONS = ("add", "gc", "publish")
 
 
@@ -195,7 +285,15 @@ def _run_on_bucket(args: argparse.Namespace, data_url: str | None) -> int:
             return 0
         if args.action == "add":
             snapshots.release_memory_promptly()
-            entry = objectstore.add(bucket, args.file, args.snapshot_id, args.replace, _supplied(args))
+            if args.text:
+                print(
+                    f"--text: a bucket's report texts are published with the data directory. Fix: add the "
+                    f"snapshot to a local copy, then 'redengine snapshot publish DIR' to an empty {store.DATA_URL_ENV}",
+                    file=sys.stderr,
+                )
+                return INVALID
+            plan = _plan(args)
+            entry = objectstore.add(bucket, args.file, args.snapshot_id, args.replace, _supplied(args), plan=plan)
             print(f"added snapshot {entry.id} to {bucket.url}: {entry.rows} figures, sha256 {entry.sha256}")
             return 0
         return _print_garbage(objectstore.collect_garbage(bucket, args.backups, args.delete, args.min_age), args.delete)
@@ -213,6 +311,14 @@ def _verify(data_dir: Path) -> bool:
     damaged = integrity.damaged(data_dir, entries)
     for problem in damaged:
         print(problem, file=sys.stderr)
+    textless = integrity.sources_without_text(data_dir, entries)
+    if textless:
+        print(
+            f"{len(textless)} listed source(s) without their text: {', '.join(textless)}. Fix: put each report's "
+            "verbatim UTF-8 text at that path (restore it from git or a backup); a new report's text comes with "
+            "'snapshot add … --sources F --text FILE'",
+            file=sys.stderr,
+        )
     left_over = store.orphans(data_dir, entries)
     if left_over:
         print(
@@ -220,7 +326,7 @@ def _verify(data_dir: Path) -> bool:
             f"{', '.join(left_over)}. Fix: 'redengine snapshot gc --delete' removes them.",
             file=sys.stderr,
         )
-    return not damaged
+    return not damaged and not textless
 
 
 def _verify_bucket(database: Database, data_url: str) -> bool:

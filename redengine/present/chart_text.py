@@ -11,7 +11,7 @@ import pandas as pd
 
 from redengine.core.domain import CATEGORIES, distinct_periods, format_qualified
 from redengine.core.i18n import category_name, column, list_join, localized, period_text, qualifier_name, t
-from redengine.present.tables import verdict_text
+from redengine.present.tables import on_axis, verdict_text
 
 EXACT = "exact"
 
@@ -20,18 +20,22 @@ def _missing_text(row: dict, lang: str) -> str:
     return t("left_out" if row.get("figures_left_out") else "not_reported", lang)
 
 
-def _value_text(row: dict, unit: str, lang: str, per_month: bool) -> str:
-    """The value as the bar's label writes it: qualifier mark, unit, '/month' for per-month values."""
+def _value_text(row: dict, unit: str, lang: str, per_month: bool, per: str | None = None) -> str:
+    """The value as the bar's hover writes it: qualifier mark, unit, '/month' for per-month values, the unit of
+    a per-unit view."""
     if pd.isna(row["value"]):
         return _missing_text(row, lang)
-    value = row["value_per_month"] if per_month else row["value"]
-    return format_qualified(value, unit, row["qualifier"], lang) + (t("per_month_unit", lang) if per_month else "")
+    value = row["value_adjusted"] if per_month or per else row["value"]
+    suffix = (t("per_month_unit", lang) if per_month else "") + (t(f"per_unit_{per}", lang) if per else "")
+    return format_qualified(value, unit, row["qualifier"], lang) + suffix
 
 
-def _figure_parts(row: dict, unit: str, lang: str, per_month: bool, with_definition: bool) -> list[str]:
+def _figure_parts(
+    row: dict, unit: str, lang: str, per_month: bool, per: str | None, with_definition: bool
+) -> list[str]:
     """The value with its qualifier mark and word, the period, the definition if several share the chart,
     and the verdict where the rows carry one."""
-    parts = [_value_text(row, unit, lang, per_month)]
+    parts = [_value_text(row, unit, lang, per_month, per)]
     if isinstance(row["qualifier"], str) and row["qualifier"] != EXACT:
         parts.append(qualifier_name(row["qualifier"], lang))
     parts.append(period_text(row["period_label"], lang))
@@ -44,18 +48,25 @@ def _figure_parts(row: dict, unit: str, lang: str, per_month: bool, with_definit
 
 
 def drawn(rows: pd.DataFrame, most: int | None) -> pd.DataFrame:
-    """The rows comparison_bars draws when it keeps the `most` highest."""
+    """The rows comparison_bars draws: those on its axis (tables.on_axis), the `most` highest if it keeps so many."""
+    rows = on_axis(rows)
     if most is None or len(rows) <= most:
         return rows
     return rows.sort_values("value", ascending=False, na_position="last", kind="stable").head(most)
 
 
 def comparison_text(
-    rows: pd.DataFrame, what: str, unit: str, lang: str, per_month: bool = False, most: int | None = None
+    rows: pd.DataFrame,
+    what: str,
+    unit: str,
+    lang: str,
+    per_month: bool = False,
+    most: int | None = None,
+    per: str | None = None,
 ) -> str:
     """'Bar chart: Registered volunteers; places: 2. Jiang'an District: 104,953 people, as of 2018 Q1,
     reference; Wuchang District: 180,000 people, as of end-2017, like for like. The periods differ: …'
-    `per_month` and `most` as comparison_bars takes them."""
+    `per_month`, `most` and `per` as comparison_bars takes them."""
     rows = drawn(rows, most)
     records = rows.to_dict("records")
     with_definition = rows["metric_id"].nunique() > 1
@@ -65,7 +76,7 @@ def comparison_text(
         parts = (
             [_missing_text(row, lang)]
             if pd.isna(row["value"])
-            else _figure_parts(row, unit, lang, per_month, with_definition)
+            else _figure_parts(row, unit, lang, per_month, per, with_definition)
         )
         figures.append(t("chart_text_figure", lang, place=name, figure=t("chart_text_parts_sep", lang).join(parts)))
     places = len(dict.fromkeys(rows["district_id"]))
@@ -81,7 +92,12 @@ def comparison_text(
 
 
 def comparison_table(
-    rows: pd.DataFrame, unit: str, lang: str, per_month: bool = False, most: int | None = None
+    rows: pd.DataFrame,
+    unit: str,
+    lang: str,
+    per_month: bool = False,
+    most: int | None = None,
+    per: str | None = None,
 ) -> pd.DataFrame:
     """The same figures as a table, one action from the chart: place, value, qualifier, period, definition,
     verdict."""
@@ -89,7 +105,7 @@ def comparison_table(
     return pd.DataFrame(
         {
             t("col_place", lang): [row[column("name", lang)] for row in records],
-            t("col_value", lang): [_value_text(row, unit, lang, per_month) for row in records],
+            t("col_value", lang): [_value_text(row, unit, lang, per_month, per) for row in records],
             t("col_qualifier", lang): [
                 qualifier_name(row["qualifier"], lang) if isinstance(row["qualifier"], str) else "" for row in records
             ],

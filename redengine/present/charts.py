@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from redengine.core.domain import CATEGORIES, axis_scale, format_qualified, place_color
 from redengine.core.i18n import category_name, column, localized, narrow_label, period_text, t
 from redengine.core.markup import plotly_text
+from redengine.present import tables
 from redengine.present.tables import verdict_text
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, sans-serif"
@@ -46,7 +47,6 @@ LEGEND_LINE_PX = 22
 
 
 DEFINITION_COLORS = ("#b03a2e", "#2e86c1", "#d68910", "#229954", "#7d3c98", "#17a589", "#5d6d7e", "#af601a")
-UNLIKE_OPACITY = 0.4
 
 
 def comparison_bars(
@@ -58,6 +58,7 @@ def comparison_bars(
     per_month: bool = False,
     most: int | None = None,
     lying: bool | None = None,
+    per: str | None = None,
 ) -> go.Figure:
     """One bar per place, definition and period; a place with no figure gets a 'not reported' marker, not a bar.
 
@@ -65,12 +66,18 @@ def comparison_bars(
     More lie one per line in the rows' order from the top, the period under the place's name and
     the value beside the bar, and the chart grows to fit them. `by_definition` colours bars by
     metric (a concept's definitions) with a legend, and fades figures outside the like-for-like
-    set; `per_month` plots each flow's value per month of its period. Lying bars are ranked,
-    highest on top, and at most `most` of them drawn. `lying=True` lays even a few bars down (a half-width
-    panel, which is 350 pixels wide on a phone: upright labels would collide).
+    set; `per_month` plots each flow's value per month of its period, `per` each figure per unit of that
+    adjustment's denominator. Lying bars are ranked, highest on top, and at most `most` of them drawn.
+    `lying=True` lays even a few bars down (a half-width panel, which is 350 pixels wide on a phone: upright
+    labels would collide).
+
+    Rows that carry the verdict (concept_figures') are drawn only when like for like: one axis never holds
+    figures the verdict calls unlike. A place whose figures are all unlike gets a marker saying so; the page
+    lists those figures beside the chart (tables.comparison_summary).
     """
-    if per_month:
-        rows = rows.assign(value=rows["value_per_month"])
+    rows = tables.on_axis(rows)
+    if per_month or per:
+        rows = rows.assign(value=rows["value_adjusted"])
     lying = len(rows) > UPRIGHT_BARS_MAX if lying is None else lying
     if lying:
         rows = rows.sort_values("value", ascending=False, na_position="last", kind="stable").head(most)
@@ -79,6 +86,8 @@ def comparison_bars(
     divisor, axis_title = axis_scale(unit, largest, lang)
     if per_month:
         axis_title += t("per_month_unit", lang)
+    if per:
+        axis_title += t(f"per_unit_{per}", lang)
     # Bars are placed by place id, definition and period; names label them (two places may share a name).
     # Category values are text Plotly may draw (say, if a tick label were missing): escaped too.
     keys = rows["district_id"] + "|" + rows["period_label"].fillna("").map(plotly_text)
@@ -95,20 +104,23 @@ def comparison_bars(
     reported_keys = [k for k, m in zip(keys, missing, strict=True) if not m]
     missing_keys = [k for k, m in zip(keys, missing, strict=True) if m]
     suffix = t("per_month_unit", lang) if per_month else ""
+    # A bar's label stays short (a phone's width); the unit of a per-unit view is on the axis and in the hover.
     shown = [
         format_qualified(v, unit, q, lang) + suffix
         for v, q in zip(reported["value"], reported["qualifier"], strict=True)
     ]
+    per_unit = t(f"per_unit_{per}", lang) if per else ""
     periods = [plotly_text(period_text(p, lang)) for p in reported["period_label"]]
     hovers = [
-        f"<b>{plotly_text(place_label(r, lang))}</b><br>{plotly_text(value)} · {period}{_definition_lines(r, lang)}"
+        f"<b>{plotly_text(place_label(r, lang))}</b><br>{plotly_text(value + per_unit)} · {period}"
+        f"{_definition_lines(r, lang)}"
         f"<br>{t('col_as_written', lang)}: {plotly_text(r['value_as_written'])}<br>{_wrapped(r['quote'])}"
         for (_, r), value, period in zip(reported.iterrows(), shown, periods, strict=True)
     ]
     metric_ids = list(dict.fromkeys(reported["metric_id"])) if by_definition else []
     if by_definition:
         colors = [DEFINITION_COLORS[metric_ids.index(m) % len(DEFINITION_COLORS)] for m in reported["metric_id"]]
-        opacity = [1.0 if like else UNLIKE_OPACITY for like in reported["in_like_set"].fillna(False)]
+        opacity = [1.0] * len(reported)  # only the like-for-like set is drawn
     else:
         colors = [place_color(p) for p in reported["district_id"]]
         opacity = [1.0] * len(reported)
@@ -146,7 +158,7 @@ def comparison_bars(
             go.Bar(
                 **placed(missing_keys, [0] * len(missing_keys)),
                 marker_color="rgba(0,0,0,0)",
-                text=[t("left_out" if n else "not_reported", lang) for n in left_out],
+                text=[t("off_axis_marker" if n else "not_reported", lang) for n in left_out],
                 hovertext=missing_hovers,
                 hovertemplate="%{hovertext}<extra></extra>",
                 textposition="outside",
@@ -254,3 +266,34 @@ def coverage_heatmap(matrix: pd.DataFrame, lang: str) -> go.Figure:
         },
     )
     return figure
+
+
+def figures_table(rows: pd.DataFrame, lang: str, first: str = "category") -> go.Figure:
+    """Figures of different definitions or units as a table, never bars on one axis: a place's headline figure per
+    category (`first`="category"), or each place's own figure of one category (`first`="place")."""
+    firsts = (
+        [category_name(c, lang) for c in rows["category"]]
+        if first == "category"
+        else [place_label(r, lang) for _, r in rows.iterrows()]
+    )
+    cells = [
+        [plotly_text(f) for f in firsts],
+        [plotly_text(m) for m in rows[column("metric_name", lang)]],
+        [
+            plotly_text(format_qualified(v, u, q, lang))
+            for v, u, q in zip(rows["value"], rows["unit"], rows["qualifier"], strict=True)
+        ],
+        [plotly_text(period_text(p, lang)) for p in rows["period_label"]],
+    ]
+    header = [
+        t(key, lang)
+        for key in ("category" if first == "category" else "col_place", "definition", "col_value", "col_period")
+    ]
+    return go.Figure(
+        go.Table(
+            columnwidth=[2, 5, 2, 3],
+            header={"values": [f"<b>{h}</b>" for h in header], "fill_color": "#f2d7d5", "align": "left"},
+            cells={"values": cells, "align": "left", "height": 30, "fill_color": "white"},
+        ),
+        layout={"font": {"family": FONT, "size": 15}},
+    )

@@ -1,4 +1,5 @@
-"""The evidence matrix as HTML: one row per concept, one column per place, each cell the place's figures.
+"""The evidence matrix as HTML: one row per family of related definitions, one column per place, each cell the
+place's figures, each named by its definition.
 
 Pure: rows in, an HTML string out. Every text that came from the data is escaped here.
 """
@@ -57,17 +58,24 @@ def evidence_html(
     lang: str,
     fact_link: Callable[[str, str], str],
 ) -> str:
-    """`rows` from evidence_matrix.sql; `places` the (district_id, name) columns in order, of
+    """`rows` from evidence_matrix.sql (grouped by family); `places` the (district_id, name) columns in order, of
     `total_places` in the snapshot."""
     header = "".join(f"<th>{html.escape(name)}</th>" for _, name in places)
     body = []
-    for _, figures in rows.groupby("concept_id", sort=False):
+    for _, figures in rows.groupby("family_id", sort=False):
         first = figures.iloc[0]
-        name = localized(first, "concept_name", lang)
+        name = localized(first, "family", lang)
         by_place: dict[str, list[str]] = {}
         for row in figures.to_dict("records"):
             by_place.setdefault(row["district_id"], []).append(_figure(row, name, lang, fact_link))
-        reach = t("evidence_places_reporting", lang, n=int(first["places_reporting"]), total=total_places)
+        # reach counts places of one definition; the family's other places report related figures
+        reach = t(
+            "evidence_family_reach",
+            lang,
+            n=int(first["same_definition_places"]),
+            places=int(first["places_reporting_family"]),
+            total=total_places,
+        )
         # data-place names the cell where a phone shows the row as a card (share.css), without the header row.
         cells = "".join(
             f'<td data-place="{html.escape(place)}"><div>'
@@ -87,7 +95,7 @@ def evidence_html(
     return (
         # Focusable, named region: a keyboard scrolls it too (WCAG 2.1.1).
         f'{STYLE}<div class="evidence" tabindex="0" role="region" aria-label="{region}">'
-        f'<table><thead><tr><th class="concept">{html.escape(t("concept", lang))}'
+        f'<table><thead><tr><th class="concept">{html.escape(t("family", lang))}'
         f"</th>{header}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
 

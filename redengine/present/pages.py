@@ -30,6 +30,7 @@ PAGES = (
     Page("overview", ":material/home:", has_image=True),
     Page("compare", ":material/bar_chart:", has_image=True, draws_plotly=True),
     Page("profile", ":material/location_on:", has_image=True),
+    Page("comparable", ":material/join_inner:"),
     Page("sources", ":material/description:"),
     Page("changes", ":material/compare_arrows:"),
     Page("sql", ":material/terminal:"),

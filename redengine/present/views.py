@@ -15,7 +15,7 @@ import pandas as pd
 
 from redengine.core import view_state
 from redengine.core.domain import CATEGORIES, HEADLINE_CATEGORIES
-from redengine.core.i18n import column, t
+from redengine.core.i18n import list_join, t
 from redengine.present import tables
 
 Query = Callable[..., pd.DataFrame]
@@ -24,6 +24,9 @@ PANEL_BARS = 12  # the Overview's headline panels
 EVERY_DEFINITION = "all"
 # The Overview's headline panels are half the page wide (a phone's width): bars lie, one per line.
 PANEL_CHART_OPTIONS = {"height": 320, "lying": True}
+# Per-unit views of Compare (queries/setup/adjustments.sql names their denominators); "none": as printed.
+NO_ADJUSTMENT = "none"
+ADJUSTMENTS = (NO_ADJUSTMENT, "subdistrict", "community", "member")
 
 
 class Choices(Protocol):
@@ -75,19 +78,16 @@ class CompareView:
     figures: str  # all or like
     has_flows: bool
     per_month: bool
+    per: str | None  # an adjustment of ADJUSTMENTS other than none: figures per unit of its denominator
 
     @property
     def concept(self) -> pd.Series:
         return self.concepts[self.concepts["concept_id"] == self.concept_id].iloc[0]
 
     def concept_labels(self, lang: str) -> dict[str, str]:
-        """Each of the category's concepts as the concept picker names it: its name and how many places report it."""
-        names = self.concepts[column("name", lang)].tolist()
-        reach = self.concepts["places_reporting"].tolist()
-        return {
-            concept_id: f"{name} ({t('n_places', lang, n=n)})"
-            for concept_id, name, n in zip(self.concepts["concept_id"].tolist(), names, reach, strict=True)
-        }
+        """Each of the category's concepts as the concept picker names it: its family (when it has relatives),
+        its name and how many places report that same definition."""
+        return tables.concept_labels(self.concepts, lang)
 
     @property
     def figure_params(self) -> dict[str, object]:
@@ -97,12 +97,18 @@ class CompareView:
             "metric_id": self.metric_id,
             "like_for_like_only": self.figures == "like",
             "per_month": self.per_month,
+            "per": self.per,
         }
 
     @property
     def chart_options(self) -> dict[str, object]:
         """charts.comparison_bars' options for this view."""
-        return {"by_definition": True, "per_month": self.per_month, "most": BARS_SHOWN}
+        return {"by_definition": True, "per_month": self.per_month, "per": self.per, "most": BARS_SHOWN}
+
+    @property
+    def family_query(self) -> dict[str, object]:
+        """family_figures' parameters: the concept's relatives (other definitions) for the chosen places."""
+        return {"snapshot_id": self.snapshot_id, "concept_id": self.concept_id, "district_ids": self.chosen}
 
     @property
     def figure_query(self) -> dict[str, object]:
@@ -120,19 +126,35 @@ def compare_view(choices: Choices, query: Query, snapshot_id: str) -> CompareVie
     report; every definition; the places with the highest figures, at most BARS_SHOWN, in name order."""
     metrics = query("metric_coverage", snapshot_id=snapshot_id, category=None, concept_id=None)
     all_concepts = query("concept_coverage", snapshot_id=snapshot_id, category=None)
-    linked = _record(all_concepts, "concept_id", choices.linked("concept")) or _record(
-        metrics, "metric_id", choices.linked("metric")
+    # A link's concept, else (an older link) the family of that id, its most-reported definition, else its metric.
+    linked = (
+        _record(all_concepts, "concept_id", choices.linked("concept"))
+        or _record(all_concepts, "family_id", choices.linked("concept"))
+        or _record(metrics, "metric_id", choices.linked("metric"))
     )
     concept_categories = all_concepts["category"].tolist()  # most-reported concept first
     categories = [c for c in CATEGORIES if c in set(concept_categories)]
-    best_category = next((c for c in concept_categories if c in HEADLINE_CATEGORIES), categories[0])
-    category = choices.pick("category", categories, linked["category"] if linked else best_category)
+    # A bare link opens on a comparison the reports support: the first headline the verdict calls like for like.
+    comparable = first_comparable_headline(query, snapshot_id)
+    best_category = (
+        comparable.category
+        if comparable
+        else next((c for c in concept_categories if c in HEADLINE_CATEGORIES), categories[0])
+    )
+    # A link naming a concept but no category opens the concept's category, whatever the session chose before.
+    follows_link = linked is not None and choices.linked("category") is None
+    category = choices.pick(
+        "category",
+        [linked["category"]] if follows_link else categories,
+        linked["category"] if linked else best_category,
+    )
 
     # Not indexed by concept_id: set_index copied the frame on every rerun (py-spy: 5 % of one).
     concepts = query("concept_coverage", snapshot_id=snapshot_id, category=category)
     concept_ids = concepts["concept_id"].tolist()
     linked_concept = linked["concept_id"] if linked else None
-    default_concept = linked_concept if linked_concept in concept_ids else concept_ids[0]
+    best_concept = comparable.leaders["concept_id"].iloc[0] if comparable else None
+    default_concept = next(c for c in (linked_concept, best_concept, concept_ids[0]) if c in concept_ids)
     concept_id = choices.pick("concept", concept_ids, default_concept)
 
     definitions = query("metric_coverage", snapshot_id=snapshot_id, category=None, concept_id=concept_id)
@@ -170,7 +192,12 @@ def compare_view(choices: Choices, query: Query, snapshot_id: str) -> CompareVie
         figures=choices.pick("figures", ["all", "like"], "all"),
         has_flows=has_flows,
         per_month=choices.pick("amount", ["total", "month"], "total") == "month" and has_flows,
+        per=_adjustment(choices.pick("per", list(ADJUSTMENTS), NO_ADJUSTMENT)),
     )
+
+
+def _adjustment(choice: str) -> str | None:
+    return None if choice == NO_ADJUSTMENT else choice
 
 
 def _record(frame: pd.DataFrame, id_column: str, value: str | None) -> dict | None:
@@ -199,8 +226,112 @@ def headline_params(snapshot_id: str) -> dict[str, object]:
     return {"snapshot_id": snapshot_id, "categories": list(HEADLINE_CATEGORIES), "top_n": PANEL_BARS}
 
 
+@dataclass(frozen=True)
+class HeadlinePanel:
+    """An Overview headline panel: the category's concept most places report in one definition, its figures judged
+    by the verdict (concept_figures), and what each place itself reports in the category (place_headlines)."""
+
+    category: str
+    leaders: pd.DataFrame  # headline_figures' rows of the category (empty when no place reports it)
+    figures: pd.DataFrame  # concept_figures of the concept for the places reporting it
+    own: pd.DataFrame  # each place's own headline figure of the category
+
+    @property
+    def like_places(self) -> int:
+        """Places in the verdict's like-for-like set: a chart ranks them only when there are two or more."""
+        in_set = self.figures[self.figures["in_like_set"].fillna(False).astype(bool)]
+        return in_set["district_id"].nunique()
+
+    @property
+    def comparable(self) -> bool:
+        return self.like_places >= 2
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why the figures are not like for like, each reason once, as the verdict names them."""
+        reasons = self.figures["reasons"].dropna()
+        return list(dict.fromkeys(r for joined in reasons for r in joined.split(",") if r))
+
+    def verdict_note(self, lang: str) -> str:
+        """The verdict in a sentence, for a caption and for the image that travels without the page: how many
+        places compare like for like, or that none do and why; the figures left off the axis."""
+        if not self.comparable:
+            return (
+                t("headline_no_comparison", lang, reasons=self.reasons_text(lang)).removesuffix(":").removesuffix("：")
+            )
+        summary = tables.comparison_summary(self.figures, lang, self.leaders["unit"].iloc[0])
+        off_axis = [t("off_axis_warning", lang, figures=list_join(summary.off_axis, lang))] if summary.off_axis else []
+        return " ".join([t("headline_like_places", lang, n=self.like_places), *off_axis])
+
+    def reasons_text(self, lang: str) -> str:
+        return list_join([t(f"reason_{r}", lang) for r in self.reasons] or [t("only_one_place_short", lang)], lang)
+
+
+def headline_panel(query: Query, snapshot_id: str, category: str, places: list[str]) -> HeadlinePanel:
+    """The headline panel of `category`, among `places` (the places an Overview shows)."""
+    leaders = tables.in_category(query("headline_figures", **headline_params(snapshot_id)), category)
+    own = query("place_headlines", snapshot_id=snapshot_id, district_ids=places, categories=[category])
+    concept_id = leaders["concept_id"].iloc[0] if len(leaders) else None
+    figures = query(
+        "concept_figures",
+        snapshot_id=snapshot_id,
+        concept_id=concept_id,
+        metric_id=None,
+        district_ids=leaders["district_id"].tolist(),
+        like_for_like_only=False,
+        per_month=False,
+        per=None,
+    )
+    return HeadlinePanel(category, leaders, figures[figures["value"].notna()], own)
+
+
+def first_comparable_headline(query: Query, snapshot_id: str) -> HeadlinePanel | None:
+    """The first headline category (in HEADLINE_CATEGORIES' order) whose best-covered concept two or more places
+    report like for like, as its panel; None when the reports support no such comparison."""
+    for category in HEADLINE_CATEGORIES:
+        panel = headline_panel(query, snapshot_id, category, [])
+        if len(panel.leaders) and panel.comparable:
+            return panel
+    return None
+
+
 def profile_district(choices: Choices, places: pd.DataFrame) -> str:
     """The District profile's place: the one with most figures unless chosen."""
     return choices.pick(
         "district", places["district_id"].tolist(), tables.most_figures(places, 1)["district_id"].iloc[0]
     )
+
+
+ALL_OTHERS = "all"
+COMPARABLE_VERDICTS = ("like", "adjusted", "related")
+
+
+@dataclass(frozen=True)
+class ComparableView:
+    """What can be compared: for one place and another (or every other), the concepts they compare like for like,
+    those comparable after an adjustment, and those only related (comparable_concepts)."""
+
+    snapshot_id: str
+    places: pd.DataFrame  # every place (district_cards)
+    place: str
+    other: str  # a place id, or ALL_OTHERS
+    rows: pd.DataFrame
+
+    def of_verdict(self, verdict: str) -> pd.DataFrame:
+        return self.rows[self.rows["verdict"] == verdict]
+
+
+def comparable_view(choices: Choices, query: Query, snapshot_id: str) -> ComparableView:
+    """The place (the one with most figures unless chosen) against another place or, by default, all others."""
+    places = query("district_cards", snapshot_id=snapshot_id)
+    place_ids = places["district_id"].tolist()
+    place = choices.pick("place", place_ids, tables.most_figures(places, 1)["district_id"].iloc[0])
+    others = [p for p in place_ids if p != place]
+    other = choices.pick("other", [ALL_OTHERS, *others], ALL_OTHERS, depends_on=place)
+    rows = query(
+        "comparable_concepts",
+        snapshot_id=snapshot_id,
+        district_id=place,
+        other_ids=others if other == ALL_OTHERS else [other],
+    )
+    return ComparableView(snapshot_id, places, place, other, rows)

@@ -211,7 +211,8 @@ def sql_result(snapshot_id: str, sql: str) -> sql_sandbox.Result:
 @memo(maxsize=256)
 def _concept_csv(version: str, view: View, figures: Params, unit: str) -> bytes:
     rows = _query(version, "concept_figures", figures)
-    return tables.csv_bytes(tables.concept_table(rows, unit, view.lang, links.source_links(view)), view.lang)
+    table = tables.concept_table(rows, unit, view.lang, links.source_links(view), dict(figures).get("per"))
+    return tables.csv_bytes(table, view.lang)
 
 
 def concept_csv(view: View, figures: dict[str, object], unit: str) -> bytes:
@@ -230,6 +231,7 @@ def all_places_csv(view: View, unit: str, **params: object) -> Callable[[], byte
 
     def build() -> bytes:
         rows = database_now.query("concept_figures", snapshot_id=view.snapshot_id, **params)
-        return tables.csv_bytes(tables.concept_table(rows, unit, view.lang, links.source_links(view)), view.lang)
+        table = tables.concept_table(rows, unit, view.lang, links.source_links(view), params.get("per"))
+        return tables.csv_bytes(table, view.lang)
 
     return build

@@ -24,13 +24,17 @@ def comparison(
     shown_as: str,
     reporters: int,
 ) -> None:
-    """concept_figures' rows for `shown_figures`: period warning, who does not report, the verdict's
-    summary, caveats, then the chart (comparison_bars with `chart_options`) or the table; `reporters` is
-    how many places report the concept."""
+    """concept_figures' rows for `shown_figures`: the figures the verdict keeps off the axis, who does not
+    report, the verdict's summary, the per-unit arithmetic, caveats, then the chart (comparison_bars with
+    `chart_options`) or the table; `reporters` is how many places report the concept."""
     lang = view.lang
     rows = cached.query("concept_figures", **shown_figures)
-    comparison = tables.comparison_summary(rows, lang)
-    widgets.period_warning(comparison.periods, lang)
+    per = shown_figures.get("per")
+    comparison = tables.comparison_summary(rows, lang, unit, per)
+    # Every warning and caption below is the verdict's (concept_figures): none is judged here again.
+    if comparison.off_axis:
+        off_axis = "".join(f"\n- {markdown_text(line)}" for line in comparison.off_axis)
+        st.warning(t("off_axis_warning", lang, figures=off_axis), icon=":material/rule:")
     if comparison.not_reported:
         # A caption, not a box: the chart marks these places "not reported" too, and the answer fits a phone's screen.
         st.caption(t("not_reported_by", lang) + list_join([markdown_text(n) for n in comparison.not_reported], lang))
@@ -51,13 +55,13 @@ def comparison(
         what = list_join(list(dict.fromkeys(rows[column("metric_name", lang)].dropna())), lang)
         widgets.chart_with_text(
             cached.comparison_chart("concept_figures", shown_figures, unit, lang, **options),
-            chart_text.comparison_text(rows, what, unit, lang, shown_figures["per_month"], options.get("most")),
+            chart_text.comparison_text(rows, what, unit, lang, shown_figures["per_month"], options.get("most"), per),
             "comparison",
             None,  # the table is the view's other choice, beside the chart
             lang,
         )
     else:
-        table = tables.concept_table(rows, unit, lang, links.source_links(view))
+        table = tables.concept_table(rows, unit, lang, links.source_links(view), per)
         st.dataframe(table, hide_index=True, column_config=widgets.link_columns(lang), placeholder="—")
     with st.expander(t("figures_with_quotes", lang), icon=":material/format_quote:"):
         st.html(evidence.figure_list(rows, column("name", lang), lang, links.fact_link(view), with_metric=True))
@@ -71,4 +75,21 @@ def comparison(
         st.caption(t("top_places_chosen", lang, n=BARS_SHOWN, total=reporters))
     if shown_figures["per_month"]:
         st.caption(t("per_month_caveat", lang))
+    if comparison.adjustments:
+        st.markdown(f"**{t('adjustment_title', lang)}**")
+        st.markdown("".join(f"- {markdown_text(line)}\n" for line in comparison.adjustments))
+    if comparison.caveats:
+        st.caption(t("caveats", lang, notes=list_join([markdown_text(n) for n in comparison.caveats], lang)))
     st.caption((f"{markdown_text(about)}  \n" if about else "") + t("qualifier_note", lang))
+
+
+@cached.replayed
+def related(view: View, family: dict[str, object]) -> None:
+    """The concept's relatives (family_figures for `family`): the family's other definitions, each a row with a
+    link to Compare, never bars beside the chart's."""
+    rows = cached.query("family_figures", **family)
+    if rows.empty:
+        return
+    st.markdown(f"**{t('related_title', view.lang)}**")
+    table = tables.related_table(rows, view.lang, links.compare_links(view))
+    st.dataframe(table, hide_index=True, column_config=widgets.link_columns(view.lang), placeholder="—")

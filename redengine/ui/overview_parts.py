@@ -9,7 +9,7 @@ import streamlit as st
 from redengine.core.i18n import category_name, list_join, localized, t
 from redengine.core.markup import markdown_text
 from redengine.core.view_state import View
-from redengine.present import chart_text, tables, views
+from redengine.present import chart_text, charts, tables, views
 from redengine.present.views import PANEL_BARS
 from redengine.ui import cached, widgets
 
@@ -41,38 +41,38 @@ def evidence_matrix(view: View, category: str) -> None:
 
 @cached.replayed
 def headline_panel(view: View, category: str) -> None:
-    """A headline category's best-covered concept: who reports it, its definitions and periods, its chart."""
+    """A headline category's concept most places report in one definition: a chart of the places the verdict calls
+    like for like, or, when the reports support no comparison, that said and what each place reports."""
     lang = view.lang
     cards = cached.query("district_cards", snapshot_id=view.snapshot_id)
-    headline_params = views.headline_params(view.snapshot_id)
-    rows = tables.in_category(cached.query("headline_figures", **headline_params), category)
-    first = rows.iloc[0]
+    shown = tables.most_figures(cards, PANEL_BARS)["district_id"].tolist()
+    panel = views.headline_panel(cached.query, view.snapshot_id, category, shown)
+    first = panel.leaders.iloc[0]
     reporting = int(first["places_reporting"])
     st.markdown(f"**{category_name(category, lang)}** · {markdown_text(localized(first, 'concept_name', lang))}")
     st.caption(f"{t('reported_by', lang)}: {reporting:,} / {len(cards):,}")
-    if reporting < 2:
-        st.caption(t("only_one_place", lang))
-    if first["definitions"] > 1:
-        definitions = list_join([markdown_text(d) for d in tables.definitions_in(rows, lang)], lang)
-        st.caption(t("definitions_differ", lang, definitions=definitions))
-    widgets.period_warning(rows["period_label"], lang)
+    if not panel.comparable:
+        # No bars: ranking figures of different kinds, periods or places would mislead.
+        st.info(t("headline_no_comparison", lang, reasons=panel.reasons_text(lang)), icon=":material/rule:")
+        st.markdown("".join(f"- {markdown_text(line)}\n" for line in tables.own_figure_lines(panel.own, lang)))
+        return
+    st.caption(markdown_text(panel.verdict_note(lang)))
     if reporting <= PANEL_BARS:  # every reporting place is here, so the others can be named
-        missing = [markdown_text(name) for name in tables.places_missing_from(rows, tables.place_names(cards, lang))]
+        missing = [
+            markdown_text(name) for name in tables.places_missing_from(panel.leaders, tables.place_names(cards, lang))
+        ]
         if missing:
             st.caption(t("not_reported_by", lang) + list_join(missing, lang))
     else:
         st.caption(t("more_places_hidden", lang, n=PANEL_BARS))
-    # Small panels plot the reporting places only; the caption names the others.
-    figure = cached.comparison_chart(
-        "headline_figures", headline_params, first["unit"], lang, category, **views.PANEL_CHART_OPTIONS
-    )
+    figure = charts.comparison_bars(panel.figures, first["unit"], lang, **views.PANEL_CHART_OPTIONS)
     concept = localized(first, "concept_name", lang)
     what = concept if concept == category_name(category, lang) else f"{category_name(category, lang)} · {concept}"
     widgets.chart_with_text(
         figure,
-        chart_text.comparison_text(rows, what, first["unit"], lang),
+        chart_text.comparison_text(panel.figures, what, first["unit"], lang),
         f"headline_{category}",
-        chart_text.comparison_table(rows, first["unit"], lang),
+        chart_text.comparison_table(panel.figures, first["unit"], lang),
         lang,
     )
 

@@ -40,8 +40,11 @@ def place_and_headlines(view: View, district_id: str) -> bool:
         st.info(t("no_figures", lang))
         return False
     st.subheader(t("headline_figures", lang), anchor=False)
-    # The best-known figure of each category: the one most places report, so it compares.
-    for index, fact in enumerate(tables.first_per_category(facts).to_dict("records")):
+    # The place's own figure of each category (place_headlines), never one of another kind because it is common.
+    headlines = cached.query(
+        "place_headlines", snapshot_id=view.snapshot_id, district_ids=[district_id], categories=None
+    )
+    for index, fact in enumerate(tables.by_category_order(headlines).to_dict("records")):
         if index % HEADLINES_PER_ROW == 0:
             row = st.columns(HEADLINES_PER_ROW)
         column = row[index % HEADLINES_PER_ROW]

@@ -14,9 +14,8 @@ import streamlit as st
 
 from redengine.core import chromium, view_state
 from redengine.core.i18n import t
-from redengine.data import shared
 from redengine.present import share
-from redengine.ui import cached, get_data
+from redengine.ui import get_data
 
 STYLESHEET = Path(__file__).with_name("share.css")
 
@@ -32,15 +31,9 @@ def inject_stylesheet() -> None:
 
 
 def shared_view(view: view_state.View, page: str, params: Mapping[str, str]) -> share.SharedView:
-    """The view a chart shows, described as its link and image describe it (same function, same data);
-    cached, since describing resolves the page's view again (18 ms a Compare rerun, measured)."""
-    return _described(shared.database().version(), page, tuple(params.items()), view.lang)
-
-
-@cached.memo(maxsize=256)
-def _described(version: str, page: str, params: tuple[tuple[str, str], ...], lang: str) -> share.SharedView:
-    # `version` (the manifest's) is part of the key: a new snapshot is a new description.
-    return share.describe(page, dict(params), cached.query, shared.database().snapshots(), lang)
+    """The view a chart shows, described as its link, preview and image describe it (the same cached description:
+    describing resolves the page's view again, 18 ms a Compare rerun, measured)."""
+    return share.described(page, params.items(), view.lang)
 
 
 def show(view: view_state.View, page: str, params: Mapping[str, str], key: str) -> None:

@@ -7,6 +7,7 @@ the verdict from session state, above an empty box.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +18,14 @@ from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileMan
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from redengine.core.i18n import LABELS, t
+from redengine.core.markup import markdown_text
 from redengine.data import shared, snapshots
 
 VERDICT = "_upload_verdict"
 GENERATION = "_upload_generation"
 NAME_SHOWN = 80  # characters of an upload's name shown in messages
+RULE = re.compile(r"\[rule: ([a-z-]+)\]")  # how a provenance refusal names its rule (data/provenance.py)
 
 
 @dataclass(frozen=True)
@@ -30,8 +34,21 @@ class Verdict:
 
     name: str
     rows: int
-    problems: list[str]
+    problems: list[str]  # those shown (snapshots.PROBLEMS_SHOWN, then how many more)
     preview: pd.DataFrame | None
+    problem_count: int = 0
+
+
+def problem_lines(verdict: Verdict, lang: str) -> str:
+    """The verdict's problems as a Markdown list, the same in either language: each provenance rule named in the
+    reader's language, then the problem as `redengine snapshot validate` prints it."""
+    lines = [t("upload_refused", lang, n=verdict.problem_count), ""]
+    for problem in verdict.problems:
+        rule = RULE.search(problem)
+        key = f"rule_{rule[1].replace('-', '_')}" if rule else ""
+        named = f"**{t(key, lang)}** · " if key in LABELS else ""
+        lines.append(f"- {named}{markdown_text(problem)}")
+    return "\n".join(lines)
 
 
 def widget_key() -> str:
@@ -57,7 +74,7 @@ def check(upload: UploadedFile) -> None:
         path.write_bytes(upload.getbuffer())
         result = snapshots.check_upload(shared.database(), path, name)
         preview = snapshots.preview(path) if result.ok else None
-    verdict = Verdict(name, result.rows, result.shown_problems(), preview)
+    verdict = Verdict(name, result.rows, result.shown_problems(), preview, len(result.problems))
     _release(upload)
     st.session_state[VERDICT] = verdict
     st.session_state[GENERATION] = st.session_state.get(GENERATION, 0) + 1

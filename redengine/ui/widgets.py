@@ -12,16 +12,14 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from redengine.core.domain import distinct_periods, place_color
+from redengine.core.domain import place_color
 from redengine.core.i18n import (
     HTML_LANG,
     LANGUAGE_NAMES,
     LANGUAGES,
     language_from_locale,
-    list_join,
     localized,
     other_language,
-    period_text,
     t,
 )
 from redengine.core.markup import markdown_text
@@ -120,14 +118,6 @@ def link_columns(lang: str) -> dict[str, object]:
         t("compare_link", lang): st.column_config.LinkColumn(display_text=t("compare_link", lang)),
         t("col_quote", lang): st.column_config.TextColumn(width="medium"),
     }
-
-
-def period_warning(period_labels: pd.Series, lang: str) -> None:
-    """Says so when the figures side by side come from different periods."""
-    periods = distinct_periods(period_labels)
-    if len(periods) > 1:
-        shown = list_join([markdown_text(period_text(p, lang)) for p in periods], lang)
-        st.warning(t("period_warning", lang, periods=shown), icon=":material/schedule:")
 
 
 def place_names_both(place: Mapping[str, object], lang: str) -> tuple[str, str]:

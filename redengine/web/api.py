@@ -28,6 +28,7 @@ from redengine.data.db import Database
 from redengine.data.schema import ID_COLUMN
 from redengine.present import exports
 from redengine.present.links import API_PREFIX as PREFIX
+from redengine.present.views import ADJUSTMENTS, NO_ADJUSTMENT
 
 FORMATS = exports.FORMATS
 
@@ -243,6 +244,45 @@ def facts(request: Request) -> Response:
     return _answer(request, fmt, "facts", build)
 
 
+def _one_of(request: Request, name: str, valid: list[str], required: bool) -> str | None:
+    given = _values(request, name)
+    if not given and not required:
+        return None
+    if len(given) != 1 or given[0] not in valid:
+        what = f"{name}={','.join(given)[:80]}" if given else f"{name}= is missing; it"
+        raise BadRequest(f"{what} is not one of the valid values. Fix: use one of {_listing(valid, PREFIX + '/')}.")
+    return given[0]
+
+
+def comparison(request: Request) -> Response:
+    """Compare's figures as data: one concept across places, each figure with its verdict (reasons, like-for-like
+    set) and, with per=, its value per unit beside the denominator's figure, period and quote."""
+    fmt = request.path_params["fmt"]
+
+    def build(data: Database) -> Response:
+        _check_names(request, ("snapshot", "concept", "district", "per"))
+        entry, pinned = _snapshot(request, data)
+        concepts = data.query("dimension_table", kind="concepts")["concept_id"].tolist()
+        concept = _one_of(request, "concept", sorted(concepts), required=True)
+        places = data.query("dimension_table", kind="districts")["district_id"].tolist()
+        wanted = _values(request, "district") or places
+        unknown = [p for p in wanted if p not in places]
+        if unknown:
+            raise BadRequest(f"Unknown district: {', '.join(unknown)[:200]}. Fix: use one of {_listing(places, '')}.")
+        per = _one_of(request, "per", [a for a in ADJUSTMENTS if a != NO_ADJUSTMENT], required=False)
+        params = {"concept_id": concept, "metric_id": None, "district_ids": wanted, "per": per}
+
+        def body(about: dict[str, str]) -> bytes:
+            rows = data.query_arrow(
+                "concept_figures", snapshot_id=entry.id, like_for_like_only=False, per_month=False, **params
+            )
+            return exports.encode(rows, fmt, about)
+
+        return _table_response(request, fmt, "comparison", data, entry, pinned, body)
+
+    return _answer(request, fmt, "comparison", build)
+
+
 def dimension(kind: str) -> Callable[[Request], Response]:
     def handler(request: Request) -> Response:
         fmt = request.path_params["fmt"]
@@ -313,6 +353,7 @@ ENDPOINTS = [
     f"{PREFIX}/snapshots.{{csv,json,parquet}}",
     f"{PREFIX}/facts.{{csv,json,parquet}}?snapshot=&{'=&'.join(FACT_FILTERS)}=",
     *(f"{PREFIX}/{kind}.{{csv,json,parquet}}?snapshot=" for kind in package.DIMENSIONS),
+    f"{PREFIX}/comparison.{{csv,json,parquet}}?concept=&district=&per=&snapshot=",
     f"{PREFIX}/snapshots/ID.zip",
     f"{PREFIX}/sql.{{csv,json,parquet}}?q=&snapshot=",
 ]
@@ -325,6 +366,7 @@ def routes() -> list[BaseRoute]:
         Route(f"{PREFIX}/snapshots.{{fmt}}", snapshots, methods=["GET"]),
         Route(f"{PREFIX}/snapshots/{{snapshot_id}}.zip", data_package, methods=["GET"]),
         Route(f"{PREFIX}/facts.{{fmt}}", facts, methods=["GET"]),
+        Route(f"{PREFIX}/comparison.{{fmt}}", comparison, methods=["GET"]),
         Route(f"{PREFIX}/sql.{{fmt}}", sql, methods=["GET"]),
         *(Route(f"{PREFIX}/{kind}.{{fmt}}", dimension(kind), methods=["GET"]) for kind in package.DIMENSIONS),
         Route(f"{PREFIX}/{{rest:path}}", not_found),

@@ -12,10 +12,11 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
 import re
 import threading
 from collections.abc import AsyncIterator
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -25,9 +26,9 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from redengine.core.i18n import language_from_locale, t
+from redengine.core.i18n import LANGUAGES, language_from_locale, t
 from redengine.data import shared, sql_sandbox, store
-from redengine.present import pages, share
+from redengine.present import pages, share, static_view
 from redengine.web import api, images, static_assets, warm
 
 # Nobody may frame the dashboard (clickjacking); browsers must not guess a response's type.
@@ -72,18 +73,44 @@ REQUEST_DROPPED = (b"accept-encoding", b"if-none-match", b"if-modified-since")
 # index.html's validators describe the file, not the edited page; its length changes.
 RESPONSE_DROPPED = (b"content-length", b"etag", b"last-modified")
 IMAGE_CACHE = "public, max-age=3600"  # a view's image changes only with the data or the code
+# The scheme and host readers reach the dashboard at, for absolute URLs in previews when no proxy says it.
+PUBLIC_URL_ENV = "REDENGINE_PUBLIC_URL"
+# Streamlit's index.html: the element its app mounts into; the server-painted view follows it.
+ROOT_ELEMENT = '<div id="root"></div>'
+STYLESHEET = re.compile(r'<link rel="stylesheet"[^>]*>')
 
 
 def public_base(scope: Scope) -> str:
-    """Scheme, host and port as the reader reaches the server: X-Forwarded-Proto/-Host behind a proxy."""
+    """Scheme, host and port as the reader reaches the server: X-Forwarded-Proto/-Host behind a proxy, else the
+    configured PUBLIC_URL_ENV, else the request's Host. Link previews and printed URLs are absolute."""
     headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+    forwarded_host = headers.get("x-forwarded-host", "").split(",")[0].strip()
+    configured = configured_public_url()
+    if configured and not _HOST.match(forwarded_host):
+        return configured
     proto = headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
     scheme = proto if proto in ("http", "https") else scope.get("scheme", "http")
-    host = headers.get("x-forwarded-host", "").split(",")[0].strip() or headers.get("host", "")
+    host = forwarded_host or headers.get("host", "")
     if not _HOST.match(host):
         server = scope.get("server") or ("127.0.0.1", 8501)
         host = f"{server[0]}:{server[1]}"
     return f"{scheme}://{host}"
+
+
+@functools.cache
+def configured_public_url() -> str | None:
+    """PUBLIC_URL_ENV ('https://dashboard.example.org'), without a trailing slash; None when unset. A value that
+    is not an http(s) URL of a host stops the server at start-up (lifespan), not at the first preview."""
+    value = os.environ.get(PUBLIC_URL_ENV, "").strip().rstrip("/")
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not _HOST.match(parts.netloc) or parts.path or parts.query:
+        raise ValueError(
+            f"{PUBLIC_URL_ENV}={value!r} is not a public base URL. "
+            f"Fix: set it to the scheme and host readers use, such as https://dashboard.example.org."
+        )
+    return value
 
 
 def _browser_lang(scope: Scope) -> str:
@@ -92,16 +119,8 @@ def _browser_lang(scope: Scope) -> str:
     return language_from_locale(headers.get(b"accept-language", b"").decode("latin-1"))
 
 
-@functools.lru_cache(maxsize=512)
-def _described(page: str, params: tuple[tuple[str, str], ...], default_lang: str, version: str) -> share.SharedView:
-    # `version` (the manifest's) is part of the key: a new snapshot is a new description.
-    data = shared.database()
-    return share.describe(page, dict(params), data.query, data.snapshots(), default_lang)
-
-
 def describe(page: str, query_string: str, default_lang: str) -> share.SharedView:
-    params = tuple(parse_qsl(query_string))
-    return _described(page, params, default_lang, shared.database().version())
+    return share.described(page, parse_qsl(query_string), default_lang)
 
 
 def share_image(request: Request) -> Response:
@@ -141,7 +160,8 @@ def share_image(request: Request) -> Response:
 
 class LinkPreviewMiddleware:
     """Writes the view's language, title and Open Graph/Twitter tags into the HTML Streamlit serves for a page
-    URL (its index.html, the same for every path), so a link pasted into a chat previews as the view.
+    URL (its index.html, the same for every path), so a link pasted into a chat previews as the view, and the
+    view itself after the app's root element (static_view), which shows before Streamlit's JavaScript has loaded.
 
     It sits outside Streamlit's compression: the request's Accept-Encoding is dropped so the HTML arrives
     plain, and the description is built in the thread pool (it queries the data).
@@ -183,7 +203,7 @@ class LinkPreviewMiddleware:
 
 
 def _with_preview(html_bytes: bytes, page: str, scope: Scope) -> bytes:
-    """index.html with <html lang> and the preview tags of the view the URL names."""
+    """index.html with <html lang>, the preview tags of the view the URL names and the view painted by its root."""
     text = html_bytes.decode("utf-8")
     query = scope.get("query_string", b"").decode("latin-1")
     try:
@@ -192,23 +212,48 @@ def _with_preview(html_bytes: bytes, page: str, scope: Scope) -> bytes:
         LOG.exception("Link preview for %s left out: the data directory cannot be read", scope["path"])
         return html_bytes
     text = re.sub(r"<html lang=\"[^\"]*\"", f'<html lang="{t("html_lang", described.lang)}"', text, count=1)
-    tags = share.preview_tags(described, public_base(scope))
+    base = public_base(scope)
+    tags = share.preview_tags(described, base)
     text, found = re.subn(r"<title>[^<]*</title>", lambda _match: tags, text, count=1)
     if not found:
         text = text.replace("</head>", f"    {tags}\n  </head>", 1)
+    first_view = static_view.first_view(described, base)
+    # Streamlit's stylesheet moves below the root: a stylesheet in <head> holds every paint until it has loaded
+    # (behind 2.7 MB of module preloads on a phone); in the body it holds only what follows it.
+    stylesheets = STYLESHEET.findall(text)
+    text = STYLESHEET.sub("", text)
+    # After the root, not in it: React empties the root when it mounts, about half a second before the page has
+    # drawn anything, which left the reader the app's bare frame; beside it, the view stays until the page's
+    # title is drawn (static_view.STYLE).
+    text = text.replace(ROOT_ELEMENT, ROOT_ELEMENT + first_view + "".join(stylesheets), 1)
     section = dict(parse_qsl(query)).get("section")
     if pages.BY_PATH[page].draws_plotly or (page == "overview" and section in pages.OVERVIEW_PLOTLY_SECTIONS):
         text = text.replace("</head>", f"    {static_assets.early_chart_import()}\n  </head>", 1)
     return text.encode("utf-8")
 
 
+def _describe_first_links() -> None:
+    """Every page's default view in both languages, described before its first visitor asks (a Compare view's
+    first description queries for a few hundred milliseconds); with and without lang=, as links come."""
+    try:
+        for page in pages.BY_PATH:
+            for lang in LANGUAGES:
+                describe(page, f"lang={lang}", lang)
+                describe(page, "", lang)
+    except (store.DataDirError, OSError) as error:  # the pages will say why, to their visitors
+        LOG.warning("Start-up did not describe the first links: %s", error)
+
+
 @contextlib.asynccontextmanager
 async def lifespan(_app: object) -> AsyncIterator[None]:
     """At start-up: the SQL sandbox's fork server starts in the background, and the database, the latest
-    snapshot's summary tables and Plotly are made ready before the first visitor (warm.warm_up). At shutdown
-    the image renderer stops."""
+    snapshot's summary tables and Plotly are made ready before the first visitor (warm.warm_up); then every
+    page's default view is described in the background, for its painted first view. At shutdown the image
+    renderer stops."""
+    configured_public_url()  # a malformed public URL stops the start, with its Fix
     threading.Thread(target=sql_sandbox.start, name="sql-sandbox-start", daemon=True).start()
     await asyncio.to_thread(warm.warm_up)
+    threading.Thread(target=_describe_first_links, name="describe-first-links", daemon=True).start()
     yield
     images.close_renderer()  # its Chromium goes with the server
 
