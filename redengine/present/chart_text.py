@@ -17,7 +17,7 @@ EXACT = "exact"
 
 
 def _missing_text(row: dict, lang: str) -> str:
-    return t("left_out" if row.get("figures_left_out") else "not_reported", lang)
+    return t("off_axis_marker" if row.get("figures_left_out") else "not_reported", lang)
 
 
 def _value_text(row: dict, unit: str, lang: str, per_month: bool, per: str | None = None) -> str:
