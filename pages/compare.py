@@ -55,7 +55,7 @@ if compare.has_flows:
         format_func=lambda v: t(f"amount_{v}", lang),
         help=t("per_month_help", lang),
     )
-st.segmented_control(  # a row of its own: four options do not fit a column
+controls.segmented_control(  # a row of its own: four options do not fit a column
     t("per", lang),
     list(views.ADJUSTMENTS),
     key="per",

@@ -177,8 +177,8 @@ FIRST_SCREEN = {
         "compare?lang=en&concept=registered_volunteers&places=jiangan,wuchang,haizhu",
         [(".bartext", "104,953 people"), (".bartext", "as of 2018 Q1"), (".xtick text", "Jiang'an")],
     ),
-    "overview-zh": ("?lang=zh", [(BAZHOU_ZH, "31"), (BAZHOU_ZH, "截至2021年7月")]),
-    "overview-en": ("?lang=en", [(BAZHOU_EN, "31"), (BAZHOU_EN, "as of 2021 Jul")]),
+    "overview-zh": ("?lang=zh", [(BAZHOU_ZH, "6"), (BAZHOU_ZH, "截至2021年7月")]),
+    "overview-en": ("?lang=en", [(BAZHOU_EN, "6"), (BAZHOU_EN, "as of 2021 Jul")]),
 }
 
 
@@ -215,7 +215,7 @@ def chart_words(chart) -> list[str]:
     [
         ("compare?lang=en&concept=registered_volunteers&places=jiangan,wuchang,haizhu", 1, "like for like"),
         ("compare?lang=zh&concept=registered_volunteers&places=jiangan,wuchang,haizhu", 1, "同口径可比"),
-        ("?lang=en&section=charts", 4, "different definitions"),
+        ("?lang=en&section=charts", 2, ""),  # the categories whose reports support a comparison (#22)
         ("?lang=zh&section=coverage", 1, ""),
     ],
 )
