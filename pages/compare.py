@@ -9,12 +9,13 @@ from redengine.ui import cached, compare_parts, get_data, share_panel, url_state
 
 view = widgets.current_view()
 lang = view.lang
-widgets.page_header("page_compare", "compare_intro", lang)
+st.title(t("page_compare", lang))
+controls = widgets.view_controls("compare_intro", lang)
 
 # Every choice and its default, from the link or the session (views.compare_view, shared with link previews).
 compare = views.compare_view(url_state.SessionChoices(), cached.query, view.snapshot_id)
 concepts, concept, definitions = compare.concepts, compare.concept, compare.definitions
-left, middle, right = st.columns([1, 2, 2])
+left, middle, right = controls.columns([1, 2, 2])
 left.selectbox(t("category", lang), compare.categories, key="category", format_func=lambda c: category_name(c, lang))
 concept_labels = compare.concept_labels(lang)
 middle.selectbox(t("concept", lang), list(concept_labels), key="concept", format_func=concept_labels.__getitem__)
@@ -31,9 +32,9 @@ right.selectbox(
     ),
 )
 names = cached.place_names(view.snapshot_id, lang)
-st.multiselect(t("places", lang), list(names), key="places", format_func=names.get)
+controls.multiselect(t("places", lang), list(names), key="places", format_func=names.get)
 
-columns = st.columns(3 if compare.has_flows else 2)
+columns = controls.columns(3 if compare.has_flows else 2)
 columns[0].segmented_control(
     t("view", lang), ["chart", "table"], key="view", required=True, format_func=lambda v: t(v, lang)
 )
@@ -54,7 +55,7 @@ if compare.has_flows:
         format_func=lambda v: t(f"amount_{v}", lang),
         help=t("per_month_help", lang),
     )
-st.segmented_control(  # a row of its own: four options do not fit a column
+controls.segmented_control(  # a row of its own: four options do not fit a column
     t("per", lang),
     list(views.ADJUSTMENTS),
     key="per",

@@ -10,7 +10,7 @@ from redengine.ui import cached, get_data, overview_parts, share_panel, url_stat
 
 view = widgets.current_view()
 lang = view.lang
-overview_parts.place_cards(view)
+overview_parts.place_strip(view)
 
 choices = url_state.SessionChoices()
 section = views.overview_section(choices)
@@ -25,7 +25,7 @@ st.segmented_control(
 )
 
 if section == "evidence":
-    st.subheader(t("evidence_title", lang))
+    st.header(t("evidence_title", lang), anchor=False)
     st.caption(t("evidence_intro", lang))
     st.segmented_control(
         t("category", lang),
@@ -37,7 +37,7 @@ if section == "evidence":
     )
     overview_parts.evidence_matrix(view, category)
 elif section == "charts":
-    st.subheader(t("headline_title", lang))
+    st.header(t("headline_title", lang), anchor=False)
     headline = cached.query("headline_figures", **views.headline_params(view.snapshot_id))
     panels = st.columns(2)
     for index, (panel_category, rows) in enumerate(tables.by_category(headline, HEADLINE_CATEGORIES)):

@@ -1,5 +1,7 @@
 """Sources: each report's metadata and full text, every curated figure highlighted."""
 
+import html
+
 import streamlit as st
 
 from redengine.core.i18n import localized, period_text, t
@@ -24,7 +26,7 @@ details = {
     t("report_period", lang): period_text(source["period_label"], lang),
     t("figures", lang): f"{int(source['figures'])}",
 }
-st.markdown(f"### {markdown_text(source['title_zh'])}")
+st.header(markdown_text(source["title_zh"]), anchor=False)
 st.caption(markdown_text(source["title_en"]))
 st.markdown("  \n".join(f"**{k}**: {markdown_text(v)}" for k, v in details.items()))
 if isinstance(source["period_note"], str):
@@ -40,13 +42,15 @@ if target:
         )
         st.markdown(f"> {markdown_text(fact['quote'])}")
 
-st.subheader(t("full_text", lang))
+st.header(t("full_text", lang), anchor=False)
 marked = cached.highlighted_source(view.snapshot_id, source_id, source["file"], target)
 st.html(
     "<style>.report{max-height:620px;overflow-y:auto;line-height:1.9;padding:1rem;border:1px solid #e5ddd3;"
     "border-radius:.5rem;background:#fff;font-size:15px}.report mark.fact{background:#fdebd0;padding:0 1px}"
     ".report mark.target{background:#f5b041;outline:2px solid #b03a2e}</style>"
-    f'<div class="report">{marked}</div>'
+    # Focusable, named region: a keyboard scrolls it too (WCAG 2.1.1).
+    f'<div class="report" tabindex="0" role="region" aria-label="{html.escape(t("report_text_region", lang))}">'
+    f"{marked}</div>"
 )
 if target:
     # target is a known fact id (10 hex characters), checked above: safe inside the script.

@@ -20,7 +20,10 @@ widgets.page_header(
 )
 
 url_state.restore_text("q", EXAMPLE, sql_sandbox.MAX_SQL_CHARS)
-query = st.text_area(t("sql_query", lang), key="q", height=160, max_chars=sql_sandbox.MAX_SQL_CHARS)
+# A form: the query runs on the Run button (a phone has no Ctrl+Enter), or Ctrl+Enter, not on every keystroke.
+with st.form("sql", border=False):
+    query = st.text_area(t("sql_query", lang), key="q", height=160, max_chars=sql_sandbox.MAX_SQL_CHARS)
+    st.form_submit_button(t("sql_run", lang), type="primary", icon=":material/play_arrow:")
 try:
     result = cached.sql_result(view.snapshot_id, query)
 except sql_sandbox.SqlRefused as error:

@@ -96,10 +96,9 @@ def hostile(index: int) -> str:
 
 _CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 _ESCAPED = re.compile(r"\\.", re.DOTALL)
-# The only HTML the dashboard writes into Markdown itself: the Overview cards' swatch and caption.
-_OWN_HTML = re.compile(
-    r"<br>|</span>|<span style='color:#[0-9a-f]{6}'>|<span style='color:#7f8c8d;font-size:0\.85rem'>"
-)
+# The only HTML the dashboard writes into Markdown itself: line breaks, and a name in the other language
+# marked as such (the Profile's heading).
+_OWN_HTML = re.compile(r"<br>|</span>|<span lang=\"(?:en|zh-CN)\">")
 _MARKDOWN_MARKUP = {
     "link or image": re.compile(r"\]\(|\]\[|!\[|\]:"),
     "HTML tag or autolink": re.compile(r"<[A-Za-z/!?]"),
@@ -134,15 +133,27 @@ def markdown_problems(body: str) -> list[str]:
 # The report's frame, marks and anchors, and the script that scrolls to a followed figure; the
 # evidence matrix's table, cells, folded figures and links to a fact (ids only) in Sources.
 _HTML_OWN = re.compile(
-    r"<style>[^<]*</style>|<div class=\"report\">|</div>|<mark class=\"fact(?: target)?\">|</mark>|<br>"
+    r"<style>[^<]*</style>|<div class=\"report\" tabindex=\"0\" role=\"region\" aria-label=\"[^\"<>]*\">|</div>"
+    r"|<mark class=\"fact(?: target)?\">|</mark>|<br>"
     r"|<a id=\"fact-[0-9a-f]+\"></a>"
     r"|<script>document\.getElementById\('fact-[0-9a-f]+'\)\?\.scrollIntoView\(\{block:'center'\}\)</script>"
-    r"|<div class=\"(?:evidence|figure)\">|</?(?:table|thead|tbody|tr|td|th|details|summary)>|</span>|</a>"
+    r"|<div class=\"figure\">|</?(?:table|thead|tbody|tr|td|th|details|summary)>|</span>|</a>"
+    r"|<div class=\"evidence\" tabindex=\"0\" role=\"region\" aria-label=\"[^\"<>]*\">"
+    r"|<td data-place=\"[^\"<>]*\"><div>"
     r"|<th class=\"concept\"(?: scope=\"row\")?>|<span class=\"(?:reach|marks|nr)\">"
     r"|<a href=\"\./sources\?[\w=&;.%-]*\" target=\"_self\">"
     # the share panel: the chart's image for phones (attributes escaped) and the lines printed under it
     r"|<div class=\"redengine-(?:phone-image|print-only)\">|</?p>"
     r"|<img src=\"[^\"<>]*\" alt=\"[^\"<>]*\" loading=\"lazy\">"
+    # #24: the page script (a11y.js, which holds no '<'); a chart's text alternative, an attribute; the
+    # Overview's place chips; figure lists with quotes (Compare, a phone's Profile); a table as cards
+    r"|<script>// Run on every page by widgets\.common_controls[^<]*</script>"
+    r"|<span class=\"redengine-chart-text\" hidden data-description=\"[^\"<>]*\">"
+    r"|<ul class=\"redengine-(?:places|figure-list|cards)\"(?: aria-label=\"[^\"<>]*\")?>|</ul>"
+    r"|</?(?:li|strong|dl|dt|dd|blockquote)>"
+    r"|<a href=\"\./profile\?[\w=&;.%-]*\" target=\"_self\">"
+    r"|<span class=\"swatch\" aria-hidden=\"true\" style=\"background:#[0-9a-f]{6}\">"
+    r"|<span class=\"(?:names|meta)\">|<span lang=\"(?:en|zh-CN)\">"
 )
 
 

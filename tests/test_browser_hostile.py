@@ -44,13 +44,16 @@ PATHS = {
 HEADINGS = {"": 2, "compare": 1, "profile": 4, "sources": 3, "changes": 1, "?section=charts": 2, "?section=coverage": 2}
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 # Links Streamlit itself draws: the skip link, the page navigation, page links, and in-page anchors
-# beside headings (the headings themselves are counted); the evidence matrix's links to a fact, and
-# Get this data's link to the snapshot's data package on this server.
+# beside headings (the headings themselves are counted); the evidence matrix's and figure lists' links to a
+# fact, the Overview's place chips' links to a profile, and Get this data's link to the snapshot's data
+# package on this server.
 OWN_LINKS = "[data-testid=stSkipToContent], [data-testid=stTopNavLink], [data-testid=stPageLink-NavLink]"
 STRAY_LINKS = rf"""() => [...document.querySelectorAll("a[href]")]
     .filter(a => !a.closest("{OWN_LINKS}"))
     .filter(a => !(a.closest("[data-testid=stHeaderActionElements]") && a.getAttribute("href").startsWith("#")))
-    .filter(a => !(a.closest(".evidence .figure") && /^\.\/sources\?[\w=&.%-]*$/.test(a.getAttribute("href"))))
+    .filter(a => !(a.closest(".evidence .figure, .redengine-figure-list .figure")
+        && /^\.\/sources\?[\w=&.%-]*$/.test(a.getAttribute("href"))))
+    .filter(a => !(a.closest(".redengine-places") && /^\.\/profile\?[\w=&.%-]*$/.test(a.getAttribute("href"))))
     .filter(a => !(a.closest("[data-testid=stLinkButton]") && new URL(a.href).origin === location.origin
         && /^\/api\/v1\/snapshots\/[\w-]+\.zip$/.test(new URL(a.href).pathname)))
     .filter(a => !(a.closest("[data-testid=stLinkButton]") && new URL(a.href).origin === location.origin

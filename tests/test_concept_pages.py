@@ -49,7 +49,7 @@ def evidence_cells(body: str) -> dict[str, list[str]]:
     rows = {}
     for row in re.findall(r'<tr><th class="concept" scope="row">(.*?)</tr>', body, re.S):
         name = html.unescape(row.split("<span", 1)[0])
-        cells = re.findall(r"<td>(.*?)</td>", row, re.S)
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
         rows[name] = [html.unescape(re.sub(r"<[^>]+>", " ", c)) for c in cells]
     return rows
 

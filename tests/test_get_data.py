@@ -100,7 +100,8 @@ def test_a_refused_query_is_a_message_not_a_traceback():
 def test_an_edited_query_goes_into_the_url():
     at = open_page(SQL, lang="en")
     assert at.query_params["q"]  # the example, written in full
-    at.text_area(key="q").input("select 42 as answer").run()
+    at.text_area(key="q").input("select 42 as answer")
+    next(b for b in at.button if b.label == t("sql_run", "en")).click().run()  # the form's Run button
     assert not at.exception
     assert at.query_params["q"] == "select 42 as answer"
     assert at.dataframe[0].value["answer"].tolist() == [42]

@@ -449,9 +449,33 @@ LABELS: dict[str, tuple[str, str]] = {
     "comparable_related": ("仅相关（同一定义但不可直接比较，或同类不同定义）", "Related only"),
     "comparable_none": ("无。", "None."),
     "comparable_same_place": ("请选择两个不同的地方。", "Choose two different places."),
+    # --- #24 phones and assistive technology: chart text alternatives, folded controls, SQL Run ---
+    "chart_text_intro": ("柱状图：{what}，{n} 个地方。", "Bar chart: {what}; places: {n}. "),
+    "chart_text_figure": ("{place}：{figure}", "{place}: {figure}"),
+    "chart_text_parts_sep": ("，", ", "),
+    "chart_text_figures_sep": ("；", "; "),
+    "chart_text_end": ("。", "."),
+    "chart_text_periods_differ": ("各数字时期不同：{periods}。", " The periods differ: {periods}."),
+    "chart_text_definitions_differ": (
+        "各数字口径不同，不可直接比较。",
+        " The figures follow different definitions: not like for like.",
+    ),
+    "figures_with_quotes": ("各数字及原文", "Each figure with its quote"),
+    "coverage_text_intro": (
+        "热力图：各地每类报告的数字个数，{n} 个地方。",
+        "Heatmap: how many figures each place reports per category; places: {n}. ",
+    ),
+    "coverage_text_cell": ("{category} {figures}", "{category} {figures}"),
+    "chart_as_table": ("以表格查看图中数据", "The chart's figures as a table"),
+    "change_view": ("更改此视图", "Change this view"),
+    "sql_run": ("运行", "Run"),
+    "report_text_region": ("报道全文（可滚动）", "Full text of the report (scrolls)"),
+    "evidence_region": ("证据表（可滚动）", "Evidence table (scrolls)"),
+    "places_strip": ("地方", "Places"),
 }
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}  # each in its own language, as a language menu shows them
+HTML_LANG = {"zh": "zh-CN", "en": "en"}  # the lang attribute of a text in each language (BCP 47)
 # A label that must be one character wide (a column of a chart on a phone): Chinese is written top to
 # bottom, one character a line, upright; English is turned on its side. (stacked, angle in degrees)
 NARROW_LABELS = {"zh": (True, 0), "en": (False, -90)}

@@ -205,12 +205,13 @@ def comparison_bars(
     figure.update_layout(
         **layout,
         font={"family": FONT, "size": 13},
-        margin={"t": 80 if metric_ids else 40, "b": 10, "l": 10, "r": 40 if lying else 10},
+        margin={"t": 20, "b": 10, "l": 10, "r": 40 if lying else 10},
         height=height,
         bargap=0.35,
         barmode="overlay",
         hoverlabel={"font_family": FONT, "align": "left"},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        # Under the chart, never before it: on a phone the bars come first (#24).
+        legend={"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
     )
     return figure
 

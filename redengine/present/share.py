@@ -21,7 +21,7 @@ from redengine.core.domain import format_qualified
 from redengine.core.i18n import LANGUAGES, category_name, column, list_join, localized, period_text, t
 from redengine.core.markup import plotly_text
 from redengine.data import shared, store
-from redengine.present import charts, links, pages, tables, views
+from redengine.present import chart_text, charts, links, pages, tables, views
 
 # An image URL with download=1 is served as an attachment (the share panel's Download buttons); not a view parameter.
 DOWNLOAD_PARAM = "download"
@@ -90,6 +90,8 @@ class ViewContent:
     sources: list[str] = field(default_factory=list)  # report titles
     note: str = ""  # what the chart leaves out, or ""
     chart: Callable[[], go.Figure] | None = None  # the page's chart, built on demand
+    # The chart's text alternative (present/chart_text.py): the image's alt text; "" where there is no chart.
+    chart_text: str = ""
     api: dict[str, object] = field(default_factory=dict)  # the data API's filters for the same figures
 
 
@@ -269,6 +271,7 @@ def _compare(page, choices, query, snapshot_id, lang) -> ViewContent:
         sources=list(dict.fromkeys(reported[column("source_title", lang)].dropna())),
         note=" · ".join([*top, *summary.adjustments_short, *summary.off_axis, *summary.caveats]),
         chart=chart,
+        chart_text=chart_text.comparison_text(rows, title, unit, lang, view.per_month, IMAGE_BARS, view.per),
         api={"concept": view.concept_id, "metric": view.metric_id, "district": view.chosen},
     )
 
@@ -283,6 +286,7 @@ def _overview(page, choices, query, snapshot_id, lang) -> ViewContent:
     rows = panel.figures if panel.comparable else panel.own
     # with no supported comparison the view lists each place's own figure: titled by the category alone
     concept = f" · {localized(first, 'concept_name', lang)}" if panel.comparable else ""
+    title = f"{category_name(category, lang)}{concept}"
     # The headline rows do not name their report: the reports of the places shown.
     reporting = cards[cards["district_id"].isin(set(rows["district_id"]))]
 
@@ -292,13 +296,14 @@ def _overview(page, choices, query, snapshot_id, lang) -> ViewContent:
         return charts.figures_table(rows, lang, first="place")
 
     return ViewContent(
-        title=f"{category_name(category, lang)}{concept}",
+        title=title,
         places=_names(rows, lang),
         figures=figures_of(rows, lang),
         sources=_all_reports(reporting, lang),
         # The image and the preview travel without the page: they carry the verdict and its caveats.
         note=panel.verdict_note(lang),
         chart=chart,
+        chart_text=chart_text.comparison_text(rows, title, first["unit"], lang) if panel.comparable else "",
         api={"concept": first["concept_id"]} if panel.comparable else {"category": category},
     )
 

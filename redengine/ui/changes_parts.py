@@ -8,7 +8,7 @@ import streamlit as st
 
 from redengine.core.i18n import t
 from redengine.core.view_state import View
-from redengine.present import tables
+from redengine.present import cards, tables
 from redengine.ui import cached, widgets
 
 ROWS_SHOWN = 1000
@@ -28,4 +28,7 @@ def differences(view: View, old: str, new: str) -> None:
     if counts.sum() > ROWS_SHOWN:
         st.caption(t("more_rows_hidden", lang, n=ROWS_SHOWN, total=int(counts.sum())))
     changes = cached.query("snapshot_diff", old_snapshot_id=old, new_snapshot_id=new, row_limit=ROWS_SHOWN)
-    st.dataframe(tables.changes_table(changes, lang), hide_index=True, column_config=widgets.link_columns(lang))
+    table = tables.changes_table(changes, lang)
+    # A wide screen gets the table; a phone one card per change (share.css).
+    st.container(key="wide-changes").dataframe(table, hide_index=True, column_config=widgets.link_columns(lang))
+    st.container(key="narrow-changes").html(cards.cards_html(table))

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from redengine.core.i18n import list_join, t
+from redengine.core.i18n import column, list_join, t
 from redengine.core.markup import markdown_text
 from redengine.core.view_state import View
-from redengine.present import links, tables
+from redengine.present import chart_text, evidence, links, tables
 from redengine.present.views import BARS_SHOWN
 from redengine.ui import cached, widgets
 
@@ -36,10 +36,8 @@ def comparison(
         off_axis = "".join(f"\n- {markdown_text(line)}" for line in comparison.off_axis)
         st.warning(t("off_axis_warning", lang, figures=off_axis), icon=":material/rule:")
     if comparison.not_reported:
-        st.info(t("not_reported_by", lang) + list_join([markdown_text(n) for n in comparison.not_reported], lang))
-    if comparison.left_out:
-        left_out = list_join([markdown_text(n) for n in comparison.left_out], lang)
-        st.caption(t("left_out_not_like", lang, places=left_out))
+        # A caption, not a box: the chart marks these places "not reported" too, and the answer fits a phone's screen.
+        st.caption(t("not_reported_by", lang) + list_join([markdown_text(n) for n in comparison.not_reported], lang))
     if comparison.reference:
         st.caption(
             t(
@@ -50,6 +48,27 @@ def comparison(
                 unlike=comparison.unlike,
             )
         )
+    if shown_as == "chart":
+        if len(rows) > BARS_SHOWN:
+            st.caption(t("more_places_hidden", lang, n=BARS_SHOWN))
+        options = dict(chart_options)
+        what = list_join(list(dict.fromkeys(rows[column("metric_name", lang)].dropna())), lang)
+        widgets.chart_with_text(
+            cached.comparison_chart("concept_figures", shown_figures, unit, lang, **options),
+            chart_text.comparison_text(rows, what, unit, lang, shown_figures["per_month"], options.get("most"), per),
+            "comparison",
+            None,  # the table is the view's other choice, beside the chart
+            lang,
+        )
+    else:
+        table = tables.concept_table(rows, unit, lang, links.source_links(view), per)
+        st.dataframe(table, hide_index=True, column_config=widgets.link_columns(lang), placeholder="—")
+    with st.expander(t("figures_with_quotes", lang), icon=":material/format_quote:"):
+        st.html(evidence.figure_list(rows, column("name", lang), lang, links.fact_link(view), with_metric=True))
+    # The other notes under the answer, so a phone shows the figures and the verdict on its first screen.
+    if comparison.left_out:
+        left_out = list_join([markdown_text(n) for n in comparison.left_out], lang)
+        st.caption(t("left_out_not_like", lang, places=left_out))
     if reporters < 2:
         st.caption(t("only_one_place", lang))
     elif reporters > BARS_SHOWN:
@@ -62,18 +81,6 @@ def comparison(
     if comparison.caveats:
         st.caption(t("caveats", lang, notes=list_join([markdown_text(n) for n in comparison.caveats], lang)))
     st.caption((f"{markdown_text(about)}  \n" if about else "") + t("qualifier_note", lang))
-
-    if shown_as == "chart":
-        if len(rows) > BARS_SHOWN:
-            st.caption(t("more_places_hidden", lang, n=BARS_SHOWN))
-        st.plotly_chart(
-            cached.comparison_chart("concept_figures", shown_figures, unit, lang, **dict(chart_options)),
-            key="comparison",
-            config={"displayModeBar": False},
-        )
-    else:
-        table = tables.concept_table(rows, unit, lang, links.source_links(view), per)
-        st.dataframe(table, hide_index=True, column_config=widgets.link_columns(lang), placeholder="—")
 
 
 @cached.replayed

@@ -9,26 +9,22 @@ import streamlit as st
 from redengine.core.i18n import category_name, list_join, localized, t
 from redengine.core.markup import markdown_text
 from redengine.core.view_state import View
-from redengine.present import charts, tables, views
+from redengine.present import chart_text, charts, tables, views
 from redengine.present.views import PANEL_BARS
 from redengine.ui import cached, widgets
 
 CARDS_SHOWN = 6
-CARDS_PER_ROW = 3
 HEATMAP_ROWS = 30
 EVIDENCE_COLUMNS = 30
 
 
 @cached.replayed
-def place_cards(view: View) -> None:
-    """The page's title and the places with most figures, one card each."""
+def place_strip(view: View) -> None:
+    """The page's title and the places with most figures as a strip of chips (two short lines each, so the
+    first figure is on a phone's first screen)."""
     cards = cached.query("district_cards", snapshot_id=view.snapshot_id)
     widgets.page_header("page_overview", "overview_intro", view.lang, n=len(cards))
-    for index, card in enumerate(tables.most_figures(cards, CARDS_SHOWN).to_dict("records")):
-        if index % CARDS_PER_ROW == 0:
-            row = st.columns(CARDS_PER_ROW)
-        with row[index % CARDS_PER_ROW].container(border=True):
-            widgets.place_card(card, view)
+    st.html(widgets.place_chips(tables.most_figures(cards, CARDS_SHOWN), view))
     if len(cards) > CARDS_SHOWN:
         st.caption(f"{len(cards):,} {t('places', view.lang)}; {t('page_profile', view.lang)} →")
 
@@ -70,7 +66,15 @@ def headline_panel(view: View, category: str) -> None:
     else:
         st.caption(t("more_places_hidden", lang, n=PANEL_BARS))
     figure = charts.comparison_bars(panel.figures, first["unit"], lang, **views.PANEL_CHART_OPTIONS)
-    st.plotly_chart(figure, key=f"headline_{category}", config={"displayModeBar": False})
+    concept = localized(first, "concept_name", lang)
+    what = concept if concept == category_name(category, lang) else f"{category_name(category, lang)} · {concept}"
+    widgets.chart_with_text(
+        figure,
+        chart_text.comparison_text(panel.figures, what, first["unit"], lang),
+        f"headline_{category}",
+        chart_text.comparison_table(panel.figures, first["unit"], lang),
+        lang,
+    )
 
 
 @cached.replayed
@@ -78,12 +82,17 @@ def coverage(view: View) -> None:
     """How many figures each of the busiest places reports per category."""
     lang = view.lang
     cards = cached.query("district_cards", snapshot_id=view.snapshot_id)
-    st.subheader(t("coverage_title", lang))
+    st.header(t("coverage_title", lang), anchor=False)
     st.caption(t("coverage_gap_note", lang))
     # A readable matrix has tens of rows, not thousands: the places with most figures.
     if len(cards) > HEATMAP_ROWS:
         st.caption(t("more_places_hidden", lang, n=HEATMAP_ROWS))
     busiest = list(tables.most_figures(cards, HEATMAP_ROWS)["district_id"])
-    st.plotly_chart(
-        cached.coverage_chart(view.snapshot_id, busiest, lang), key="coverage", config={"displayModeBar": False}
+    matrix = tables.of_places(cached.query("coverage_matrix", snapshot_id=view.snapshot_id), busiest)
+    widgets.chart_with_text(
+        cached.coverage_chart(view.snapshot_id, busiest, lang),
+        chart_text.coverage_text(matrix, lang),
+        "coverage",
+        chart_text.coverage_table(matrix, lang),
+        lang,
     )

@@ -7,10 +7,10 @@ from __future__ import annotations
 import streamlit as st
 
 from redengine.core.domain import format_qualified
-from redengine.core.i18n import category_name, localized, t
+from redengine.core.i18n import category_name, column, localized, t
 from redengine.core.markup import markdown_text
 from redengine.core.view_state import View
-from redengine.present import links, tables
+from redengine.present import evidence, links, tables
 from redengine.ui import cached, widgets
 
 HEADLINES_PER_ROW = 3
@@ -25,7 +25,8 @@ def place_and_headlines(view: View, district_id: str) -> bool:
     place = places.set_index("district_id").loc[district_id]
 
     name, other_name = widgets.place_names_both(place, lang)
-    st.markdown(f"### {name} · {other_name}")
+    # h2 under the page's h1; the name in the other language marked as such for a screen reader.
+    st.markdown(f"## {name} · {widgets.other_language_name(other_name, lang)}", unsafe_allow_html=True)
     periods = tables.report_periods(place["report_periods"], lang)
     level = t("level_" + place["level"], lang)
     where = tables.place_location(place, lang)
@@ -38,7 +39,7 @@ def place_and_headlines(view: View, district_id: str) -> bool:
     if facts.empty:
         st.info(t("no_figures", lang))
         return False
-    st.subheader(t("headline_figures", lang))
+    st.subheader(t("headline_figures", lang), anchor=False)
     # The place's own figure of each category (place_headlines), never one of another kind because it is common.
     headlines = cached.query(
         "place_headlines", snapshot_id=view.snapshot_id, district_ids=[district_id], categories=None
@@ -61,13 +62,17 @@ def all_figures(view: View, district_id: str) -> None:
     """Every figure of the place by category, with its quote and links."""
     lang = view.lang
     facts = cached.query("district_facts", snapshot_id=view.snapshot_id, district_id=district_id)
-    st.subheader(t("all_figures", lang))
+    st.subheader(t("all_figures", lang), anchor=False)
     compare = links.compare_links(view)
     for category, in_category in tables.by_category(facts):
         with st.expander(f"{category_name(category, lang)} ({len(in_category)})", expanded=True):
-            st.dataframe(
+            # A wide screen gets the table; a phone the list (share.css), each figure with its quote and link.
+            st.container(key=f"wide-figures-{category}").dataframe(
                 tables.district_table(in_category, lang, links.source_links(view), compare),
                 hide_index=True,
                 column_config=widgets.link_columns(lang),
                 placeholder="—",
+            )
+            st.container(key=f"narrow-figures-{category}").html(
+                evidence.figure_list(in_category, column("metric_name", lang), lang, links.fact_link(view), False)
             )

@@ -44,7 +44,8 @@ def show(view: view_state.View, page: str, params: Mapping[str, str], key: str) 
     url = described.url(base)
     with st.container(key=f"share-{key}"):
         # Phones (share.css): the image itself, which a long press saves or forwards.
-        source, alt = _attribute(described.image_url(base)), _attribute(described.headline)
+        # The image's alt text says what the chart shows (places, values, periods, verdicts), not only its title.
+        source, alt = _attribute(described.image_url(base)), _attribute(described.chart_text or described.headline)
         image = f'<img src="{source}" alt="{alt}" loading="lazy">'
         st.html(f'<div class="redengine-phone-image">{image}<p>{_text(t("share_phone_hint", lang))}</p></div>')
         with st.container(horizontal=True, key=f"share-buttons-{key}"):

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import html
 from collections.abc import Mapping
+from pathlib import Path
 
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from redengine.core.domain import place_color
 from redengine.core.i18n import (
+    HTML_LANG,
     LANGUAGE_NAMES,
     LANGUAGES,
     language_from_locale,
@@ -21,6 +27,8 @@ from redengine.core.view_state import View
 from redengine.data import shared
 from redengine.present import links, tables
 from redengine.ui import url_state
+
+PAGE_SCRIPT = Path(__file__).with_name("a11y.js")
 
 
 def current_view() -> View:
@@ -52,7 +60,50 @@ def common_controls() -> View:
             help=t("snapshot_help", lang),
             format_func=lambda s: f"{s} ({t('latest', lang)})" if s == snapshots[0] else s,
         )
+        # The page's language and the charts' accessible names (a11y.js); in the sidebar, where an element
+        # without a visible box takes no room from the page.
+        st.html(f"<script>{_page_script(lang)}</script>", unsafe_allow_javascript=True)
     return View(lang=lang, snapshot_id=st.session_state["snapshot"])
+
+
+@functools.cache
+def _page_script(lang: str) -> str:
+    return PAGE_SCRIPT.read_text(encoding="utf-8").replace("__LANG__", HTML_LANG[lang])
+
+
+def chart_with_text(figure: go.Figure, description: str, key: str, table: pd.DataFrame | None, lang: str) -> None:
+    """A chart with its text alternative (present/chart_text.py): the description, which a11y.js gives the chart
+    as its accessible name, and the chart's figures as a table one action away (`table`, if given). The
+    description is an attribute, not text: a search of the page's text finds the chart's own labels only."""
+    st.html(f'<span class="redengine-chart-text" hidden data-description="{html.escape(description)}"></span>')
+    st.plotly_chart(figure, key=key, config={"displayModeBar": False})
+    if table is not None:
+        with st.expander(t("chart_as_table", lang)):
+            st.dataframe(table, hide_index=True)
+
+
+def other_language_name(name: str, lang: str) -> str:
+    """A name in the other language, marked as such for screen readers (HTML: st.markdown with unsafe_allow_html);
+    `name` is already safe as Markdown."""
+    return f'<span lang="{HTML_LANG[other_language(lang)]}">{name}</span>'
+
+
+# A phone's browser says so: "Mobi" in its User-Agent (MDN's advice), or the client hint Sec-CH-UA-Mobile.
+PHONE_AGENT_WORD = "Mobi"
+
+
+def on_phone() -> bool:
+    """Whether the reader's browser is a phone's, from the request's headers."""
+    headers = st.context.headers
+    return PHONE_AGENT_WORD in headers.get("User-Agent", "") or headers.get("Sec-CH-UA-Mobile") == "?1"
+
+
+def view_controls(intro_key: str, lang: str, **values: object):
+    """The page's intro and the controls that produce its view, under one "Change this view" expander: open
+    on a desktop, folded on a phone, so that a shared link's answer is on the first screen."""
+    controls = st.expander(t("change_view", lang), expanded=not on_phone(), icon=":material/tune:")
+    controls.caption(t(intro_key, lang, **values))
+    return controls
 
 
 def page_header(title_key: str, intro_key: str, lang: str, **values: object) -> None:
@@ -74,22 +125,21 @@ def place_names_both(place: Mapping[str, object], lang: str) -> tuple[str, str]:
     return markdown_text(localized(place, "name", lang)), markdown_text(localized(place, "name", other_language(lang)))
 
 
-def place_card(card: Mapping[str, object], view: View) -> None:
-    """One place on the Overview: its colour, names, city, level, figures, report periods and profile link."""
+def place_chips(cards: pd.DataFrame, view: View) -> str:
+    """The places as a strip of chips, each a link to its profile: colour, names (the other language marked as
+    such), report period and how many figures. HTML for st.html; every text from the data is escaped."""
     lang = view.lang
-    name, other = place_names_both(card, lang)
-    st.markdown(
-        f"<span style='color:{place_color(card['district_id'])}'>■</span> **{name}** · {other}<br>"
-        f"<span style='color:#7f8c8d;font-size:0.85rem'>{markdown_text(tables.place_location(card, lang))} · "
-        f"{t('level_' + card['level'], lang)}</span>",
-        unsafe_allow_html=True,
-    )
-    st.metric(t("figures", lang), f"{int(card['figures']):,}")
-    periods = tables.report_periods(card["report_periods"], lang)
-    st.caption(f"{t('report_period', lang)}: {markdown_text(periods)}")
-    st.page_link(
-        "pages/profile.py",
-        label=t("open_profile", lang),
-        icon=":material/location_on:",
-        query_params=links.page_params(view, district=card["district_id"]),
-    )
+    other = HTML_LANG[other_language(lang)]
+    chips = []
+    for card in cards.to_dict("records"):
+        href = html.escape(links.link("profile", view, district=card["district_id"]))
+        name = html.escape(localized(card, "name", lang))
+        other_name = html.escape(localized(card, "name", other_language(lang)))
+        periods = html.escape(tables.report_periods(card["report_periods"], lang))
+        figures = html.escape(f"{t('figures', lang)} {int(card['figures']):,}")
+        chips.append(
+            f'<li><a href="{href}" target="_self"><span class="swatch" aria-hidden="true" '
+            f'style="background:{place_color(card["district_id"])}"></span><span class="names"><strong>{name}</strong> '
+            f'<span lang="{other}">{other_name}</span></span><span class="meta">{periods} · {figures}</span></a></li>'
+        )
+    return f'<ul class="redengine-places" aria-label="{html.escape(t("places_strip", lang))}">{"".join(chips)}</ul>'

@@ -1,0 +1,150 @@
+"""A bar chart's text alternative: what it compares, each place with its value, qualifier, period and verdict,
+and the periods when they differ. Built from the rows the chart itself draws (charts.comparison_bars), so
+what a screen reader hears, what the share panel's image says as alt text and what the chart shows agree.
+
+Pure: rows in, text or a table out.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from redengine.core.domain import CATEGORIES, distinct_periods, format_qualified
+from redengine.core.i18n import category_name, column, list_join, localized, period_text, qualifier_name, t
+from redengine.present.tables import on_axis, verdict_text
+
+EXACT = "exact"
+
+
+def _missing_text(row: dict, lang: str) -> str:
+    return t("off_axis_marker" if row.get("figures_left_out") else "not_reported", lang)
+
+
+def _value_text(row: dict, unit: str, lang: str, per_month: bool, per: str | None = None) -> str:
+    """The value as the bar's hover writes it: qualifier mark, unit, '/month' for per-month values, the unit of
+    a per-unit view."""
+    if pd.isna(row["value"]):
+        return _missing_text(row, lang)
+    value = row["value_adjusted"] if per_month or per else row["value"]
+    suffix = (t("per_month_unit", lang) if per_month else "") + (t(f"per_unit_{per}", lang) if per else "")
+    return format_qualified(value, unit, row["qualifier"], lang) + suffix
+
+
+def _figure_parts(
+    row: dict, unit: str, lang: str, per_month: bool, per: str | None, with_definition: bool
+) -> list[str]:
+    """The value with its qualifier mark and word, the period, the definition if several share the chart,
+    and the verdict where the rows carry one."""
+    parts = [_value_text(row, unit, lang, per_month, per)]
+    if isinstance(row["qualifier"], str) and row["qualifier"] != EXACT:
+        parts.append(qualifier_name(row["qualifier"], lang))
+    parts.append(period_text(row["period_label"], lang))
+    if with_definition:
+        parts.append(localized(row, "metric_name", lang))
+    verdict = verdict_text(row.get("is_reference"), row.get("reasons"), lang)
+    if verdict:
+        parts.append(verdict)
+    return [part for part in parts if part]
+
+
+def drawn(rows: pd.DataFrame, most: int | None) -> pd.DataFrame:
+    """The rows comparison_bars draws: those on its axis (tables.on_axis), the `most` highest if it keeps so many."""
+    rows = on_axis(rows)
+    if most is None or len(rows) <= most:
+        return rows
+    return rows.sort_values("value", ascending=False, na_position="last", kind="stable").head(most)
+
+
+def comparison_text(
+    rows: pd.DataFrame,
+    what: str,
+    unit: str,
+    lang: str,
+    per_month: bool = False,
+    most: int | None = None,
+    per: str | None = None,
+) -> str:
+    """'Bar chart: Registered volunteers; places: 2. Jiang'an District: 104,953 people, as of 2018 Q1,
+    reference; Wuchang District: 180,000 people, as of end-2017, like for like. The periods differ: …'
+    `per_month`, `most` and `per` as comparison_bars takes them."""
+    rows = drawn(rows, most)
+    records = rows.to_dict("records")
+    with_definition = rows["metric_id"].nunique() > 1
+    figures = []
+    for row in records:
+        name = row[column("name", lang)]
+        parts = (
+            [_missing_text(row, lang)]
+            if pd.isna(row["value"])
+            else _figure_parts(row, unit, lang, per_month, per, with_definition)
+        )
+        figures.append(t("chart_text_figure", lang, place=name, figure=t("chart_text_parts_sep", lang).join(parts)))
+    places = len(dict.fromkeys(rows["district_id"]))
+    text = t("chart_text_intro", lang, what=what, n=places) + t("chart_text_figures_sep", lang).join(figures)
+    periods = distinct_periods(rows.loc[rows["value"].notna(), "period_label"])
+    text += t("chart_text_end", lang)
+    if len(periods) > 1:
+        shown = list_join([period_text(p, lang) for p in periods], lang)
+        text += t("chart_text_periods_differ", lang, periods=shown)
+    if with_definition and "is_reference" not in rows:  # no verdict per figure: the definitions give it
+        text += t("chart_text_definitions_differ", lang)
+    return text
+
+
+def comparison_table(
+    rows: pd.DataFrame,
+    unit: str,
+    lang: str,
+    per_month: bool = False,
+    most: int | None = None,
+    per: str | None = None,
+) -> pd.DataFrame:
+    """The same figures as a table, one action from the chart: place, value, qualifier, period, definition,
+    verdict."""
+    records = drawn(rows, most).to_dict("records")
+    return pd.DataFrame(
+        {
+            t("col_place", lang): [row[column("name", lang)] for row in records],
+            t("col_value", lang): [_value_text(row, unit, lang, per_month, per) for row in records],
+            t("col_qualifier", lang): [
+                qualifier_name(row["qualifier"], lang) if isinstance(row["qualifier"], str) else "" for row in records
+            ],
+            t("col_period", lang): [period_text(row["period_label"], lang) for row in records],
+            t("definition", lang): [
+                localized(row, "metric_name", lang) if isinstance(row.get("metric_id"), str) else "" for row in records
+            ],
+            t("col_comparable", lang): [
+                verdict_text(row.get("is_reference"), row.get("reasons"), lang) for row in records
+            ],
+        }
+    )
+
+
+def _coverage_grid(matrix: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """coverage_matrix's rows as coverage_heatmap draws them: a row per place, a column per category, 0 for none."""
+    grid = matrix.pivot_table(
+        index=column("name", lang), columns="category", values="figures", aggfunc="sum", sort=False
+    )
+    return grid[[c for c in CATEGORIES if c in grid.columns]].fillna(0).astype(int)
+
+
+def coverage_text(matrix: pd.DataFrame, lang: str) -> str:
+    """'Heatmap: how many figures each place reports per category; places: 6. Bazhou District: Party
+    organizations 1, Volunteers 1, …; …' ('not reported' where a place has none)."""
+    grid = _coverage_grid(matrix, lang)
+    places = []
+    for place, counts in grid.iterrows():
+        cells = [
+            t("coverage_text_cell", lang, category=category_name(c, lang), figures=n or t("not_reported", lang))
+            for c, n in counts.items()
+        ]
+        places.append(t("chart_text_figure", lang, place=place, figure=t("chart_text_parts_sep", lang).join(cells)))
+    intro = t("coverage_text_intro", lang, n=len(grid))
+    return intro + t("chart_text_figures_sep", lang).join(places) + t("chart_text_end", lang)
+
+
+def coverage_table(matrix: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The heatmap's cells as a table: a row per place, a column per category."""
+    grid = _coverage_grid(matrix, lang)
+    grid.columns = [category_name(c, lang) for c in grid.columns]
+    return grid.rename_axis(t("col_place", lang)).reset_index()
