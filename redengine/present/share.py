@@ -364,7 +364,7 @@ def preview_tags(shared: SharedView, base: str) -> str:
         "og:image:type": "image/png",
         "og:image:width": str(IMAGE_WIDTH),
         "og:image:height": str(IMAGE_HEIGHT),
-        "og:image:alt": shared.headline,
+        "og:image:alt": shared.chart_text or shared.headline,  # what the chart shows, in words
     }
     names = {
         "description": shared.description,
