@@ -86,7 +86,7 @@ def live_texts(at) -> str:
     """Every text the live page drew: titles, Markdown, captions, metrics, HTML, tables and charts' labels."""
     texts = [e.value for kind in ("title", "markdown", "caption", "subheader") for e in at.get(kind)]
     texts += [f"{m.label} {m.value}" for m in at.metric]
-    texts += [e.proto.body for e in at.get("html")]
+    texts += [html.unescape(e.proto.body) for e in at.get("html")]  # "Jiang&#x27;an" reads "Jiang'an"
     texts += [e.value.to_csv() for e in at.dataframe]
     for chart in at.get("plotly_chart"):
         spec = json.loads(chart.proto.spec)
