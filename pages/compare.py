@@ -4,7 +4,7 @@ import streamlit as st
 
 from redengine.core.i18n import category_name, column, t
 from redengine.present import views
-from redengine.present.views import BARS_SHOWN, EVERY_DEFINITION
+from redengine.present.views import BARS_SHOWN
 from redengine.ui import cached, compare_parts, get_data, share_panel, url_state, widgets
 
 view = widgets.current_view()
@@ -14,23 +14,13 @@ controls = widgets.view_controls("compare_intro", lang)
 
 # Every choice and its default, from the link or the session (views.compare_view, shared with link previews).
 compare = views.compare_view(url_state.SessionChoices(), cached.query, view.snapshot_id)
-concepts, concept, definitions = compare.concepts, compare.concept, compare.definitions
+concept = compare.concept
 left, middle, right = controls.columns([1, 2, 2])
 left.selectbox(t("category", lang), compare.categories, key="category", format_func=lambda c: category_name(c, lang))
 concept_labels = compare.concept_labels(lang)
 middle.selectbox(t("concept", lang), list(concept_labels), key="concept", format_func=concept_labels.__getitem__)
-definition_names = dict(zip(definitions["metric_id"], definitions[column("name", lang)], strict=True))
-definition_reach = dict(zip(definitions["metric_id"], definitions["places_reporting"], strict=True))
-right.selectbox(
-    t("definition", lang),
-    [EVERY_DEFINITION, *definition_names],
-    key="metric",
-    format_func=lambda m: (
-        t("all_definitions", lang)
-        if m == EVERY_DEFINITION
-        else f"{definition_names[m]} ({t('n_places', lang, n=definition_reach[m])})"
-    ),
-)
+definition_labels = compare.definition_labels(lang)
+right.selectbox(t("definition", lang), list(definition_labels), key="metric", format_func=definition_labels.get)
 names = cached.place_names(view.snapshot_id, lang)
 controls.multiselect(t("places", lang), list(names), key="places", format_func=names.get)
 

@@ -366,3 +366,16 @@ def changes_table(changes: pd.DataFrame, lang: str) -> pd.DataFrame:
 def csv_bytes(table: pd.DataFrame, lang: str) -> bytes:
     """The table as a file: without its column of links into this app, which mean nothing there."""
     return exports.csv_bytes(table.drop(columns=[t("col_link", lang)]))
+
+
+def source_details(source: pd.Series, lang: str) -> str:
+    """A report's publisher, publication date, period and number of figures, as Markdown lines ('not stated'
+    where the report does not say)."""
+    published = source["published"]
+    details = {
+        t("publisher", lang): source["publisher"] if isinstance(source["publisher"], str) else t("not_stated", lang),
+        t("published", lang): str(published.date()) if not pd.isna(published) else t("not_stated", lang),
+        t("report_period", lang): period_text(source["period_label"], lang),
+        t("figures", lang): f"{int(source['figures'])}",
+    }
+    return "  \n".join(f"**{name}**: {markdown_text(value)}" for name, value in details.items())

@@ -15,7 +15,7 @@ import pandas as pd
 
 from redengine.core import view_state
 from redengine.core.domain import CATEGORIES, HEADLINE_CATEGORIES
-from redengine.core.i18n import list_join, t
+from redengine.core.i18n import column, list_join, t
 from redengine.present import tables
 
 Query = Callable[..., pd.DataFrame]
@@ -88,6 +88,19 @@ class CompareView:
         """Each of the category's concepts as the concept picker names it: its family (when it has relatives),
         its name and how many places report that same definition."""
         return tables.concept_labels(self.concepts, lang)
+
+    def definition_labels(self, lang: str) -> dict[str, str]:
+        """The definition picker's options: every definition, then each of the concept's metrics with how many
+        places report it."""
+        names = self.definitions[column("name", lang)].tolist()
+        reach = self.definitions["places_reporting"].tolist()
+        return {
+            EVERY_DEFINITION: t("all_definitions", lang),
+            **{
+                metric_id: f"{name} ({t('n_places', lang, n=places)})"
+                for metric_id, name, places in zip(self.definitions["metric_id"].tolist(), names, reach, strict=True)
+            },
+        }
 
     @property
     def figure_params(self) -> dict[str, object]:

@@ -79,6 +79,11 @@ def replayed(draw: Callable[..., T]) -> Callable[..., T]:
     return part
 
 
+def snapshot_ids() -> list[str]:
+    """Every snapshot's id, latest first (the snapshot selectors' order)."""
+    return [entry.id for entry in reversed(shared.database().snapshots())]
+
+
 def frozen(params: dict[str, object]) -> Params:
     """Parameters as a hashable, order-independent key (lists become tuples)."""
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))

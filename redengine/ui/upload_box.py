@@ -64,6 +64,20 @@ def shown_name(name: str) -> str:
     return name if len(name) <= NAME_SHOWN else name[: NAME_SHOWN - 1] + "…"
 
 
+def show(lang: str) -> None:
+    """The box: its limits, the last verdict (problems listed, or the file's first rows), then an empty uploader."""
+    st.caption(t("upload_limits", lang, mb=snapshots.UPLOAD_MAX_MB, rows=snapshots.UPLOAD_MAX_ROWS))
+    verdict = last_verdict()
+    if verdict is not None and not verdict.problems:
+        st.success(f"{markdown_text(verdict.name)}: " + t("upload_ok", lang, n=verdict.rows))
+        st.dataframe(verdict.preview, hide_index=True)
+    elif verdict is not None:
+        st.error(f"{markdown_text(verdict.name)}: " + problem_lines(verdict, lang))
+    upload = st.file_uploader("Parquet", type=["parquet"], key=widget_key(), max_upload_size=snapshots.UPLOAD_MAX_MB)
+    if upload is not None:
+        check(upload)
+
+
 def check(upload: UploadedFile) -> None:
     """Checks the upload (from a temporary copy: nothing under the data directory is written),
     keeps the verdict, releases the file and reruns with an empty box."""

@@ -20,13 +20,13 @@ from redengine.core.i18n import (
     language_from_locale,
     localized,
     other_language,
+    period_text,
     t,
 )
 from redengine.core.markup import markdown_text
 from redengine.core.view_state import View
-from redengine.data import shared
 from redengine.present import links, tables
-from redengine.ui import url_state
+from redengine.ui import cached, url_state
 
 PAGE_SCRIPT = Path(__file__).with_name("a11y.js")
 
@@ -45,7 +45,7 @@ def current_view() -> View:
 def common_controls() -> View:
     """Language and snapshot, in the sidebar; called by app.py before the page runs."""
     url_state.begin_run()
-    snapshots = [entry.id for entry in reversed(shared.database().snapshots())]  # latest first
+    snapshots = cached.snapshot_ids()
     url_state.restore_choice("lang", LANGUAGES, language_from_locale(st.context.locale))
     url_state.restore_choice("snapshot", snapshots, snapshots[0])
     lang = st.session_state["lang"]
@@ -143,3 +143,27 @@ def place_chips(cards: pd.DataFrame, view: View) -> str:
             f'<span lang="{other}">{other_name}</span></span><span class="meta">{periods} · {figures}</span></a></li>'
         )
     return f'<ul class="redengine-places" aria-label="{html.escape(t("places_strip", lang))}">{"".join(chips)}</ul>'
+
+
+def highlighted_fact(fact: pd.Series, lang: str) -> None:
+    """The figure a link points at (Sources' `fact=`): its metric, value as written, period and quote."""
+    with st.container(border=True):
+        st.markdown(
+            f"**{t('highlighted_fact', lang)}**: "
+            f"{markdown_text(localized(fact, 'metric_name', lang))} — "
+            f"{markdown_text(fact['value_as_written'])} ({markdown_text(period_text(fact['period_label'], lang))})"
+        )
+        st.markdown(f"> {markdown_text(fact['quote'])}")
+
+
+def report_text(marked: str, target: str | None, lang: str) -> None:
+    """A report's text with its figures marked (safe HTML from highlight.py), in a box a keyboard can scroll
+    (WCAG 2.1.1), scrolled to the `target` fact if any."""
+    region = html.escape(t("report_text_region", lang))
+    st.html(f'<div class="report" tabindex="0" role="region" aria-label="{region}">{marked}</div>')
+    if target:
+        # target is a known fact id (10 hex characters), checked by url_state: safe inside the script.
+        st.html(
+            f"<script>document.getElementById('fact-{target}')?.scrollIntoView({{block:'center'}})</script>",
+            unsafe_allow_javascript=True,
+        )
