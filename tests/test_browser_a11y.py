@@ -37,6 +37,7 @@ PAGES = {
     "sources": "sources?source=jiangan_2018q1",
     "changes": "changes",
     "sql": "sql",
+    "comparable": "comparable?place=jiangan&other=wuchang",
 }
 AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
