@@ -7,6 +7,7 @@ string alone (UrlChoices). `query` runs a named query: cached.query in a page, D
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -298,14 +299,21 @@ def headline_panel(query: Query, snapshot_id: str, category: str, places: list[s
     return HeadlinePanel(category, leaders, figures[figures["value"].notna()], own)
 
 
+# first_comparable_headline's answer per headline_figures frame (the query's result, kept by the caller's memo
+# for one version of the data): building the panels cost 6 ms of every Compare rerun. The entry goes with the frame.
+_first_comparable: dict[int, HeadlinePanel | None] = {}
+
+
 def first_comparable_headline(query: Query, snapshot_id: str) -> HeadlinePanel | None:
     """The first headline category (in HEADLINE_CATEGORIES' order) whose best-covered concept two or more places
     report like for like, as its panel; None when the reports support no such comparison."""
-    for category in HEADLINE_CATEGORIES:
-        panel = headline_panel(query, snapshot_id, category, [])
-        if len(panel.leaders) and panel.comparable:
-            return panel
-    return None
+    leaders = query("headline_figures", **headline_params(snapshot_id))
+    key = id(leaders)
+    if key not in _first_comparable:
+        panels = (headline_panel(query, snapshot_id, category, []) for category in HEADLINE_CATEGORIES)
+        _first_comparable[key] = next((p for p in panels if len(p.leaders) and p.comparable), None)
+        weakref.finalize(leaders, _first_comparable.pop, key, None)
+    return _first_comparable[key]
 
 
 def profile_district(choices: Choices, places: pd.DataFrame) -> str:
