@@ -92,10 +92,17 @@ def other_language_name(name: str, lang: str) -> str:
 PHONE_AGENT_WORD = "Mobi"
 
 
+PHONE_KEY = "_on_phone"
+
+
 def on_phone() -> bool:
-    """Whether the reader's browser is a phone's, from the request's headers."""
-    headers = st.context.headers
-    return PHONE_AGENT_WORD in headers.get("User-Agent", "") or headers.get("Sec-CH-UA-Mobile") == "?1"
+    """Whether the reader's browser is a phone's, from the request's headers: read once per session, since a
+    session keeps its browser and reading the headers was 7 % of a Compare rerun (py-spy)."""
+    if PHONE_KEY not in st.session_state:
+        headers = st.context.headers
+        agent_is_phone = PHONE_AGENT_WORD in headers.get("User-Agent", "")
+        st.session_state[PHONE_KEY] = agent_is_phone or headers.get("Sec-CH-UA-Mobile") == "?1"
+    return st.session_state[PHONE_KEY]
 
 
 def view_controls(intro_key: str, lang: str, **values: object):
