@@ -24,6 +24,6 @@ compare_link = partial(links.link, "compare", view)
 for verdict in views.COMPARABLE_VERDICTS:
     st.subheader(t(f"comparable_{verdict}", lang))
     lines = tables.comparable_lines(comparable.of_verdict(verdict), names[comparable.place], lang, compare_link)
-    st.markdown("".join(f"- {line}\n" for line in lines) or t("comparable_none", lang))
+    st.markdown("".join(f"- {line}\n" for line in lines) or t(f"comparable_none_{verdict}", lang))
 
 get_data.show(view, district=[comparable.place])

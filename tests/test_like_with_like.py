@@ -167,6 +167,9 @@ def test_what_can_be_compared_lists_the_like_for_like_concepts_of_two_places(lan
     assert "concept=registered_volunteers&places=jiangan%2Cwuchang" in like
     assert "concept=sub_districts" in like
     assert "investment_attracted" not in like  # Wuchang's is an estimate over another period: related only
+    # No pair of theirs differs only in length or size: the section says why, not only "none"
+    adjusted = at.markdown[[s.value for s in at.subheader].index(t("comparable_adjusted", lang))].value
+    assert adjusted == t("comparable_none_adjusted", lang)
 
 
 JUNK = ["<script>alert(1)</script>", "../../etc/passwd", "", "%00", "a" * 500, "jiangan,wuchang", "并非"]

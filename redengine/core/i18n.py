@@ -447,7 +447,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "comparable_like": ("同口径可比", "Like for like"),
     "comparable_adjusted": ("按单位调整后可比", "Comparable after an adjustment"),
     "comparable_related": ("仅相关（同一定义但不可直接比较，或同类不同定义）", "Related only"),
-    "comparable_none": ("无。", "None."),
+    "comparable_none_like": (
+        "无：没有一对定义相同、日期相近、范围相同的数字。",
+        "None: no pair of figures of one definition, close in date and of the same scope.",
+    ),
+    "comparable_none_adjusted": (
+        "无。调整（按月、按街道、按社区、按百名党员）只消除时期长短或规模的差别，不消除日期、定义或口径的差别；"
+        "本快照中没有一对数字只差在这一点上。",
+        "None. An adjustment (per month, per sub-district, per community, per 100 Party members) divides out a "
+        "difference of length or size, not of date, definition or scope; no pair of figures in this snapshot "
+        "differs only in that.",
+    ),
+    "comparable_none_related": ("无。", "None."),
     "comparable_same_place": ("请选择两个不同的地方。", "Choose two different places."),
     # --- #24 phones and assistive technology: chart text alternatives, folded controls, SQL Run ---
     "chart_text_intro": ("柱状图：{what}，{n} 个地方。", "Bar chart: {what}; places: {n}. "),
