@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import BIN, NEW, OLD, OLD_FACTS, fact, metric_rows, write_facts
 from moto_s3 import environment, new_bucket, s3_server
+from test_snapshots import DELTA, HOUSING, SRC_D, SRC_D_TEXT, _delta_housing, _dimension_file, _src_d_text
 
 from redengine.data import objectstore, store
 from redengine.data.db import Database
@@ -285,6 +286,35 @@ def test_the_command_line_on_a_bucket(bucket_url, fixture_dir, tmp_path, monkeyp
     assert f"removed objects/{stray}" in capsys.readouterr().out
     listed = bucket.read_manifest()
     assert listed.entries[-1].backups == [] and set(bucket.stored_objects()) == set(listed.objects.values())
+
+
+def test_a_new_report_s_text_arrives_in_the_bucket_with_its_snapshot(
+    bucket_url, fixture_dir, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv(store.DATA_URL_ENV, bucket_url)
+    assert cli.run(["snapshot", "publish", str(fixture_dir)]) == 0
+    facts = write_facts(tmp_path / "f.parquet", [*OLD_FACTS, _delta_housing()])
+    supplied = [
+        *("--districts", str(_dimension_file(tmp_path / "d.parquet", "districts", [DELTA]))),
+        *("--metrics", str(_dimension_file(tmp_path / "m.parquet", "metrics", [HOUSING]))),
+        *("--sources", str(_dimension_file(tmp_path / "s.parquet", "sources", [SRC_D]))),
+    ]
+    bucket = objectstore.Bucket(bucket_url)
+    before = bucket.read_manifest()
+    assert cli.run(["snapshot", "add", str(facts), "--id", "with-delta", *supplied]) == cli.INVALID
+    assert "Fix: add --text PATH/src_d.txt" in capsys.readouterr().err
+    assert bucket.read_manifest().objects == before.objects  # refused without its text: nothing listed
+    text = ["--text", str(_src_d_text(tmp_path))]
+    assert cli.run(["snapshot", "add", str(facts), "--id", "with-delta", *supplied, *text]) == 0
+    listed = bucket.read_manifest()
+    assert listed.objects["sources/src_d.txt"] == hashlib.sha256(SRC_D_TEXT.encode()).hexdigest()
+    mirror = objectstore.Mirror(objectstore.Bucket(bucket_url), tmp_path / "replica-cache")
+    try:
+        mirror.sync()
+        assert Database(mirror.directory).source_text("sources/src_d.txt") == SRC_D_TEXT  # a replica shows it
+    finally:
+        mirror.close()
+    assert cli.run(["snapshot", "list", "--verify"]) == 0
 
 
 def test_a_data_url_that_is_not_s3_is_refused_with_the_fix(monkeypatch, capsys):

@@ -411,9 +411,16 @@ def add(
                 new_files: list[str] = []
                 entry = snapshots.write_snapshot(staging, snapshot_id, result, existing, new_files)
                 uploaded = {f"snapshots/{name}": bucket.upload(staging / name) for name in new_files}
+                # A new report's text, listed with the snapshot whose source names it, as a local add writes it.
+                texts = {
+                    relative: bucket.upload(given)
+                    for relative, given in result.texts.items()
+                    if relative not in current.objects
+                }
                 if before_swap:
                     before_swap()
-                swapped = RemoteManifest(snapshots.listed_with(current.entries, entry), {**current.objects, **uploaded})
+                listed = snapshots.listed_with(current.entries, entry)
+                swapped = RemoteManifest(listed, {**current.objects, **texts, **uploaded})
                 if bucket.replace_manifest(swapped, current.etag):
                     return entry
                 # Another add won: wait a little (more each time, at random, so racers spread out), then redo.

@@ -285,13 +285,6 @@ def _run_on_bucket(args: argparse.Namespace, data_url: str | None) -> int:
             return 0
         if args.action == "add":
             snapshots.release_memory_promptly()
-            if args.text:
-                print(
-                    f"--text: a bucket's report texts are published with the data directory. Fix: add the "
-                    f"snapshot to a local copy, then 'redengine snapshot publish DIR' to an empty {store.DATA_URL_ENV}",
-                    file=sys.stderr,
-                )
-                return INVALID
             plan = _plan(args)
             entry = objectstore.add(bucket, args.file, args.snapshot_id, args.replace, _supplied(args), plan=plan)
             print(f"added snapshot {entry.id} to {bucket.url}: {entry.rows} figures, sha256 {entry.sha256}")
