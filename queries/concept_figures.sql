@@ -1,5 +1,5 @@
 -- grain: one row per chosen place and figure of one concept (every metric of it, or one); a place with none gets one row with a null value ("not reported", never 0). Each figure carries its verdict against the concept's reference figure (definition, period, level of place, size), whether it belongs to the like-for-like set, and its per-unit value with the denominator's figure and quote
--- params: $snapshot_id, $concept_id, $metric_id (null for every metric of the concept), $district_ids (list of ids, in the order shown), $like_for_like_only (keep only the like-for-like set), $per_month (keep only flows with a per-month value), $per (an adjustment id: keep only figures with a denominator within the like-for-like window, and judge them without their size; null for none)
+-- params: $snapshot_id, $concept_id, $metric_id (null for every metric of the concept), $district_ids (list of ids, in the order shown), $like_for_like_only (keep only the like-for-like set), $per_month (keep only flows with a per-month value), $per (an adjustment id: figures are divided by their place's denominator within the like-for-like window and judged without their size; one without a denominator is kept, unlike ('no_denominator'); null for none)
 -- summaries: concept_reach
 with chosen as (
     select d.*, list_position($district_ids, d.district_id) as position,
@@ -62,6 +62,8 @@ figures as (
         p.quote as denominator_quote,
         p.period_label as denominator_period_label,
         p.source_id as denominator_source_id,
+        -- a per-unit view without this place's denominator: the figure is listed, not drawn
+        $per is not null and p.value is null as missing_denominator,
     from snapshot_facts as f
     join concept_metrics as m using (metric_id)
     join chosen as c using (district_id)
@@ -98,11 +100,13 @@ reach as (
         )
 ),
 
--- what the others are measured against: the figure like for like with the most others; among
--- equals, one of the reference metric, a whole-place outcome with a known period, the latest
+-- what the others are measured against: the figure like for like with the most others (in a per-unit
+-- view, of those with a denominator); among equals, one of the reference metric, a whole-place outcome with a
+-- known period, the latest
 reference as (
     select * from reach
     order by
+        missing_denominator,
         like_count desc,
         is_reference_metric desc,
         (comparable and qualifier <> 'target' and measure <> 'target') desc,
@@ -114,17 +118,20 @@ reference as (
 judged as (
     select
         f.* exclude (comparable, like_count),
-        f.fact_id = r.fact_id as is_reference,
+        f.fact_id = r.fact_id and not f.missing_denominator as is_reference,
         -- the reference is what the others are measured against, not measured itself
-        if(
-            f.fact_id = r.fact_id,
-            []::varchar[],
-            comparability_reasons(
-                f.metric_id, f.measure, f.scope_zh, f.qualifier, f.period_basis, f.period_start, f.period_end,
-                r.metric_id, r.measure, r.scope_zh, r.qualifier, r.period_basis, r.period_start, r.period_end,
-                level_a := f.level, size_a := f.place_size, level_b := r.level, size_b := r.place_size,
-                per_month := $per_month
-            )
+        list_concat(
+            if(
+                f.fact_id = r.fact_id,
+                []::varchar[],
+                comparability_reasons(
+                    f.metric_id, f.measure, f.scope_zh, f.qualifier, f.period_basis, f.period_start, f.period_end,
+                    r.metric_id, r.measure, r.scope_zh, r.qualifier, r.period_basis, r.period_start, r.period_end,
+                    level_a := f.level, size_a := f.place_size, level_b := r.level, size_b := r.place_size,
+                    per_month := $per_month
+                )
+            ),
+            if(f.missing_denominator, ['no_denominator'], []::varchar[])
         ) as reasons,
     from reach as f
     cross join reference as r
@@ -167,8 +174,12 @@ judged_set as (
         -- a flow with a known period, per month of it; null where that would mislead
         if(j.measure = 'flow' and j.period_basis <> 'open', j.value / period_months(j.period_start, j.period_end), null)
             as value_per_month,
-        -- the value the chart draws: per month and per unit where chosen
-        (if($per_month, value_per_month, j.value)) / coalesce(j.denominator / j.per_units, 1) as value_adjusted,
+        -- the value the chart draws: per month and per unit where chosen; none without the chosen denominator
+        if(
+            j.missing_denominator,
+            null,
+            (if($per_month, value_per_month, j.value)) / coalesce(j.denominator / j.per_units, 1)
+        ) as value_adjusted,
     from judged as j
     left join conflicting as x using (fact_id)
 ),
@@ -176,7 +187,6 @@ judged_set as (
 shown as (
     select * from judged_set
     where (not $like_for_like_only or in_like_set) and (not $per_month or value_per_month is not null)
-        and ($per is null or denominator is not null)
 ),
 
 left_out as (

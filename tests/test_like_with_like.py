@@ -133,6 +133,44 @@ def test_registered_volunteers_per_sub_district_is_one_url(lang):
     assert "÷" in described.note and "16" in described.note and "14" in described.note
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_per_unit_view_lists_a_figure_without_its_denominator_instead_of_dropping_it(lang):
+    # Wuchang prints its communities (140, end-2017); Jiang'an prints none: its 104,953 is listed with that reason
+    at = open_page(COMPARE, lang=lang, concept="registered_volunteers", places="jiangan,wuchang", per="community")
+    assert [key.split("|")[0] for key in bars(at)] == ["wuchang"]
+    (warning,) = warnings(at)
+    assert "104,953" in warning and t("reason_no_denominator", lang)[:12] in warning.replace("\\", "")
+    assert "180,000" not in warning
+    listed = "".join(h.value for h in at.get("html"))
+    assert "104,953" in listed and t("not_reported", lang) not in listed
+    rows = figures_per("community")
+    assert rows.set_index("district_id")["reasons"].to_dict() == {"jiangan": "no_denominator", "wuchang": ""}
+    assert rows.set_index("district_id")["value_adjusted"].isna().to_dict() == {"jiangan": True, "wuchang": False}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_per_unit_view_with_no_denominator_says_so_once(lang):
+    # Neither prints a Party-member count: one line says so; both figures stay listed with their values
+    at = open_page(COMPARE, lang=lang, concept="registered_volunteers", places="jiangan,wuchang", per="member")
+    assert [i.value for i in at.info] == [t("no_denominators", lang, per=t("per_member", lang))]
+    assert warnings(at) == [] and bars(at) == []
+    listed = "".join(h.value for h in at.get("html"))
+    assert "104,953" in listed and "180,000" in listed
+
+
+def figures_per(per: str):
+    return database().query(
+        "concept_figures",
+        snapshot_id=BUNDLED,
+        concept_id="registered_volunteers",
+        metric_id=None,
+        district_ids=["jiangan", "wuchang"],
+        like_for_like_only=False,
+        per_month=False,
+        per=per,
+    )
+
+
 def test_the_per_unit_table_and_csv_show_the_denominator_and_its_quote():
     at = open_page(COMPARE, lang="en", concept="registered_volunteers", places="jiangan,wuchang", per="subdistrict")
     at.segmented_control(key="view").set_value("table").run()

@@ -379,6 +379,15 @@ LABELS: dict[str, tuple[str, str]] = {
         "与同组其他数字在时间或规模上相距太远",
         "too far in date or size from the others of the like-for-like set",
     ),
+    "no_denominators": (
+        "“{per}”：所选地方都没有在其数字前后一年内给出这一分母，无法调整。请选“原数”或其他单位。",
+        "“{per}”: none of the chosen places prints this denominator within a year of its figure, so nothing can "
+        "be adjusted. Choose “As printed” or another unit.",
+    ),
+    "reason_no_denominator": (
+        "此视图的分母（街道、社区或党员数）在该数字前后一年内未见报告",
+        "no denominator for this view (its sub-districts, communities or Party members) printed within a year of it",
+    ),
     "per": ("按单位", "Per unit"),
     "per_none": ("原数", "As printed"),
     "per_subdistrict": ("每个街道", "Per sub-district"),

@@ -45,6 +45,7 @@ class ComparisonSummary:
     caveats: list[str]  # the notes of the figures on the chart (a caveat the pair needs travels with it)
     adjustments: list[str]  # each adjusted figure's arithmetic: value ÷ denominator, both quoted and dated
     adjustments_short: list[str]  # the same arithmetic without the quotes, for an image's footer
+    no_denominators: bool  # a per-unit view in which no figure has its place's denominator
 
 
 def on_axis(rows: pd.DataFrame) -> pd.DataFrame:
@@ -100,6 +101,7 @@ def comparison_summary(rows: pd.DataFrame, lang: str, unit: str = "count", per: 
         caveats=caveats,
         adjustments=adjustments,
         adjustments_short=adjustments_short,
+        no_denominators=bool(per) and bool(len(reported)) and reported["denominator"].isna().all(),
     )
 
 

@@ -32,7 +32,9 @@ def comparison(
     per = shown_figures.get("per")
     comparison = tables.comparison_summary(rows, lang, unit, per)
     # Every warning and caption below is the verdict's (concept_figures): none is judged here again.
-    if comparison.off_axis:
+    if comparison.no_denominators:  # one line for the view, not one "no denominator" per figure
+        st.info(t("no_denominators", lang, per=t(f"per_{per}", lang)), icon=":material/info:")
+    elif comparison.off_axis:
         off_axis = "".join(f"\n- {markdown_text(line)}" for line in comparison.off_axis)
         st.warning(t("off_axis_warning", lang, figures=off_axis), icon=":material/rule:")
     if comparison.not_reported:
