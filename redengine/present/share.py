@@ -217,7 +217,7 @@ def describe(
     """The view `params` (a query string, as a dict) opens on `page`; invalid values fall back as on the page
     (without lang=, the page follows the browser's language: the caller passes it as `default_lang`).
 
-    `query` runs a named query (cached.query in a page run, Database.query on the server); `snapshots` are the
+    `query` runs a named query (shared.query, memoised; tests may pass Database.query); `snapshots` are the
     manifest's entries, oldest first.
     """
     choices = views.UrlChoices(params)
@@ -239,8 +239,7 @@ def described(page: str, params: Iterable[tuple[str, str]], default_lang: str = 
 @functools.lru_cache(maxsize=512)
 def _described(page: str, params: tuple[tuple[str, str], ...], default_lang: str, version: str) -> SharedView:
     # `version` (the manifest's) is part of the key: a new snapshot is a new description.
-    data = shared.database()
-    return describe(page, dict(params), data.query, data.snapshots(), default_lang)
+    return describe(page, dict(params), shared.query, shared.database().snapshots(), default_lang)
 
 
 shared.on_replace(_described.cache_clear)  # another data directory: nothing described from the old one

@@ -2,7 +2,7 @@
 server's chart images and link previews (redengine/present/share.py), so a shared link means the same view everywhere.
 
 A page passes choices backed by the session and the URL (url_state.SessionChoices); the server passes the query
-string alone (UrlChoices). `query` runs a named query: cached.query in a page, Database.query on the server.
+string alone (UrlChoices). `query` runs a named query: shared.query (cached.query in a page), memoised.
 """
 
 from __future__ import annotations

@@ -19,11 +19,10 @@ import streamlit as st
 from redengine.core.highlight import highlighted_html
 from redengine.core.view_state import View
 from redengine.data import shared, sql_sandbox
-from redengine.data.db import Database
+from redengine.data.shared import Params, frozen
 from redengine.present import charts, links, tables
 from redengine.present.evidence import evidence_html
 
-Params = tuple[tuple[str, object], ...]
 T = TypeVar("T")
 _MEMOS: list[functools._lru_cache_wrapper] = []
 
@@ -84,25 +83,8 @@ def snapshot_ids() -> list[str]:
     return [entry.id for entry in reversed(shared.database().snapshots())]
 
 
-def frozen(params: dict[str, object]) -> Params:
-    """Parameters as a hashable, order-independent key (lists become tuples)."""
-    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
-
-
-# Callers derive new frames (filters, set_index) and never modify one in place.
-@memo(maxsize=2048)
-def _frame(data: Database, version: str, name: str, params: Params) -> pd.DataFrame:
-    return data.query(name, **dict(params))
-
-
-def _query(version: str, name: str, params: Params) -> pd.DataFrame:
-    return _frame(shared.database(), version, name, params)
-
-
-def query(name: str, **params: object) -> pd.DataFrame:
-    """Runs a named query through the cache; the frame is shared: derive from it, never modify it."""
-    data = shared.database()
-    return _frame(data, data.version(), name, frozen(params))
+query = shared.query  # named queries, memoised per version of the data (shared with the server's previews)
+_query = shared.versioned_query
 
 
 # Figures are built once per distinct input and shared: building one costs several milliseconds of Plotly's
