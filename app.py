@@ -5,7 +5,6 @@ import streamlit as st
 from redengine.core.i18n import t
 from redengine.core.markup import markdown_text
 from redengine.data import store
-from redengine.present import pages
 from redengine.ui import share_panel, url_state, widgets
 
 st.set_page_config(page_title="红色引擎 Red Engine", page_icon="🏮", layout="wide")
@@ -18,18 +17,8 @@ except store.DataDirError as error:
     st.error(f"**数据无法读取 · The data cannot be read**\n\n{markdown_text(error)}")
     st.stop()
 
-navigation = [
-    st.Page(
-        page.script,
-        title=t(page.title_key, view.lang),
-        icon=page.icon,
-        url_path=page.url_path,
-        default=page == pages.DEFAULT,
-    )
-    for page in pages.PAGES
-]
 try:
-    st.navigation(navigation, position="top").run()
+    st.navigation(widgets.navigation_pages(view.lang), position="top").run()
     url_state.write_url()  # after the page: what it restored from the link, written back
 except store.DataDirError as error:
     st.error(f"**{t('data_error', view.lang)}**\n\n{markdown_text(error)}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from redengine.core.domain import CATEGORIES, format_qualified, unit_name
@@ -204,8 +205,11 @@ def place_names(places: pd.DataFrame, lang: str) -> dict[str, str]:
 
 
 def most_figures(places: pd.DataFrame, n: int) -> pd.DataFrame:
-    """The n places with the most figures (district_cards' rows), most first."""
-    return places.nlargest(n, "figures") if len(places) > n else places
+    """The n places with the most figures (district_cards' rows), most first, the first listed among equals."""
+    if len(places) <= n:
+        return places
+    # a stable sort of the negated counts: DataFrame.nlargest was 6 % of the server's time under load (py-spy)
+    return places.iloc[np.argsort(-places["figures"].to_numpy(), kind="stable")[:n]]
 
 
 def place_location(place: dict | pd.Series, lang: str) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.pages_manager import PagesManager
 
 from redengine.core.domain import place_color
@@ -25,7 +26,7 @@ from redengine.core.i18n import (
 )
 from redengine.core.markup import markdown_text
 from redengine.core.view_state import View
-from redengine.present import links, tables
+from redengine.present import links, pages, tables
 from redengine.ui import cached, url_state
 
 PAGE_SCRIPT = Path(__file__).with_name("a11y.js")
@@ -90,6 +91,25 @@ def other_language_name(name: str, lang: str) -> str:
 
 # A phone's browser says so: "Mobi" in its User-Agent (MDN's advice), or the client hint Sec-CH-UA-Mobile.
 PHONE_AGENT_WORD = "Mobi"
+
+
+def navigation_pages(lang: str) -> list[StreamlitPage]:
+    """st.Page for each of pages.PAGES, titled in `lang`: made once per session and language, since making one
+    resolves its script's path on disk (py-spy: 8 % of the server's time under load). Not shared between
+    sessions: st.navigation marks the page it returns as runnable on the page object itself."""
+    key = f"_navigation_{lang}"
+    if key not in st.session_state:
+        st.session_state[key] = [
+            st.Page(
+                page.script,
+                title=t(page.title_key, lang),
+                icon=page.icon,
+                url_path=page.url_path,
+                default=page == pages.DEFAULT,
+            )
+            for page in pages.PAGES
+        ]
+    return st.session_state[key]
 
 
 PHONE_KEY = "_on_phone"
