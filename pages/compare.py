@@ -15,44 +15,47 @@ controls = widgets.view_controls("compare_intro", lang)
 # Every choice and its default, from the link or the session (views.compare_view, shared with link previews).
 compare = views.compare_view(url_state.SessionChoices(), cached.query, view.snapshot_id)
 concept = compare.concept
-left, middle, right = controls.columns([1, 2, 2])
-left.selectbox(t("category", lang), compare.categories, key="category", format_func=lambda c: category_name(c, lang))
-concept_labels = compare.concept_labels(lang)
-middle.selectbox(t("concept", lang), list(concept_labels), key="concept", format_func=concept_labels.__getitem__)
-definition_labels = compare.definition_labels(lang)
-right.selectbox(t("definition", lang), list(definition_labels), key="metric", format_func=definition_labels.get)
-names = cached.place_names(view.snapshot_id, lang)
-controls.multiselect(t("places", lang), list(names), key="places", format_func=names.get)
-
-columns = controls.columns(3 if compare.has_flows else 2)
-columns[0].segmented_control(
-    t("view", lang), ["chart", "table"], key="view", required=True, format_func=lambda v: t(v, lang)
-)
-columns[1].segmented_control(
-    t("figures_shown", lang),
-    ["all", "like"],
-    key="figures",
-    required=True,
-    format_func=lambda v: t(f"shown_{v}", lang),
-    help=t("like_only_help", lang),
-)
-if compare.has_flows:
-    columns[2].segmented_control(
-        t("amount", lang),
-        ["total", "month"],
-        key="amount",
-        required=True,
-        format_func=lambda v: t(f"amount_{v}", lang),
-        help=t("per_month_help", lang),
+if controls.open:  # folded (a phone): its widgets are drawn once it is opened
+    left, middle, right = controls.columns([1, 2, 2])
+    left.selectbox(
+        t("category", lang), compare.categories, key="category", format_func=lambda c: category_name(c, lang)
     )
-controls.segmented_control(  # a row of its own: four options do not fit a column
-    t("per", lang),
-    list(views.ADJUSTMENTS),
-    key="per",
-    required=True,
-    format_func=lambda p: t(f"per_{p}", lang),
-    help=t("per_help", lang),
-)
+    concept_labels = compare.concept_labels(lang)
+    middle.selectbox(t("concept", lang), list(concept_labels), key="concept", format_func=concept_labels.__getitem__)
+    definition_labels = compare.definition_labels(lang)
+    right.selectbox(t("definition", lang), list(definition_labels), key="metric", format_func=definition_labels.get)
+    names = cached.place_names(view.snapshot_id, lang)
+    controls.multiselect(t("places", lang), list(names), key="places", format_func=names.get)
+
+    columns = controls.columns(3 if compare.has_flows else 2)
+    columns[0].segmented_control(
+        t("view", lang), ["chart", "table"], key="view", required=True, format_func=lambda v: t(v, lang)
+    )
+    columns[1].segmented_control(
+        t("figures_shown", lang),
+        ["all", "like"],
+        key="figures",
+        required=True,
+        format_func=lambda v: t(f"shown_{v}", lang),
+        help=t("like_only_help", lang),
+    )
+    if compare.has_flows:
+        columns[2].segmented_control(
+            t("amount", lang),
+            ["total", "month"],
+            key="amount",
+            required=True,
+            format_func=lambda v: t(f"amount_{v}", lang),
+            help=t("per_month_help", lang),
+        )
+    controls.segmented_control(  # a row of its own: four options do not fit a column
+        t("per", lang),
+        list(views.ADJUSTMENTS),
+        key="per",
+        required=True,
+        format_func=lambda p: t(f"per_{p}", lang),
+        help=t("per_help", lang),
+    )
 
 concept_id, reporters = compare.concept_id, compare.reporters
 about = concept.get(column("description", lang))  # concepts are described in English only, so far

@@ -198,6 +198,23 @@ def test_a_shared_link_shows_its_answer_on_a_phones_first_screen(screens, base_u
         expect(page.get_by_test_id("stMultiSelect")).to_be_hidden()
 
 
+def test_a_phone_draws_the_folded_controls_once_opened_and_keeps_the_link_s_choices(screens, base_url):
+    page = screens["phone"]
+    open_view(page, f"{base_url}/compare?lang=en&concept=registered_volunteers&places=jiangan,wuchang&per=subdistrict")
+    wait_until_settled(page)
+    # Folded: no widget is rendered at all (rendering them cost a throttled phone about a second)
+    assert page.get_by_test_id("stMultiSelect").count() == 0
+    page.get_by_test_id("stExpander").first.get_by_text(t("change_view", "en")).click()
+    places = page.get_by_test_id("stMultiSelect")
+    expect(places).to_contain_text("Jiang'an District")
+    expect(places).to_contain_text("Wuchang District")
+    expect(page.get_by_role("radio", name=t("per_subdistrict", "en"))).to_be_checked()
+    page.get_by_role("radio", name=t("table", "en")).click()  # a change of view with the controls open
+    page.wait_for_function("() => location.search.includes('view=table')")
+    assert "places=jiangan%2Cwuchang" in page.url or "places=jiangan,wuchang" in page.url
+    assert "per=subdistrict" in page.url
+
+
 # --- what a screen reader hears of each chart --------------------------------------------------------
 
 NUMBER_TICK = re.compile(r"^[\d.,−\-]+[kMGT]?$")

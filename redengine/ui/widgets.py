@@ -125,10 +125,21 @@ def on_phone() -> bool:
     return st.session_state[PHONE_KEY]
 
 
+CONTROLS_KEY = "view_controls_open"
+
+
 def view_controls(intro_key: str, lang: str, **values: object):
     """The page's intro and the controls that produce its view, under one "Change this view" expander: open
-    on a desktop, folded on a phone, so that a shared link's answer is on the first screen."""
-    controls = st.expander(t("change_view", lang), expanded=not on_phone(), icon=":material/tune:")
+    on a desktop, folded on a phone, so that a shared link's answer is on the first screen. The page draws its
+    widgets in it only while it is open (`.open`): folded widgets still cost a phone's browser their rendering,
+    a second of a throttled phone's first view of Compare (measured); the choices live on in the session."""
+    controls = st.expander(
+        t("change_view", lang),
+        expanded=not on_phone(),
+        icon=":material/tune:",
+        key=CONTROLS_KEY,
+        on_change="rerun",
+    )
     controls.caption(t(intro_key, lang, **values))
     return controls
 
