@@ -38,6 +38,11 @@ BUNDLED_SNAPSHOT_PARAMS = "lang={lang}"
 # Each page opened as a shared link names it: the page's path and the language.
 PAGES = {"overview": "", "compare": "compare", "profile": "profile", "sources": "sources", "changes": "changes"}
 PAGES["sql"] = "sql"
+# Lighthouse's mobile profile's User-Agent (a Moto G Power).
+PHONE_USER_AGENT = (
+    "Mozilla/5.0 (Linux; Android 11; moto g power (2022)) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Chrome/120.0.0.0 Mobile Safari/537.36"
+)
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1280, "height": 900}},
     "phone": {
@@ -45,6 +50,9 @@ VIEWPORTS = {
         "is_mobile": True,
         "has_touch": True,
         "device_scale_factor": 2,
+        # A phone says so in its User-Agent, as Lighthouse's mobile emulation does (is_mobile alone keeps the
+        # desktop one); the dashboard serves phones their own first screen (widgets.on_phone), the bare page not.
+        "user_agent": PHONE_USER_AGENT,
     },
 }
 # A mid-range phone on a mobile network, as Lighthouse's mobile profile emulates one.

@@ -89,6 +89,21 @@ def test_the_table_holds_the_same_figures(lang):
     assert table[t("col_comparable", lang)].tolist() == [t("verdict_reference", lang), unlike, "", ""]
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_phone_s_html_bars_carry_the_same_figures_and_escape_the_data(lang):
+    hostile = ROWS.assign(name_zh=ROWS["name_zh"].replace("江岸区", "<b>江岸区</b>"))
+    hostile["name_en"] = hostile["name_en"].replace("Jiang'an District", "<b>Jiang'an</b>")
+    markup = chart_text.comparison_html(hostile, "Registered volunteers", "people", lang)
+    assert "<b>" not in markup and "&lt;b&gt;" in markup
+    items = markup.split("<li>")[1:]
+    assert len(items) == 4  # a row per place the chart draws, in its order
+    assert "104,953" in items[0] and 'style="width:100.0%' in items[0]  # the largest bar is full width
+    assert "≥ 200" in items[1] and 'style="width:0.2%' in items[1]
+    assert t("not_reported", lang) in items[2] and "bar" not in items[2]  # no bar, never a zero
+    assert t("off_axis_marker", lang) in items[3]
+    assert 'role="img" aria-label="' in markup and "104,953" in markup.split('aria-label="')[1]
+
+
 def test_per_month_values_and_the_highest_kept_as_the_chart_keeps_them():
     text = chart_text.comparison_text(ROWS, "Registered volunteers", "people", "en", per_month=True, most=1)
     assert text.startswith("Bar chart: Registered volunteers; places: 1. Jiang'an District: 8,746.08 people/month")

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import brotli
 import pytest
 from browser_helpers import debian_chromium, get, streamlit_server
+from test_browser_a11y import PHONE_AGENT
 
 # Linux's delayed ACK, which Nagle's algorithm waits for, is at least 40 ms: a kept-alive request slower
 from redengine.data import store
@@ -151,6 +152,19 @@ def test_chart_pages_start_loading_plotly_with_the_page(server, page, imports_pl
         assert imported == [f"static/js/{static_assets.CHART_CHUNK}"]
         status, headers, _ = get(f"{server}/{imported[0]}", {"Accept-Encoding": "gzip"})
         assert status == 200 and "javascript" in headers["content-type"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "imports_plotly"),
+    [
+        ({"User-Agent": PHONE_AGENT}, False),  # a phone's Compare draws its bars in HTML
+        ({"Sec-CH-UA-Mobile": "?1"}, False),
+        ({"Sec-CH-UA-Mobile": "?0"}, True),
+    ],
+)
+def test_a_phone_s_compare_does_not_load_plotly(server, headers, imports_plotly):
+    _, _, html = get(f"{server}/compare?lang=zh", headers)
+    assert bool(re.findall(r'import\("\./static/js/PlotlyChart', html.decode())) == imports_plotly
 
 
 def call(app, path: str, headers: list[tuple[bytes, bytes]]) -> tuple[dict, bytes]:

@@ -7,10 +7,13 @@ Pure: rows in, text or a table out.
 
 from __future__ import annotations
 
+import html
+
 import pandas as pd
 
 from redengine.core.domain import CATEGORIES, distinct_periods, format_qualified
 from redengine.core.i18n import category_name, column, list_join, localized, period_text, qualifier_name, t
+from redengine.present.charts import DEFINITION_COLORS
 from redengine.present.tables import on_axis, verdict_text
 
 EXACT = "exact"
@@ -148,3 +151,43 @@ def coverage_table(matrix: pd.DataFrame, lang: str) -> pd.DataFrame:
     grid = _coverage_grid(matrix, lang)
     grid.columns = [category_name(c, lang) for c in grid.columns]
     return grid.rename_axis(t("col_place", lang)).reset_index()
+
+
+def comparison_html(
+    rows: pd.DataFrame,
+    what: str,
+    unit: str,
+    lang: str,
+    per_month: bool = False,
+    most: int | None = None,
+    per: str | None = None,
+) -> str:
+    """The chart comparison_bars draws, as HTML bars for a phone: no Plotly, whose chunk (1 MB compressed) was
+    most of a throttled phone's first view of Compare. One row per drawn figure: place, value with its mark,
+    period and verdict as text, and a bar of the value's length; the chart's text alternative is its label.
+    `what` names the figures; every text from the data is escaped."""
+    rows = drawn(rows, most)
+    records = rows.to_dict("records")
+    with_definition = rows["metric_id"].nunique() > 1
+    values = [abs(r["value_adjusted"] if per_month or per else r["value"]) for r in records if pd.notna(r["value"])]
+    largest = max(values, default=0) or 1
+    metric_ids = list(dict.fromkeys(rows.loc[rows["value"].notna(), "metric_id"]))
+    items = []
+    for row in records:
+        name = html.escape(str(row[column("name", lang)]))
+        if pd.isna(row["value"]):
+            items.append(
+                f'<li><span class="place">{name}</span> <span class="none">{_missing_text(row, lang)}</span></li>'
+            )
+            continue
+        value, *details = _figure_parts(row, unit, lang, per_month, per, with_definition)
+        amount = row["value_adjusted"] if per_month or per else row["value"]
+        color = DEFINITION_COLORS[metric_ids.index(row["metric_id"]) % len(DEFINITION_COLORS)]
+        width = round(100 * abs(amount) / largest, 1)
+        items.append(
+            f'<li><span class="place">{name}</span> <span class="value">{html.escape(value)}</span>'
+            f'<span class="bar" style="width:{width}%;background:{color}" aria-hidden="true"></span>'
+            f'<span class="details">{html.escape(t("chart_text_parts_sep", lang).join(details))}</span></li>'
+        )
+    label = html.escape(comparison_text(rows, what, unit, lang, per_month, most, per), quote=True)
+    return f'<figure class="redengine-bars" role="img" aria-label="{label}"><ul>{"".join(items)}</ul></figure>'

@@ -16,6 +16,7 @@ class Page:
     has_image: bool = False  # /share/<page>.png draws this page's own chart; the others share the Overview's
     # Its first screen draws Plotly: its HTML starts loading Plotly at once. The Overview only in some sections.
     draws_plotly: bool = False
+    plotly_on_phones: bool = True  # Compare draws its bars in HTML on a phone
 
     @property
     def script(self) -> str:
@@ -28,7 +29,7 @@ class Page:
 
 PAGES = (
     Page("overview", ":material/home:", has_image=True),
-    Page("compare", ":material/bar_chart:", has_image=True, draws_plotly=True),
+    Page("compare", ":material/bar_chart:", has_image=True, draws_plotly=True, plotly_on_phones=False),
     Page("profile", ":material/location_on:", has_image=True),
     Page("comparable", ":material/join_inner:"),
     Page("sources", ":material/description:"),

@@ -23,10 +23,12 @@ def comparison(
     about: str | None,
     shown_as: str,
     reporters: int,
+    phone: bool = False,
 ) -> None:
     """concept_figures' rows for `shown_figures`: the figures the verdict keeps off the axis, who does not
     report, the verdict's summary, the per-unit arithmetic, caveats, then the chart (comparison_bars with
-    `chart_options`) or the table; `reporters` is how many places report the concept."""
+    `chart_options`; on a `phone`, the same bars in HTML) or the table; `reporters` is how many places report
+    the concept."""
     lang = view.lang
     rows = cached.query("concept_figures", **shown_figures)
     per = shown_figures.get("per")
@@ -55,13 +57,17 @@ def comparison(
             st.caption(t("more_places_hidden", lang, n=BARS_SHOWN))
         options = dict(chart_options)
         what = list_join(list(dict.fromkeys(rows[column("metric_name", lang)].dropna())), lang)
-        widgets.chart_with_text(
-            cached.comparison_chart("concept_figures", shown_figures, unit, lang, **options),
-            chart_text.comparison_text(rows, what, unit, lang, shown_figures["per_month"], options.get("most"), per),
-            "comparison",
-            None,  # the table is the view's other choice, beside the chart
-            lang,
-        )
+        text_options = (shown_figures["per_month"], options.get("most"), per)
+        if phone:  # no Plotly: its chunk was most of a throttled phone's first view; the image is in the share panel
+            st.html(chart_text.comparison_html(rows, what, unit, lang, *text_options))
+        else:
+            widgets.chart_with_text(
+                cached.comparison_chart("concept_figures", shown_figures, unit, lang, **options),
+                chart_text.comparison_text(rows, what, unit, lang, *text_options),
+                "comparison",
+                None,  # the table is the view's other choice, beside the chart
+                lang,
+            )
     else:
         table = tables.concept_table(rows, unit, lang, links.source_links(view), per)
         st.dataframe(table, hide_index=True, column_config=widgets.link_columns(lang), placeholder="—")

@@ -13,6 +13,7 @@ import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.pages_manager import PagesManager
 
+from redengine.core import browsers
 from redengine.core.domain import place_color
 from redengine.core.i18n import (
     HTML_LANG,
@@ -89,10 +90,6 @@ def other_language_name(name: str, lang: str) -> str:
     return f'<span lang="{HTML_LANG[other_language(lang)]}">{name}</span>'
 
 
-# A phone's browser says so: "Mobi" in its User-Agent (MDN's advice), or the client hint Sec-CH-UA-Mobile.
-PHONE_AGENT_WORD = "Mobi"
-
-
 def navigation_pages(lang: str) -> list[StreamlitPage]:
     """st.Page for each of pages.PAGES, titled in `lang`: made once per session and language, since making one
     resolves its script's path on disk (py-spy: 8 % of the server's time under load). Not shared between
@@ -119,9 +116,7 @@ def on_phone() -> bool:
     """Whether the reader's browser is a phone's, from the request's headers: read once per session, since a
     session keeps its browser and reading the headers was 7 % of a Compare rerun (py-spy)."""
     if PHONE_KEY not in st.session_state:
-        headers = st.context.headers
-        agent_is_phone = PHONE_AGENT_WORD in headers.get("User-Agent", "")
-        st.session_state[PHONE_KEY] = agent_is_phone or headers.get("Sec-CH-UA-Mobile") == "?1"
+        st.session_state[PHONE_KEY] = browsers.is_phone(st.context.headers)
     return st.session_state[PHONE_KEY]
 
 

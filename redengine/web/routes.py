@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
@@ -26,6 +27,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from redengine.core import browsers
 from redengine.core.i18n import LANGUAGES, language_from_locale, t
 from redengine.data import shared, sql_sandbox, store
 from redengine.present import pages, share, static_view
@@ -227,7 +229,11 @@ def _with_preview(html_bytes: bytes, page: str, scope: Scope) -> bytes:
     # title is drawn (static_view.STYLE).
     text = text.replace(ROOT_ELEMENT, ROOT_ELEMENT + first_view + "".join(stylesheets), 1)
     section = dict(parse_qsl(query)).get("section")
-    if pages.BY_PATH[page].draws_plotly or (page == "overview" and section in pages.OVERVIEW_PLOTLY_SECTIONS):
+    shown = pages.BY_PATH[page]
+    phone = browsers.is_phone(Headers(scope=scope))
+    if (shown.draws_plotly and (shown.plotly_on_phones or not phone)) or (
+        page == "overview" and section in pages.OVERVIEW_PLOTLY_SECTIONS
+    ):
         text = text.replace("</head>", f"    {static_assets.early_chart_import()}\n  </head>", 1)
     return text.encode("utf-8")
 
