@@ -67,7 +67,6 @@ compare_parts.comparison(
     about if isinstance(about, str) else None,
     compare.shown_as,
     len(reporters),
-    phone=widgets.on_phone(),
 )
 compare_parts.related(view, compare.family_query)
 if compare.shown_as == "chart":  # widgets cannot be replayed from the cache: drawn after the chart

@@ -71,8 +71,12 @@ def _content_height(page: Page) -> int:
 
 
 def overlapping_labels(page: Page) -> list[tuple[str, str]]:
-    """Pairs of chart labels (axis ticks, bar values) whose boxes on screen intersect."""
-    boxes = page.locator(".js-plotly-plot .xtick text, .js-plotly-plot .ytick text, .js-plotly-plot .bartext")
+    """Pairs of chart labels (axis ticks, bar values; the HTML bars' places, values and details) whose boxes on
+    screen intersect."""
+    boxes = page.locator(
+        ".js-plotly-plot .xtick text, .js-plotly-plot .ytick text, .js-plotly-plot .bartext,"
+        " .redengine-bars .place, .redengine-bars .value, .redengine-bars .details, .redengine-bars .none"
+    )
     drawn = boxes.evaluate_all(
         "texts => texts.map(e => { const r = e.getBoundingClientRect();"
         " return [e.textContent, r.left, r.top, r.right, r.bottom]; }).filter(b => b[3] > b[1])"

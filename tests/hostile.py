@@ -154,6 +154,11 @@ _HTML_OWN = re.compile(
     r"|<a href=\"\./profile\?[\w=&;.%-]*\" target=\"_self\">"
     r"|<span class=\"swatch\" aria-hidden=\"true\" style=\"background:#[0-9a-f]{6}\">"
     r"|<span class=\"(?:names|meta)\">|<span lang=\"(?:en|zh-CN)\">"
+    # Compare's HTML bars: the figure (its text alternative an attribute), a row's keys, its parts and bar
+    r"|<figure class=\"redengine-bars\" role=\"img\" aria-label=\"[^\"<>]*\"><ul>|</figure>"
+    r"|<li(?: data-(?:place|period|definition|value)=\"[^\"<>]*\")+>"
+    r"|<span class=\"(?:place|value|details|none)\">"
+    r"|<span class=\"bar(?: hatched)?\" style=\"width:[\d.]+%;background-color:#[0-9a-f]{6}\" aria-hidden=\"true\">"
 )
 
 

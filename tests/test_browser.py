@@ -264,10 +264,11 @@ def many_places_url(many_places_template) -> Iterator[str]:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_with_many_places_the_charts_labels_stay_apart(page, many_places_url, many_places_template, lang):
     open_view(page, f"{many_places_url}/compare?lang={lang}")
-    charts = main(page).locator(".js-plotly-plot")
+    charts = main(page).locator(".redengine-bars")
     expect(charts).to_have_count(1)
-    expect(charts.locator(".ytick")).to_have_count(30)  # the 30 highest, one per line
-    expect(charts.locator(".bartext")).to_have_count(30)
+    expect(charts.locator("li")).to_have_count(30)  # the 30 highest, one per line
+    expect(charts.locator("li .place")).to_have_count(30)
+    assert main(page).locator(".js-plotly-plot").count() == 0
     assert overlapping_labels(page) == []
     full_screenshot(page, f"many-places-compare-{lang}")
     open_view(page, f"{many_places_url}/?lang={lang}&section=charts")
@@ -291,7 +292,7 @@ def test_with_many_places_the_charts_labels_stay_apart(page, many_places_url, ma
 )
 def test_bundled_chart_labels_stay_apart(page, base_url, path):
     open_view(page, f"{base_url}/{path}")
-    expect(main(page).locator(".js-plotly-plot").first).to_be_visible()
+    expect(main(page).locator(".js-plotly-plot, .redengine-bars").first).to_be_visible()
     assert overlapping_labels(page) == []
 
 
@@ -322,9 +323,11 @@ def test_the_evidence_matrix_shows_each_place_and_leads_to_the_quote(page, base_
 def test_compare_by_concept_shows_one_definition_its_relatives_and_the_like_for_like_switch(page, base_url, lang):
     places = "bazhou,haizhu,jiangan,jianghan,wuchang,zhenjiang"
     open_view(page, f"{base_url}/compare?lang={lang}&concept=party_working_committees&places={places}")
-    chart = main(page).locator(".js-plotly-plot")
+    chart = main(page).locator(".redengine-bars")
     expect(chart).to_have_count(1)
-    expect(chart.locator(".legendtext")).to_have_count(1)  # one definition on the axis (was 18 before #22)
+    definitions = chart.locator("li[data-definition]").evaluate_all("es => es.map(e => e.dataset.definition)")
+    assert len(set(definitions)) == 1  # one definition on the axis (was 18 before #22)
+    expect(chart.locator("li")).to_have_count(6)  # each place: its bar, or a line saying why it has none
     expect(main(page).get_by_text(t("related_title", lang))).to_be_visible()  # the family's others, apart
     assert overlapping_labels(page) == []
     full_screenshot(page, f"compare-concept-{lang}")
@@ -342,7 +345,7 @@ def test_concept_views_fit_a_phone(browser, base_url, path):
     try:
         phone = context.new_page()
         open_view(phone, f"{base_url}/{path}")
-        drawn = ".evidence table" if path.startswith("?") else ".js-plotly-plot"  # the Overview opens on the matrix
+        drawn = ".evidence table" if path.startswith("?") else ".redengine-bars"  # the Overview opens on the matrix
         expect(main(phone).locator(drawn).first).to_be_visible()
         overflow = phone.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0  # the evidence table scrolls inside its box, not the page

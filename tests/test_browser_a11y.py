@@ -155,9 +155,9 @@ def test_compare_by_keyboard_alone(screens, base_url):
 # --- a shared link on a phone: the answer on the first screen ----------------------------------------
 
 
-def on_first_screen(page: Page, selector: str, text: str) -> bool:
+def on_first_screen(page: Page, selector: str, text: str, screen: str = "phone") -> bool:
     """Whether an element matching `selector` that contains `text` lies wholly within the first screen."""
-    height = SCREENS["phone"]["height"]
+    height = SCREENS[screen]["height"]
     return page.evaluate(
         "([selector, text, height]) => [...document.querySelectorAll(selector)].some(e => {"
         " const r = e.getBoundingClientRect(); return e.textContent.includes(text) && r.height > 0"
@@ -167,7 +167,7 @@ def on_first_screen(page: Page, selector: str, text: str) -> bool:
 
 
 # A figure of the evidence card's first place: the cell's data-place names it on a phone (share.css).
-# On a phone, Compare draws its bars in HTML (no Plotly): each figure a row of the list.
+# Compare draws its bars in HTML (no Plotly): each figure a row of the list.
 BARS = ".redengine-bars li"
 BAZHOU_ZH, BAZHOU_EN = '.evidence td[data-place="巴州区"] .figure', '.evidence td[data-place="Bazhou District"] .figure'
 FIRST_SCREEN = {
@@ -195,11 +195,26 @@ def test_a_shared_link_shows_its_answer_on_a_phones_first_screen(screens, base_u
     assert page.evaluate("() => document.documentElement.scrollWidth") <= SCREENS["phone"]["width"]
     for selector, text in shown:
         assert on_first_screen(page, selector, text), (selector, text)
-    if name.startswith("compare"):  # the controls are one tap away, folded; no Plotly on a phone
+    if name.startswith("compare"):  # the controls are one tap away, folded; no Plotly
         assert page.get_by_test_id("stPlotlyChart").count() == 0
         assert "104,953" in (page.locator(".redengine-bars").get_attribute("aria-label") or "")
         expect(page.get_by_test_id("stExpander").first).to_contain_text(t("change_view", name[-2:]))
         expect(page.get_by_test_id("stMultiSelect")).to_be_hidden()
+
+
+@pytest.mark.parametrize("name", ["compare-zh", "compare-en"])
+def test_compare_s_answer_is_on_a_desktop_s_first_screen_too(screens, base_url, name):
+    """Under the open controls, the HTML bars start within the first screen; Plotly's chart showed only its
+    axis there (and its chunk was a quarter of the page's first view)."""
+    page = screens["desktop"]
+    path, shown = FIRST_SCREEN[name]
+    open_view(page, f"{base_url}/{path}")
+    wait_until_settled(page)
+    page.screenshot(path=str(SCREENSHOTS / f"first-screen-desktop-{name}.png"))
+    for selector, text in shown:
+        assert on_first_screen(page, selector, text, "desktop"), (selector, text)
+    assert page.get_by_test_id("stPlotlyChart").count() == 0
+    expect(page.get_by_test_id("stMultiSelect")).to_be_visible()  # a desktop's controls are open
 
 
 def test_a_phone_draws_the_folded_controls_once_opened_and_keeps_the_link_s_choices(screens, base_url):
@@ -226,8 +241,11 @@ NUMBER_TICK = re.compile(r"^[\d.,−\-]+[kMGT]?$")
 
 def chart_words(chart) -> list[str]:
     """The words a chart draws that a reader needs: each line of its bar labels and of its category ticks
-    (not the value axis' numbers)."""
-    lines = chart.locator(".bartext tspan, .bartext, .xtick text tspan, .xtick text, .ytick text tspan, .ytick text")
+    (not the value axis' numbers); of HTML bars, each place, value and line of details."""
+    lines = chart.locator(
+        ".bartext tspan, .bartext, .xtick text tspan, .xtick text, .ytick text tspan, .ytick text,"
+        " .place, .value, .details, .none"
+    )
     words = [w.strip() for w in lines.evaluate_all("es => es.map(e => e.childElementCount ? '' : e.textContent)")]
     return [w for w in words if w and not NUMBER_TICK.match(w)]
 
@@ -245,7 +263,7 @@ def test_every_chart_is_named_by_its_places_values_periods_and_verdict(screens, 
     page = screens["desktop"]
     open_view(page, f"{base_url}/{path}")
     wait_until_settled(page)
-    drawn = page.get_by_test_id("stPlotlyChart")
+    drawn = page.locator("[data-testid=stPlotlyChart], .redengine-bars")
     expect(drawn).to_have_count(charts)
     for index in range(charts):
         chart = drawn.nth(index)

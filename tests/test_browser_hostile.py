@@ -70,7 +70,7 @@ RENDERED_MARKUP = (
 LABELS = (
     "[data-testid=stWidgetLabel], [data-testid=stMetricLabel], [data-testid=stCaptionContainer],"
     " [data-testid=stAlertContainer] [data-testid=stMarkdownContainer], [data-testid=stExpander] summary,"
-    " [data-testid=stMarkdown] [data-testid=stMarkdownContainer], .js-plotly-plot .main-svg"
+    " [data-testid=stMarkdown] [data-testid=stMarkdownContainer], .js-plotly-plot .main-svg, .redengine-bars"
 )
 OVERSIZED_LABELS = f"""(normal) => {{
     const sizes = [];

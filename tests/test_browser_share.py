@@ -142,6 +142,12 @@ def test_print_is_a_clean_brief(page, base_url, path, expected):
     assert BUNDLED in flat and url.split("?")[0] in flat.replace(" ", "")
     for word in NAVIGATION_WORDS[lang]:
         assert word not in flat, word
+    if name == "compare":  # the HTML bars print in colour though the reader's browser leaves backgrounds out
+        page.emulate_media(media="print")
+        adjust = page.locator(".redengine-bars .bar").evaluate_all(
+            "bs => bs.map(b => getComputedStyle(b).printColorAdjust)"
+        )
+        assert adjust and set(adjust) == {"exact"}
 
 
 @pytest.mark.parametrize("name", PAGES)

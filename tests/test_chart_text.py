@@ -90,18 +90,40 @@ def test_the_table_holds_the_same_figures(lang):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_a_phone_s_html_bars_carry_the_same_figures_and_escape_the_data(lang):
+def test_compare_s_html_bars_carry_the_same_figures_and_escape_the_data(lang):
     hostile = ROWS.assign(name_zh=ROWS["name_zh"].replace("江岸区", "<b>江岸区</b>"))
     hostile["name_en"] = hostile["name_en"].replace("Jiang'an District", "<b>Jiang'an</b>")
+    hostile["period_label"] = hostile["period_label"].replace("2017", '2017"><script>')
     markup = chart_text.comparison_html(hostile, "Registered volunteers", "people", lang)
-    assert "<b>" not in markup and "&lt;b&gt;" in markup
-    items = markup.split("<li>")[1:]
+    assert "<b>" not in markup and "&lt;b&gt;" in markup and "<script>" not in markup
+    items = markup.split("<li ")[1:]
     assert len(items) == 4  # a row per place the chart draws, in its order
-    assert "104,953" in items[0] and 'style="width:100.0%' in items[0]  # the largest bar is full width
-    assert "≥ 200" in items[1] and 'style="width:0.2%' in items[1]
+    assert items[0].startswith('data-place="jiangan" data-period="2018 Q1" data-definition="volunteers"')
+    assert 'data-value="104953.0"' in items[0]
+    assert "104,953" in items[0] and "width:100.0%" in items[0]  # the largest bar is full width
+    assert "≥ 200" in items[1] and "width:0.2%" in items[1] and 'data-period="2017&quot;&gt;&lt;script&gt;"' in items[1]
     assert t("not_reported", lang) in items[2] and "bar" not in items[2]  # no bar, never a zero
+    assert "data-value" not in items[2] and items[2].startswith('data-place="haizhu">')
     assert t("off_axis_marker", lang) in items[3]
     assert 'role="img" aria-label="' in markup and "104,953" in markup.split('aria-label="')[1]
+    assert "hatched" not in markup  # no estimate or target among these
+
+
+def test_html_bars_hatch_estimates_and_rank_as_many_lying_bars_do():
+    """An estimate's bar is hatched, as the chart image's is; more bars than stand upright are ranked, highest
+    first, by the value drawn (per month here), as the chart image and the text alternative list them."""
+    places = [row(f"p{i}", f"地{i}", f"Place {i}", 10 * (i % 4) + i, period="2020") for i in range(9)]
+    places[2] = row("p2", "地2", "Place 2", 5, "estimate", "2020")
+    rows = pd.DataFrame(places).assign(is_reference=False, reasons="", in_like_set=True)
+    markup = chart_text.comparison_html(rows, "x", "count", "en", per_month=True, most=4)
+    drawn = [item.split('"')[1] for item in markup.split("<li ")[1:]]
+    expected = rows.sort_values("value_adjusted", ascending=False, kind="stable")["district_id"].head(4).tolist()
+    assert drawn == expected == ["p7", "p3", "p6", "p5"]
+    text = chart_text.comparison_text(rows, "x", "count", "en", per_month=True, most=4)
+    assert [text.index(f"Place {p[1]}:") for p in drawn] == sorted(text.index(f"Place {p[1]}:") for p in drawn)
+    every = chart_text.comparison_html(rows, "x", "count", "en")
+    (estimate,) = [item for item in every.split("<li ")[1:] if item.startswith('data-place="p2"')]
+    assert 'class="bar hatched"' in estimate and every.count("hatched") == 1
 
 
 def test_per_month_values_and_the_highest_kept_as_the_chart_keeps_them():

@@ -84,7 +84,7 @@ def test_a_shared_link_survives_the_loss_of_its_replica_at_the_same_view(deploym
             page = context.new_page()
             open_view(page, f"{running.url}/{SHARED_VIEW}")
             main = page.get_by_test_id("stMain")
-            expect(main.locator(".js-plotly-plot")).to_be_visible()  # the chart draws after the run ends
+            expect(main.locator(".redengine-bars")).to_be_visible()  # the chart draws after the run ends
             shown = _settled_text(main)
             # The view as the app wrote it back in full (the run writes the URL last): the snapshot is named.
             expect(page).to_have_url(re.compile(r"[?&]snapshot="))

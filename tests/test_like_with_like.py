@@ -9,7 +9,7 @@ import json
 import plotly.graph_objects as go
 import pytest
 from browser_helpers import get, streamlit_server
-from test_pages import BUNDLED, COMPARE, LANGS, OVERVIEW, PROFILE, open_page, warnings
+from test_pages import BUNDLED, COMPARE, LANGS, OVERVIEW, PROFILE, bar_keys, compare_bars, open_page, warnings
 
 from redengine.core.domain import HEADLINE_CATEGORIES
 from redengine.core.i18n import t
@@ -25,8 +25,8 @@ def database() -> Database:
     return shared.database()
 
 
-def bars(at, index: int = 0) -> list[str]:
-    """The reported bars' keys of a chart ('place|period' or 'place|period|metric')."""
+def panel_bars(at, index: int) -> list[str]:
+    """The reported bars' keys of an Overview panel's chart ('place|period|metric')."""
     spec = json.loads(at.get("plotly_chart")[index].proto.spec)
     (reported,) = [trace for trace in spec["data"] if trace.get("name") == "reported"]
     return reported["y"] if reported.get("orientation") == "h" else reported["x"]
@@ -62,7 +62,7 @@ SHARED_CONCEPTS = [
 @pytest.mark.parametrize("concept_id", SHARED_CONCEPTS)
 def test_compare_puts_one_definition_and_only_like_for_like_figures_on_its_axis(lang, concept_id):
     at = open_page(COMPARE, lang=lang, concept=concept_id, places=",".join(PLACES))
-    keys = bars(at)
+    keys = bar_keys(at)
     assert len({key.split("|")[2] for key in keys}) == 1  # one definition
     assert {key.split("|")[0] for key in keys} == like_set(concept_id, PLACES)
     # every figure left off the axis is named, with the verdict's reasons, never silently dropped
@@ -80,7 +80,7 @@ def test_the_overview_headlines_chart_only_a_supported_comparison(lang):
         panel = views.headline_panel(database().query, BUNDLED, category, PLACES)
         if panel.comparable:
             expected.append(like_set(panel.leaders["concept_id"].iloc[0], panel.leaders["district_id"].tolist()))
-    drawn = [{key.split("|")[0] for key in bars(at, index)} for index in range(len(at.get("plotly_chart")))]
+    drawn = [{key.split("|")[0] for key in panel_bars(at, index)} for index in range(len(at.get("plotly_chart")))]
     # panels sit in two columns, so the page's order is not the categories': compared as collections
     assert sorted(map(sorted, drawn)) == sorted(map(sorted, expected))
     assert len(drawn) == 2  # volunteers and service centres
@@ -97,7 +97,7 @@ def test_like_for_like_volunteers_carry_no_period_warning_and_their_caveat(lang)
     at = open_page(COMPARE, lang=lang, concept="registered_volunteers", places="jiangan,wuchang")
     assert warnings(at) == []  # a concept named without its category opens in it, without a notice
     assert at.selectbox(key="category").value == "volunteers"
-    assert sorted(key.split("|")[0] for key in bars(at)) == ["jiangan", "wuchang"]
+    assert sorted(key.split("|")[0] for key in bar_keys(at)) == ["jiangan", "wuchang"]
     captions = "\n".join(c.value for c in at.caption)
     assert "网上登记注册" in captions  # Wuchang's volunteers registered online: the pair's caveat
 
@@ -107,7 +107,7 @@ def test_a_city_beside_a_district_is_named_as_a_different_level(lang):
     at = open_page(COMPARE, lang=lang, concept="signed_projects_over_100m_cny", places="wuchang,zhenjiang")
     (warning,) = warnings(at)
     assert t("reason_different_level", lang).replace("(", "\\(").replace(")", "\\)") in warning
-    assert bars(at) == ["zhenjiang|2021 Jan–Jul|signed_projects_over_100m_cny"]  # no ranking of 208 over 41
+    assert bar_keys(at) == ["zhenjiang|2021 Jan–Jul|signed_projects_over_100m_cny"]  # no ranking of 208 over 41
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -115,9 +115,7 @@ def test_registered_volunteers_per_sub_district_is_one_url(lang):
     params = {"concept": "registered_volunteers", "places": "jiangan,wuchang", "per": "subdistrict"}
     at = open_page(COMPARE, lang=lang, **params)
     assert at.query_params["per"] == "subdistrict"
-    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    (reported,) = [trace for trace in spec["data"] if trace.get("name") == "reported"]
-    assert dict(zip([k.split("|")[0] for k in reported["x"]], reported["y"], strict=True)) == pytest.approx(
+    assert {bar["place"]: bar["value"] for bar in compare_bars(at)} == pytest.approx(
         {"jiangan": 104953 / 16, "wuchang": 180000 / 14}
     )
     arithmetic = "\n".join(m.value for m in at.markdown)
@@ -137,7 +135,7 @@ def test_registered_volunteers_per_sub_district_is_one_url(lang):
 def test_a_per_unit_view_lists_a_figure_without_its_denominator_instead_of_dropping_it(lang):
     # Wuchang prints its communities (140, end-2017); Jiang'an prints none: its 104,953 is listed with that reason
     at = open_page(COMPARE, lang=lang, concept="registered_volunteers", places="jiangan,wuchang", per="community")
-    assert [key.split("|")[0] for key in bars(at)] == ["wuchang"]
+    assert [key.split("|")[0] for key in bar_keys(at)] == ["wuchang"]
     (warning,) = warnings(at)
     assert "104,953" in warning and t("reason_no_denominator", lang)[:12] in warning.replace("\\", "")
     assert "180,000" not in warning
@@ -153,7 +151,7 @@ def test_a_per_unit_view_with_no_denominator_says_so_once(lang):
     # Neither prints a Party-member count: one line says so; both figures stay listed with their values
     at = open_page(COMPARE, lang=lang, concept="registered_volunteers", places="jiangan,wuchang", per="member")
     assert [i.value for i in at.info] == [t("no_denominators", lang, per=t("per_member", lang))]
-    assert warnings(at) == [] and bars(at) == []
+    assert warnings(at) == [] and bar_keys(at) == []
     listed = "".join(h.value for h in at.get("html"))
     assert "104,953" in listed and "180,000" in listed
 

@@ -151,8 +151,24 @@ def download_csv(at: AppTest, storages: list[MemoryMediaFileStorage]) -> pd.Data
     raise AssertionError(f"download {name} not found in the media storage")
 
 
-def chart_traces(at: AppTest, index: int = 0) -> list[dict]:
-    return json.loads(at.get("plotly_chart")[index].proto.spec)["data"]
+def compare_bars(at: AppTest) -> list[dict]:
+    """Compare's chart, its HTML bars (chart_text.comparison_html) in order: the place's id, and for a figure its
+    period, definition, the value drawn (value) and colour; `text` is what the row reads."""
+    (figure,) = [e.proto.body for e in at.get("html") if e.proto.body.startswith('<figure class="redengine-bars"')]
+    bars = []
+    for attributes, inner in re.findall(r"<li ([^>]*)>(.*?)</li>", figure):
+        bar = {name: html.unescape(value) for name, value in re.findall(r'data-(\w+)="([^"]*)"', attributes)}
+        bar["value"] = float(bar["value"]) if "value" in bar else None
+        color = re.search(r"background-color:(#\w+)", inner)
+        bar["color"] = color and color.group(1)
+        bar["text"] = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", inner)).split())
+        bars.append(bar)
+    return bars
+
+
+def bar_keys(at: AppTest) -> list[str]:
+    """Compare's drawn figures as 'place|period|definition'."""
+    return [f"{b['place']}|{b['period']}|{b['definition']}" for b in compare_bars(at) if b["value"] is not None]
 
 
 def chart_bars(at: AppTest, index: int = 0) -> dict[str, dict]:
@@ -298,15 +314,14 @@ def axis_name(lang: str, place: str) -> str:
 @pytest.mark.parametrize("lang", LANGS)
 def test_compare_chart_labels_each_bar_with_value_and_period(lang):
     at = open_page(COMPARE, lang=lang, **VOLUNTEERS, places="jiangan,wuchang", view="chart")
-    assert not at.dataframe
-    labels = {x: bar["text"] for x, bar in chart_bars(at).items()}
-    assert (
-        labels[axis_name(lang, "jiangan")]
-        == f"{SHOWN[lang]['jiangan_volunteers']}<br>{SHOWN[lang]['period_jiangan_stock']}"
-    )
-    assert (
-        labels[axis_name(lang, "wuchang")] == f"{SHOWN[lang]['wuchang_volunteers']}<br>{SHOWN[lang]['period_wuchang']}"
-    )
+    assert not at.dataframe and not at.get("plotly_chart")  # HTML bars: no Plotly on Compare's screen
+    jiangan, wuchang = compare_bars(at)
+    assert jiangan["place"] == "jiangan" and wuchang["place"] == "wuchang"  # the places' order
+    assert jiangan["text"].startswith(f"{SHOWN[lang]['jiangan']} {SHOWN[lang]['jiangan_volunteers']}")
+    assert SHOWN[lang]["period_jiangan_stock"] in jiangan["text"]
+    assert wuchang["text"].startswith(f"{SHOWN[lang]['wuchang']} {SHOWN[lang]['wuchang_volunteers']}")
+    assert SHOWN[lang]["period_wuchang"] in wuchang["text"]
+    assert (jiangan["value"], wuchang["value"]) == (104953, 180000)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -344,11 +359,10 @@ def test_a_place_that_does_not_report_is_marked_not_reported(lang, view):
         assert math.isnan(haizhu[t("col_value_base", lang)])  # no number, certainly not 0
         assert row_of(table, lang, "jiangan")[t("col_value", lang)] == "16"
     else:
-        bars = chart_bars(at)
-        haizhu = bars[axis_name(lang, "haizhu")]
-        assert haizhu["text"] == SHOWN[lang]["not_reported"]
-        assert haizhu["color"] == "rgba(0,0,0,0)"  # a label, not a visible bar
-        assert bars[axis_name(lang, "jiangan")]["y"] == 16
+        jiangan, haizhu = compare_bars(at)
+        assert haizhu["text"] == f"{SHOWN[lang]['haizhu']} {SHOWN[lang]['not_reported']}"
+        assert haizhu["value"] is None and haizhu["color"] is None  # a label, not a bar
+        assert jiangan["value"] == 16
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -357,7 +371,7 @@ def test_periods_are_shown_but_no_warning_contradicts_the_verdict(lang):
     old warning that compared period labels and called them 'not like for like' is gone; each bar names its date."""
     at = open_page(COMPARE, lang=lang, **VOLUNTEERS, places="jiangan,wuchang")
     assert warnings(at) == []
-    labels = " ".join(bar["text"] for bar in chart_bars(at).values())
+    labels = " ".join(bar["text"] for bar in compare_bars(at))
     assert SHOWN[lang]["period_jiangan_stock"] in labels and SHOWN[lang]["period_wuchang"] in labels
 
 
@@ -549,11 +563,6 @@ def _latest_values(data_dir: Path, concept_id: str) -> dict[str, float]:
     return {place: value for place, (_, value) in latest_by_place.items()}
 
 
-def bar_traces(at: AppTest) -> list[dict]:
-    """The chart's bar traces (reported, not reported), without the definitions' legend entries."""
-    return [trace for trace in chart_traces(at) if not trace.get("showlegend")]
-
-
 def test_compare_with_many_places_chooses_the_highest_and_offers_the_rest(many_places):
     at = open_page(COMPARE, lang="en")
     values = _latest_values(many_places, at.selectbox(key="concept").value)
@@ -562,14 +571,15 @@ def test_compare_with_many_places_chooses_the_highest_and_offers_the_rest(many_p
     chosen = at.multiselect(key="places").value
     assert sorted(chosen) == sorted(highest)
     assert at.query_params["places"].split(",") == chosen  # a short link, not 80 ids
-    (reported, off_axis) = bar_traces(at)
-    assert reported["orientation"] == "h"  # 30 lines, one per place
+    bars = compare_bars(at)
+    reported = [bar for bar in bars if bar["value"] is not None]
     # Only the verdict's like-for-like set is drawn as bars; a place whose figure is unlike (another period) is a
     # line that says so, never a bar beside the others (#22).
-    assert len(reported["y"]) + len(off_axis["y"]) == 30 and len(reported["y"]) >= 2
-    assert set(off_axis["text"]) <= {t("off_axis_marker", "en")}
-    assert reported["x"] == sorted(reported["x"], reverse=True)  # ranked, highest on top
-    assert {key.split("|")[0] for key in reported["y"]} <= set(highest)
+    assert len(bars) == 30 and len(reported) >= 2
+    assert all(bar["text"].endswith(t("off_axis_marker", "en")) for bar in bars if bar["value"] is None)
+    assert bars[: len(reported)] == reported  # ranked, highest on top; the markers under them
+    assert [bar["value"] for bar in reported] == sorted((bar["value"] for bar in reported), reverse=True)
+    assert {bar["place"] for bar in reported} <= set(highest)
     captions = [c.value for c in at.caption]
     assert t("top_places_chosen", "en", n=30, total=MANY_PLACES) in captions
     labels = [button.proto.label for button in at.get("download_button")]

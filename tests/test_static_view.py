@@ -13,7 +13,7 @@ import time
 import pytest
 from conftest import BUNDLED, DATA_DIR
 from hostile import HOSTILE, VARIANTS, hostile_data_dir
-from test_pages import LANGS, metrics, open_page
+from test_pages import LANGS, compare_bars, metrics, open_page
 
 from redengine.core.i18n import t
 from redengine.data.db import Database
@@ -118,13 +118,10 @@ def test_the_painted_view_shows_the_figures_the_live_page_shows(bundled, page, l
         assert figure.value in live, f"{figure.value} is painted but not on the live {page} page"
         assert figure.period in live
     if page == "compare":  # the live chart's bars are exactly the painted figures
-        values = [
-            str(v)
-            for trace in json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
-            for v in trace.get("text") or []
-        ]
-        bars = [v for v in values if v]
-        assert sorted(v.split("<br>")[0] for v in bars) == sorted(f.value for f in view.figures if f.reported)
+        bars = [bar for bar in compare_bars(at) if bar["value"] is not None]
+        assert len(bars) == len([f for f in view.figures if f.reported])
+        for bar, figure in zip(bars, (f for f in view.figures if f.reported), strict=True):
+            assert figure.value in bar["text"] and figure.period in bar["text"]
     if page == "profile":  # the headline metrics are exactly the painted figures
         assert sorted(metrics(at).values()) == sorted(f.value for f in view.figures)
     if page == "overview":  # the Overview's headline figures, as its evidence matrix shows them too

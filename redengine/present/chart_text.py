@@ -13,8 +13,8 @@ import pandas as pd
 
 from redengine.core.domain import CATEGORIES, distinct_periods, format_qualified
 from redengine.core.i18n import category_name, column, list_join, localized, period_text, qualifier_name, t
-from redengine.present.charts import DEFINITION_COLORS
-from redengine.present.tables import on_axis, verdict_text
+from redengine.present.charts import DEFINITION_COLORS, HATCHED_QUALIFIERS, drawn_rows
+from redengine.present.tables import verdict_text
 
 EXACT = "exact"
 
@@ -50,14 +50,6 @@ def _figure_parts(
     return [part for part in parts if part]
 
 
-def drawn(rows: pd.DataFrame, most: int | None) -> pd.DataFrame:
-    """The rows comparison_bars draws: those on its axis (tables.on_axis), the `most` highest if it keeps so many."""
-    rows = on_axis(rows)
-    if most is None or len(rows) <= most:
-        return rows
-    return rows.sort_values("value", ascending=False, na_position="last", kind="stable").head(most)
-
-
 def comparison_text(
     rows: pd.DataFrame,
     what: str,
@@ -70,7 +62,7 @@ def comparison_text(
     """'Bar chart: Registered volunteers; places: 2. Jiang'an District: 104,953 people, as of 2018 Q1,
     reference; Wuchang District: 180,000 people, as of end-2017, like for like. The periods differ: …'
     `per_month`, `most` and `per` as comparison_bars takes them."""
-    rows = drawn(rows, most)
+    rows = drawn_rows(rows, most, bool(per_month or per))
     records = rows.to_dict("records")
     with_definition = rows["metric_id"].nunique() > 1
     figures = []
@@ -104,7 +96,7 @@ def comparison_table(
 ) -> pd.DataFrame:
     """The same figures as a table, one action from the chart: place, value, qualifier, period, definition,
     verdict."""
-    records = drawn(rows, most).to_dict("records")
+    records = drawn_rows(rows, most, bool(per_month or per)).to_dict("records")
     return pd.DataFrame(
         {
             t("col_place", lang): [row[column("name", lang)] for row in records],
@@ -162,11 +154,11 @@ def comparison_html(
     most: int | None = None,
     per: str | None = None,
 ) -> str:
-    """The chart comparison_bars draws, as HTML bars for a phone: no Plotly, whose chunk (1 MB compressed) was
-    most of a throttled phone's first view of Compare. One row per drawn figure: place, value with its mark,
+    """The chart comparison_bars draws, as HTML bars: Compare's chart, without Plotly, whose chunk (1 MB compressed)
+    was most of the page's first view. One row per drawn figure: place, value with its mark,
     period and verdict as text, and a bar of the value's length; the chart's text alternative is its label.
     `what` names the figures; every text from the data is escaped."""
-    rows = drawn(rows, most)
+    rows = drawn_rows(rows, most, bool(per_month or per))
     records = rows.to_dict("records")
     with_definition = rows["metric_id"].nunique() > 1
     values = [abs(r["value_adjusted"] if per_month or per else r["value"]) for r in records if pd.notna(r["value"])]
@@ -175,18 +167,25 @@ def comparison_html(
     items = []
     for row in records:
         name = html.escape(str(row[column("name", lang)]))
+        # The bar's place, period and definition for a reader's tools (and the tests), as Plotly's spec had them.
+        keys = f'data-place="{html.escape(str(row["district_id"]), quote=True)}"'
         if pd.isna(row["value"]):
-            items.append(
-                f'<li><span class="place">{name}</span> <span class="none">{_missing_text(row, lang)}</span></li>'
-            )
+            missing = _missing_text(row, lang)
+            items.append(f'<li {keys}><span class="place">{name}</span> <span class="none">{missing}</span></li>')
             continue
         value, *details = _figure_parts(row, unit, lang, per_month, per, with_definition)
         amount = row["value_adjusted"] if per_month or per else row["value"]
+        keys += "".join(
+            f' data-{attribute}="{html.escape(str(row[field]), quote=True)}"'
+            for attribute, field in (("period", "period_label"), ("definition", "metric_id"))
+        )
         color = DEFINITION_COLORS[metric_ids.index(row["metric_id"]) % len(DEFINITION_COLORS)]
+        hatched = " hatched" if row["qualifier"] in HATCHED_QUALIFIERS else ""  # as the chart image hatches them
         width = round(100 * abs(amount) / largest, 1)
         items.append(
-            f'<li><span class="place">{name}</span> <span class="value">{html.escape(value)}</span>'
-            f'<span class="bar" style="width:{width}%;background:{color}" aria-hidden="true"></span>'
+            f'<li {keys} data-value="{float(amount)!r}"><span class="place">{name}</span>'
+            f' <span class="value">{html.escape(value)}</span>'
+            f'<span class="bar{hatched}" style="width:{width}%;background-color:{color}" aria-hidden="true"></span>'
             f'<span class="details">{html.escape(t("chart_text_parts_sep", lang).join(details))}</span></li>'
         )
     label = html.escape(comparison_text(rows, what, unit, lang, per_month, most, per), quote=True)

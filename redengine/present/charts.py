@@ -46,7 +46,24 @@ BAR_LINE_PX = 40  # a lying bar's line: the place's name and, under it, the peri
 LEGEND_LINE_PX = 22
 
 
+HATCHED_QUALIFIERS = ("estimate", "target")  # their bars are hatched: not a figure reached
 DEFINITION_COLORS = ("#b03a2e", "#2e86c1", "#d68910", "#229954", "#7d3c98", "#17a589", "#5d6d7e", "#af601a")
+
+
+def drawn_rows(
+    rows: pd.DataFrame, most: int | None = None, adjusted: bool = False, lying: bool | None = None
+) -> pd.DataFrame:
+    """The rows comparison_bars draws, in its order: those on its axis (tables.on_axis), in the rows' order; when
+    lying (more than UPRIGHT_BARS_MAX bars, unless `lying` says) or more than `most`, ranked by the drawn amount
+    (value_adjusted if `adjusted`), highest first, the `most` highest. The text alternative and the HTML bars list
+    them so too."""
+    rows = tables.on_axis(rows)
+    lying = len(rows) > UPRIGHT_BARS_MAX if lying is None else lying
+    if not lying and (most is None or len(rows) <= most):
+        return rows
+    amount = rows["value_adjusted"] if adjusted else rows["value"]
+    ranked = rows.assign(_amount=amount).sort_values("_amount", ascending=False, na_position="last", kind="stable")
+    return ranked.drop(columns="_amount").head(most)
 
 
 def comparison_bars(
@@ -75,12 +92,11 @@ def comparison_bars(
     figures the verdict calls unlike. A place whose figures are all unlike gets a marker saying so; the page
     lists those figures beside the chart (tables.comparison_summary).
     """
-    rows = tables.on_axis(rows)
-    if per_month or per:
+    adjusted = bool(per_month or per)
+    lying = len(tables.on_axis(rows)) > UPRIGHT_BARS_MAX if lying is None else lying
+    rows = drawn_rows(rows, most, adjusted, lying)
+    if adjusted:
         rows = rows.assign(value=rows["value_adjusted"])
-    lying = len(rows) > UPRIGHT_BARS_MAX if lying is None else lying
-    if lying:
-        rows = rows.sort_values("value", ascending=False, na_position="last", kind="stable").head(most)
     reported = rows[rows["value"].notna()]
     largest = float(reported["value"].abs().max()) if len(reported) else 0.0
     divisor, axis_title = axis_scale(unit, largest, lang)
@@ -140,7 +156,7 @@ def comparison_bars(
                     "color": colors,
                     "opacity": opacity,
                     "pattern": {
-                        "shape": ["/" if q in ("estimate", "target") else "" for q in reported["qualifier"]],
+                        "shape": ["/" if q in HATCHED_QUALIFIERS else "" for q in reported["qualifier"]],
                     },
                 },
                 text=[

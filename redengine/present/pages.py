@@ -14,9 +14,6 @@ class Page:
     url_path: str  # also the name the rest of the code uses for the page
     icon: str  # a Material Symbols name, as st.Page takes it
     has_image: bool = False  # /share/<page>.png draws this page's own chart; the others share the Overview's
-    # Its first screen draws Plotly: its HTML starts loading Plotly at once. The Overview only in some sections.
-    draws_plotly: bool = False
-    plotly_on_phones: bool = True  # Compare draws its bars in HTML on a phone
 
     @property
     def script(self) -> str:
@@ -29,7 +26,7 @@ class Page:
 
 PAGES = (
     Page("overview", ":material/home:", has_image=True),
-    Page("compare", ":material/bar_chart:", has_image=True, draws_plotly=True, plotly_on_phones=False),
+    Page("compare", ":material/bar_chart:", has_image=True),
     Page("profile", ":material/location_on:", has_image=True),
     Page("comparable", ":material/join_inner:"),
     Page("sources", ":material/description:"),
@@ -39,7 +36,8 @@ PAGES = (
 BY_PATH = {page.url_path: page for page in PAGES}
 DEFAULT = PAGES[0]
 IMAGE_PAGES = tuple(page.url_path for page in PAGES if page.has_image)
-# The Overview's sections whose first screen draws Plotly charts (views.OVERVIEW_SECTIONS).
+# The only views whose first screen draws Plotly charts: these Overview sections (views.OVERVIEW_SECTIONS). Their
+# HTML starts loading Plotly at once; Compare draws its bars in HTML.
 OVERVIEW_PLOTLY_SECTIONS = ("charts", "coverage")
 
 

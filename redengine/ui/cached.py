@@ -90,24 +90,6 @@ _query = shared.versioned_query
 # Figures are built once per distinct input and shared: building one costs several milliseconds of Plotly's
 # validation, on every rerun otherwise. A figure must not be changed afterwards; builders take every setting
 # as an argument.
-@memo(maxsize=512)
-def _comparison_chart(
-    version: str, name: str, params: Params, category: str | None, unit: str, lang: str, options: Params
-) -> go.Figure:
-    rows = _query(version, name, params)
-    if category is not None:
-        rows = tables.in_category(rows, category)
-    return charts.comparison_bars(rows, unit, lang, **dict(options))
-
-
-def comparison_chart(
-    name: str, params: dict[str, object], unit: str, lang: str, category: str | None = None, **options: object
-) -> go.Figure:
-    """charts.comparison_bars of query `name`'s rows (those of `category` only, if given), cached;
-    `options` are comparison_bars' keyword arguments."""
-    return _comparison_chart(shared.database().version(), name, frozen(params), category, unit, lang, frozen(options))
-
-
 @memo(maxsize=64)
 def _coverage_chart(version: str, snapshot_id: str, district_ids: tuple[str, ...], lang: str) -> go.Figure:
     matrix = _query(version, "coverage_matrix", frozen({"snapshot_id": snapshot_id}))

@@ -23,12 +23,11 @@ def comparison(
     about: str | None,
     shown_as: str,
     reporters: int,
-    phone: bool = False,
 ) -> None:
     """concept_figures' rows for `shown_figures`: the figures the verdict keeps off the axis, who does not
-    report, the verdict's summary, the per-unit arithmetic, caveats, then the chart (comparison_bars with
-    `chart_options`; on a `phone`, the same bars in HTML) or the table; `reporters` is how many places report
-    the concept."""
+    report, the verdict's summary, the per-unit arithmetic, caveats, then the chart (HTML bars of the figures
+    comparison_bars would draw with `chart_options`) or the table; `reporters` is how many places report the
+    concept."""
     lang = view.lang
     rows = cached.query("concept_figures", **shown_figures)
     per = shown_figures.get("per")
@@ -55,19 +54,12 @@ def comparison(
     if shown_as == "chart":
         if len(rows) > BARS_SHOWN:
             st.caption(t("more_places_hidden", lang, n=BARS_SHOWN))
-        options = dict(chart_options)
         what = list_join(list(dict.fromkeys(rows[column("metric_name", lang)].dropna())), lang)
-        text_options = (shown_figures["per_month"], options.get("most"), per)
-        if phone:  # no Plotly: its chunk was most of a throttled phone's first view; the image is in the share panel
-            st.html(chart_text.comparison_html(rows, what, unit, lang, *text_options))
-        else:
-            widgets.chart_with_text(
-                cached.comparison_chart("concept_figures", shown_figures, unit, lang, **options),
-                chart_text.comparison_text(rows, what, unit, lang, *text_options),
-                "comparison",
-                None,  # the table is the view's other choice, beside the chart
-                lang,
-            )
+        text_options = (shown_figures["per_month"], chart_options.get("most"), per)
+        # HTML bars, not Plotly, on every screen: Plotly's chunk was most of the page's first view (0.8 s of 3.5 s
+        # on a desktop, 2.7 s of a throttled phone's CPU), for a few bars whose every value, period and verdict the
+        # HTML prints; the chart as an image (Plotly, on the server) is in the share panel.
+        st.html(chart_text.comparison_html(rows, what, unit, lang, *text_options))
     else:
         table = tables.concept_table(rows, unit, lang, links.source_links(view), per)
         st.dataframe(table, hide_index=True, column_config=widgets.link_columns(lang), placeholder="—")

@@ -19,7 +19,6 @@ from collections.abc import AsyncIterator
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
@@ -27,7 +26,6 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from redengine.core import browsers
 from redengine.core.i18n import LANGUAGES, language_from_locale, t
 from redengine.data import shared, sql_sandbox, store
 from redengine.present import pages, share, static_view
@@ -228,12 +226,7 @@ def _with_preview(html_bytes: bytes, page: str, scope: Scope) -> bytes:
     # drawn anything, which left the reader the app's bare frame; beside it, the view stays until the page's
     # title is drawn (static_view.STYLE).
     text = text.replace(ROOT_ELEMENT, ROOT_ELEMENT + first_view + "".join(stylesheets), 1)
-    section = dict(parse_qsl(query)).get("section")
-    shown = pages.BY_PATH[page]
-    phone = browsers.is_phone(Headers(scope=scope))
-    if (shown.draws_plotly and (shown.plotly_on_phones or not phone)) or (
-        page == "overview" and section in pages.OVERVIEW_PLOTLY_SECTIONS
-    ):
+    if page == "overview" and dict(parse_qsl(query)).get("section") in pages.OVERVIEW_PLOTLY_SECTIONS:
         text = text.replace("</head>", f"    {static_assets.early_chart_import()}\n  </head>", 1)
     return text.encode("utf-8")
 
