@@ -16,7 +16,7 @@ left, right = st.columns(2)
 old = left.selectbox(t("from_snapshot", lang), ids, key="from")
 new = right.selectbox(t("to_snapshot", lang), ids, key="to")
 
-changes_parts.differences(view, old, new)
+changes_parts.differences(view, old, new, widgets.on_phone())
 
 with st.expander(t("upload_title", lang)):
     upload_box.show(lang)

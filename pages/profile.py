@@ -17,6 +17,6 @@ st.selectbox(t("district", lang), list(names), key="district", format_func=names
 if profile_parts.place_and_headlines(view, district_id):
     # Widgets cannot be replayed from the cache: the share panel is drawn between the replayed parts.
     share_panel.show(view, "profile", url_state.current_params(), key="profile")
-    profile_parts.all_figures(view, district_id)
+    profile_parts.all_figures(view, district_id, widgets.on_phone())
 
 get_data.show(view, district=district_id)

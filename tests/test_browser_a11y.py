@@ -234,6 +234,32 @@ def test_a_phone_draws_the_folded_controls_once_opened_and_keeps_the_link_s_choi
     assert "per=subdistrict" in page.url
 
 
+def test_a_phone_gets_the_list_without_the_hidden_table_at_any_width(browser, screens, base_url):
+    """A phone draws no data grid it would hide (Streamlit's grid chunk and its drawing, for nothing); its list
+    shows upright and turned sideways. A desktop keeps the table, and the list for a narrow window. (What changed
+    the same: tests/test_pages.py, with two snapshots.)"""
+    path, listed = "profile?lang=zh&district=wuchang", "ul.redengine-figure-list"
+    phone = screens["phone"]
+    open_view(phone, f"{base_url}/{path}")
+    wait_until_settled(phone)
+    expect(phone.locator(listed).first).to_be_visible()
+    assert phone.get_by_test_id("stDataFrame").count() == 0
+    sideways = browser.new_context(viewport={"width": 844, "height": 390}, is_mobile=True, user_agent=PHONE_AGENT)
+    try:
+        turned = sideways.new_page()
+        open_view(turned, f"{base_url}/{path}")
+        wait_until_settled(turned)
+        expect(turned.locator(listed).first).to_be_visible()
+        assert turned.get_by_test_id("stDataFrame").count() == 0
+    finally:
+        sideways.close()
+    desktop = screens["desktop"]
+    open_view(desktop, f"{base_url}/{path}")
+    wait_until_settled(desktop)
+    expect(desktop.get_by_test_id("stDataFrame").first).to_be_visible()
+    assert desktop.locator(listed).count() >= 1  # drawn, hidden by share.css until the window narrows
+
+
 # --- what a screen reader hears of each chart --------------------------------------------------------
 
 NUMBER_TICK = re.compile(r"^[\d.,−\-]+[kMGT]?$")

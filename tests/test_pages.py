@@ -31,7 +31,7 @@ from redengine.core.markup import markdown_code, markdown_text
 from redengine.core.view_state import View
 from redengine.data import shared, snapshots, store
 from redengine.data.db import Database
-from redengine.ui import cached
+from redengine.ui import cached, widgets
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "app.py")
@@ -658,6 +658,12 @@ def test_a_snapshot_added_meanwhile_appears_on_the_next_run(use_data_dir, tmp_pa
     (row,) = shown_table(at).to_dict("records")
     assert row["Place"] == "Wuchang District"
     assert (row["Old value"], row["New value"]) == ("≈ 5,300 households", "5,300 households")
+    # A phone's session (widgets.on_phone): the changes as cards only, no table it would hide.
+    at.session_state[widgets.PHONE_KEY] = True
+    at.run()
+    assert not at.exception and not at.dataframe
+    (changes,) = [e.proto.body for e in at.get("html") if e.proto.body.startswith('<ul class="redengine-cards"')]
+    assert "Wuchang District" in changes and "5,300 households" in changes
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -15,8 +15,9 @@ ROWS_SHOWN = 1000
 
 
 @cached.replayed
-def differences(view: View, old: str, new: str) -> None:
-    """Figures added, removed and revised from snapshot `old` to `new`: the counts, then the first rows."""
+def differences(view: View, old: str, new: str, phone: bool) -> None:
+    """Figures added, removed and revised from snapshot `old` to `new`: the counts, then the first rows as a table
+    and as cards, or on a `phone` as cards only (widgets.wide_and_narrow)."""
     lang = view.lang
     counts = cached.query("snapshot_diff_counts", old_snapshot_id=old, new_snapshot_id=new)
     counts = counts.set_index("change")["figures"]
@@ -29,6 +30,8 @@ def differences(view: View, old: str, new: str) -> None:
         st.caption(t("more_rows_hidden", lang, n=ROWS_SHOWN, total=int(counts.sum())))
     changes = cached.query("snapshot_diff", old_snapshot_id=old, new_snapshot_id=new, row_limit=ROWS_SHOWN)
     table = tables.changes_table(changes, lang)
-    # A wide screen gets the table; a phone one card per change (share.css).
-    st.container(key="wide-changes").dataframe(table, hide_index=True, column_config=widgets.link_columns(lang))
-    st.container(key="narrow-changes").html(cards.cards_html(table))
+    # A wide screen gets the table; a narrow one a card per change.
+    wide, narrow = widgets.wide_and_narrow("changes", phone)
+    if wide is not None:
+        wide.dataframe(table, hide_index=True, column_config=widgets.link_columns(lang))
+    narrow.html(cards.cards_html(table))

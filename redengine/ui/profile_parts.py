@@ -58,21 +58,24 @@ def place_and_headlines(view: View, district_id: str) -> bool:
 
 
 @cached.replayed
-def all_figures(view: View, district_id: str) -> None:
-    """Every figure of the place by category, with its quote and links."""
+def all_figures(view: View, district_id: str, phone: bool) -> None:
+    """Every figure of the place by category, with its quote and links: a table and a list, or on a `phone` the
+    list only (widgets.wide_and_narrow)."""
     lang = view.lang
     facts = cached.query("district_facts", snapshot_id=view.snapshot_id, district_id=district_id)
     st.subheader(t("all_figures", lang), anchor=False)
     compare = links.compare_links(view)
     for category, in_category in tables.by_category(facts):
         with st.expander(f"{category_name(category, lang)} ({len(in_category)})", expanded=True):
-            # A wide screen gets the table; a phone the list (share.css), each figure with its quote and link.
-            st.container(key=f"wide-figures-{category}").dataframe(
-                tables.district_table(in_category, lang, links.source_links(view), compare),
-                hide_index=True,
-                column_config=widgets.link_columns(lang),
-                placeholder="—",
-            )
-            st.container(key=f"narrow-figures-{category}").html(
+            # A wide screen gets the table; a narrow one the list, each figure with its quote and link.
+            wide, narrow = widgets.wide_and_narrow(f"figures-{category}", phone)
+            if wide is not None:
+                wide.dataframe(
+                    tables.district_table(in_category, lang, links.source_links(view), compare),
+                    hide_index=True,
+                    column_config=widgets.link_columns(lang),
+                    placeholder="—",
+                )
+            narrow.html(
                 evidence.figure_list(in_category, column("metric_name", lang), lang, links.fact_link(view), False)
             )

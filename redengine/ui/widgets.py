@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.pages_manager import PagesManager
 
@@ -118,6 +119,16 @@ def on_phone() -> bool:
     if PHONE_KEY not in st.session_state:
         st.session_state[PHONE_KEY] = browsers.is_phone(st.context.headers)
     return st.session_state[PHONE_KEY]
+
+
+def wide_and_narrow(key: str, phone: bool) -> tuple[DeltaGenerator | None, DeltaGenerator]:
+    """Containers for a table on a wide screen and the same content as a list on a narrow one: share.css shows
+    one by the screen's width, so a narrow desktop window gets the list too. A `phone` (on_phone) gets only the
+    list's container, shown at any width: a hidden table still cost it Streamlit's grid chunk (0.5 MB) and its
+    drawing."""
+    if phone:
+        return None, st.container()
+    return st.container(key=f"wide-{key}"), st.container(key=f"narrow-{key}")
 
 
 CONTROLS_KEY = "view_controls_open"
